@@ -1,0 +1,36 @@
+/**
+ * @module
+ * Every binding, variable and secret the edge Worker reads. Variables live in
+ * wrangler.toml `[vars]`; secrets come from `wrangler secret put` or `.dev.vars`.
+ * Values arrive as raw strings: `parseConfig` (./config.ts) turns them into a
+ * checked `EdgeConfig`, so no other module reads `Env` strings directly.
+ */
+
+export interface Env {
+  /** Universal Website Tag (pixel) id, e.g. `o9d7n`. */
+  X_PIXEL_ID?: string;
+  /** JSON map of event name to Single Event Tag id, e.g. `{"purchase":"o9d2g"}`. */
+  X_EVENTS?: string;
+  /** Comma-separated origins allowed to send browser calls. */
+  ALLOWED_ORIGINS?: string;
+  /** Upstream base URL; tests point it at the local fake X API. */
+  X_API_BASE_URL?: string;
+  /** Ads API version used in the upstream path. */
+  X_API_VERSION?: string;
+  /** Prefix of every route, e.g. `/xcapi`. */
+  BASE_PATH?: string;
+  /** Lifetime in days of the `_twclid` cookie set by `POST /click` (default 30). */
+  COOKIE_DAYS?: string;
+  /** ISO 3166 country assumed for phone numbers written without `+` (default US). */
+  PHONE_DEFAULT_COUNTRY?: string;
+
+  /** OAuth 1.0a (HMAC-SHA1) credentials: all four, or none. */
+  X_CONSUMER_KEY?: string;
+  X_CONSUMER_SECRET?: string;
+  X_ACCESS_TOKEN?: string;
+  X_ACCESS_TOKEN_SECRET?: string;
+  /** Alternative to OAuth: X's pixel access token, sent as `X-Pixel-Token`. */
+  X_PIXEL_TOKEN?: string;
+  /** Bearer key for server calls (a checkout backend). */
+  SERVER_KEY?: string;
+}

@@ -1,0 +1,60 @@
+/**
+ * Three test projects:
+ * - `edge`: the Worker's own code inside workerd (Cloudflare's vitest plugin),
+ *   with the fake X API running as a real HTTP server on 127.0.0.1 (global setup).
+ * - `node`: plain Node tests (the fake X API itself, the build, tooling).
+ * - `browser`: the built browser script in a real Chromium against a running edge.
+ */
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+import { TEST_ACCOUNT } from './test/fake-x/test-account.ts';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: {
+                X_API_BASE_URL: inject<string>('fakeXUrl'),
+                X_PIXEL_ID: TEST_ACCOUNT.pixelId,
+                X_EVENTS: JSON.stringify(TEST_ACCOUNT.events),
+                ALLOWED_ORIGINS: 'https://shop.example',
+                X_CONSUMER_KEY: TEST_ACCOUNT.consumerKey,
+                X_CONSUMER_SECRET: TEST_ACCOUNT.consumerSecret,
+                X_ACCESS_TOKEN: TEST_ACCOUNT.accessToken,
+                X_ACCESS_TOKEN_SECRET: TEST_ACCOUNT.accessTokenSecret,
+                SERVER_KEY: TEST_ACCOUNT.serverKey,
+              },
+            },
+          })),
+        ],
+        test: {
+          name: 'edge',
+          include: ['edge/**/*.test.ts', 'test/edge/**/*.test.ts'],
+          globalSetup: ['./test/fake-x/global-setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/node/**/*.test.ts', 'test/fake-x/**/*.test.ts', 'client/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          environment: 'node',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          // One Chromium and one edge for the whole project; files run one at a time.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
