@@ -1,0 +1,46 @@
+/**
+ * @module
+ * The shape of one conversion as X's Conversion API (v12) takes it. Everything
+ * in here is already safe to queue and send: emails and phones are SHA-256 hex.
+ */
+
+/**
+ * One identifier per object, except that `ip_address` and `user_agent` travel
+ * together (and never count alone as an identifier).
+ */
+export type XIdentifier =
+  | { twclid: string }
+  | { hashed_email: string }
+  | { hashed_phone_number: string }
+  | { ip_address: string; user_agent: string };
+
+export interface XContent {
+  content_id?: string;
+  content_name?: string;
+  content_type?: string;
+  content_price?: number;
+  num_items?: number;
+  content_group_id?: string;
+}
+
+export interface XConversion {
+  /** `yyyy-MM-ddTHH:mm:ss.SSSZ`, UTC with milliseconds. */
+  conversion_time: string;
+  /** Single Event Tag id, e.g. `o9d2g`. */
+  event_id: string;
+  identifiers: XIdentifier[];
+  /** Dedup key shared with the X pixel; always set by the edge. */
+  conversion_id: string;
+  /** Decimal string, e.g. `"20.00"`. */
+  value?: string;
+  /** ISO 4217, uppercase. */
+  price_currency?: string;
+  number_items?: number;
+  description?: string;
+  contents?: XContent[];
+}
+
+/** Body of `POST /{version}/measurement/conversions/{pixel_id}`. */
+export interface XConversionRequestBody {
+  conversions: XConversion[];
+}
