@@ -6,6 +6,7 @@
  */
 import { Hono } from 'hono';
 import { type ConfigResult, type EdgeConfig, parseConfig } from './config.ts';
+import { demoRoute } from './demo/demo-pages.ts';
 import type { Env } from './env.ts';
 import { handleError, handleNotFound, XApiError } from './errors.ts';
 import { clickRoute } from './routes/click.ts';
@@ -52,7 +53,8 @@ export function createApp(basePath: string): Hono<AppEnv> {
     .route('/', healthRoute)
     .route('/', eventsRoute)
     .route('/', clickRoute)
-    .route('/', scriptRoute);
+    .route('/', scriptRoute)
+    .route('/', demoRoute);
 
   const app = new Hono<AppEnv>();
   app.use('*', async function attachConfig(c, next) {

@@ -24,6 +24,9 @@ export interface Env {
   /** ISO 3166 country assumed for phone numbers written without `+` (default US). */
   PHONE_DEFAULT_COUNTRY?: string;
 
+  /** `true` mounts the local demo pages under `/demo/` (`npm start` sets it). */
+  DEMO?: string;
+
   /** OAuth 1.0a (HMAC-SHA1) credentials: all four, or none. */
   X_CONSUMER_KEY?: string;
   X_CONSUMER_SECRET?: string;
