@@ -1,0 +1,54 @@
+/**
+ * @module
+ * SHA-256 of normalized identifiers, with WebCrypto (`crypto.subtle`), as X
+ * wants them: lowercase hex, no salt. Inputs must already be normalized
+ * (./normalize-email.ts, ./phone.ts): hashing is the last step, so the raw
+ * value never leaves the edge.
+ */
+
+const SHA256_HEX = /^[0-9a-f]{64}$/i;
+
+/**
+ * Lowercase hex SHA-256 of the UTF-8 bytes of `text`.
+ *
+ * @example
+ * await sha256Hex('test@twitter.com');
+ * // 'd360d510a224510f373931ce2d6215a799f5a9c1cef221b0149b6b6b50cced62'
+ */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  let hex = '';
+  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
+
+/**
+ * `hashed_email` for X, from an address normalized by `normalizeEmail`.
+ *
+ * @example
+ * await hashEmail(normalizeEmail('  Test@Twitter.com ') as string);
+ */
+export function hashEmail(normalizedEmail: string): Promise<string> {
+  return sha256Hex(normalizedEmail);
+}
+
+/**
+ * `hashed_phone_number` for X, from E.164 with the `+` (see `normalizePhone`).
+ *
+ * @example
+ * await hashPhone('+11234567890'); // '1fa6b8d9...'
+ */
+export function hashPhone(e164: string): Promise<string> {
+  return sha256Hex(e164);
+}
+
+/**
+ * A hash a server call sent already hashed, lowercased; `undefined` when it
+ * is not 64 hex digits (X would answer "is not a valid SHA-256 hash").
+ *
+ * @example
+ * normalizeSha256Hex('D360D510...'); // 'd360d510...'
+ */
+export function normalizeSha256Hex(value: string): string | undefined {
+  return SHA256_HEX.test(value) ? value.toLowerCase() : undefined;
+}

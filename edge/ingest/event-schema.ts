@@ -1,0 +1,261 @@
+/**
+ * @module
+ * What a `POST /events` body may contain, as valibot schemas with a cap on
+ * every field: lengths, ranges, counts and nesting are all bounded, so no
+ * input can make the edge do unbounded work or send X something it rejects.
+ *
+ * Unknown fields are refused by name (a typo like `emial` should fail loudly,
+ * not silently drop the identifier). `__proto__` and `constructor` keys are
+ * just unknown fields: `JSON.parse` makes them own properties, and the parsed
+ * output is a fresh object, so no prototype is ever touched.
+ *
+ * Error messages never echo a value (it could be an email or phone): the
+ * field travels in `parameter`, the message says what was expected.
+ */
+import * as v from 'valibot';
+import { isValidTwclid } from '../../common/twclid-cookie.ts';
+import type { XErrorItem } from '../errors.ts';
+
+/** X's per-request maximum, and so the most one server call may carry. */
+export const MAX_EVENTS_PER_CALL = 500;
+/** A cart of 50 lines is plenty for attribution; bounds hashing and request size. */
+export const MAX_CONTENTS = 50;
+/** Largest accepted `value`/`content_price`: far above any real order, below float trouble. */
+export const MAX_AMOUNT = 1_000_000_000;
+/** Clock skew tolerated for a server call's `conversion_time` in the future. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+/**
+ * Oldest `conversion_time` accepted. X publishes no exact limit in the guide
+ * this project follows; 7 days matches the attribution windows X offers by
+ * default and keeps late uploads inside what the platforms commonly accept.
+ */
+export const MAX_CONVERSION_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Fields only a server call (with the bearer key) may send. */
+export const SERVER_ONLY_FIELDS = [
+  'conversion_time',
+  'ip_address',
+  'user_agent',
+  'hashed_email',
+  'hashed_phone_number',
+] as const;
+
+const DECIMAL = /^\d{1,10}(?:\.\d{1,6})?$/;
+const WHOLE = /^\d{1,7}$/;
+const CONVERSION_ID = /^[A-Za-z0-9_.:@#/+-]{1,64}$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * ISO 4217 codes. workerd ships V8 with ICU, so `Intl.supportedValuesOf` is
+ * there (asserted by the identity tests); the fallback of bare shape only
+ * guards older runtimes.
+ */
+const CURRENCIES: ReadonlySet<string> | undefined =
+  typeof Intl.supportedValuesOf === 'function'
+    ? new Set(Intl.supportedValuesOf('currency'))
+    : undefined;
+
+function text(name: string, max: number) {
+  return v.pipe(
+    v.string(`${name} must be a string`),
+    v.minLength(1, `${name} must not be empty`),
+    v.maxLength(max, `${name} must be at most ${max} characters`),
+  );
+}
+
+/** A non-negative amount, number or numeric string (forms send strings). */
+function amount(name: string) {
+  return v.pipe(
+    v.union(
+      [v.pipe(v.number(), v.finite()), v.pipe(v.string(), v.regex(DECIMAL))],
+      `${name} must be a number or a numeric string such as "20.00"`,
+    ),
+    v.transform(Number),
+    v.minValue(0, `${name} must not be negative`),
+    v.maxValue(MAX_AMOUNT, `${name} must be at most ${MAX_AMOUNT}`),
+  );
+}
+
+/** A whole count from 1, number or digit string (forms send strings). */
+function count(name: string, max: number) {
+  return v.pipe(
+    v.union([v.number(), v.pipe(v.string(), v.regex(WHOLE))], `${name} must be a whole number`),
+    v.transform(Number),
+    v.integer(`${name} must be a whole number`),
+    v.minValue(1, `${name} must be at least 1`),
+    v.maxValue(max, `${name} must be at most ${max}`),
+  );
+}
+
+const sha256Hex = (name: string) =>
+  v.pipe(
+    v.string(`${name} must be a string`),
+    v.regex(/^[0-9a-fA-F]{64}$/, `${name} is not a valid SHA-256 hash`),
+    v.toLowerCase(),
+  );
+
+const ContentSchema = v.strictObject({
+  content_id: v.optional(text('content_id', 128)),
+  content_name: v.optional(text('content_name', 256)),
+  content_type: v.optional(text('content_type', 128)),
+  content_price: v.optional(amount('content_price')),
+  num_items: v.optional(count('num_items', 100_000)),
+  content_group_id: v.optional(text('content_group_id', 128)),
+});
+
+/** One event object, browser or server fields (the route refuses server-only ones from browsers). */
+export const EventSchema = v.strictObject({
+  event: text('event', 64),
+  email: v.optional(text('email', 320)),
+  phone: v.optional(text('phone', 40)),
+  value: v.optional(amount('value')),
+  currency: v.optional(
+    v.pipe(
+      v.string('currency must be a string'),
+      v.toUpperCase(),
+      v.check(
+        (code) => /^[A-Z]{3}$/.test(code) && (CURRENCIES === undefined || CURRENCIES.has(code)),
+        'currency must be an ISO 4217 code such as USD',
+      ),
+    ),
+  ),
+  number_items: v.optional(count('number_items', 100_000)),
+  conversion_id: v.optional(
+    v.pipe(
+      v.string('conversion_id must be a string'),
+      v.regex(
+        CONVERSION_ID,
+        'conversion_id must be 1-64 letters, digits or _ . : @ # / + - (use the order id)',
+      ),
+    ),
+  ),
+  description: v.optional(text('description', 256)),
+  contents: v.optional(
+    v.pipe(
+      v.array(ContentSchema, 'contents must be an array'),
+      v.maxLength(MAX_CONTENTS, `contents must have at most ${MAX_CONTENTS} items`),
+    ),
+  ),
+  twclid: v.optional(
+    v.pipe(
+      v.string('twclid must be a string'),
+      v.check((id: string) => isValidTwclid(id), 'twclid must be 1-128 letters, digits, _ or -'),
+    ),
+  ),
+  conversion_time: v.optional(
+    v.pipe(
+      v.string('conversion_time must be a string'),
+      v.regex(
+        ISO_TIME,
+        'conversion_time must be ISO 8601 with a time zone, e.g. 2022-02-18T01:14:00.603Z',
+      ),
+      v.transform((iso) => Date.parse(iso)),
+      v.check((ms: number) => Number.isFinite(ms), 'conversion_time is not a valid date'),
+      v.check(
+        (ms) => ms <= Date.now() + MAX_FUTURE_SKEW_MS,
+        'conversion_time must not be in the future',
+      ),
+      v.check(
+        (ms) => ms >= Date.now() - MAX_CONVERSION_AGE_MS,
+        'conversion_time must be within the last 7 days',
+      ),
+      v.transform((ms) => new Date(ms).toISOString()),
+    ),
+  ),
+  ip_address: v.optional(
+    v.pipe(
+      v.string('ip_address must be a string'),
+      v.maxLength(45, 'ip_address must be an IPv4 or IPv6 address'),
+      v.ip('ip_address must be an IPv4 or IPv6 address'),
+    ),
+  ),
+  user_agent: v.optional(text('user_agent', 512)),
+  hashed_email: v.optional(sha256Hex('hashed_email')),
+  hashed_phone_number: v.optional(sha256Hex('hashed_phone_number')),
+});
+
+export type EventInput = v.InferOutput<typeof EventSchema>;
+
+const BatchSchema = v.strictObject({
+  events: v.pipe(
+    v.array(EventSchema, 'events must be an array of event objects'),
+    v.minLength(1, 'events must not be empty'),
+    v.maxLength(MAX_EVENTS_PER_CALL, `Conversion count limit is ${MAX_EVENTS_PER_CALL}`),
+  ),
+});
+
+const EVENT_FIELDS = Object.keys(EventSchema.entries).join(', ');
+const CONTENT_FIELDS = Object.keys(ContentSchema.entries).join(', ');
+
+/** `events[3].contents[0].content_id` from an issue's path. */
+function parameterOf(issue: v.BaseIssue<unknown>): string {
+  let parameter = '';
+  for (const item of issue.path ?? []) {
+    if (typeof item.key === 'number') parameter += `[${item.key}]`;
+    else parameter += parameter ? `.${String(item.key)}` : String(item.key);
+  }
+  return parameter;
+}
+
+/**
+ * Message for issues the schema above gives no message of its own, built
+ * from what was expected only: valibot's default message quotes the input.
+ */
+function fallbackMessage(issue: v.BaseIssue<unknown>): string {
+  const last = issue.path?.at(-1);
+  const key = typeof last?.key === 'string' ? last.key.slice(0, 64) : undefined;
+  if (issue.type === 'strict_object' && key !== undefined) {
+    if (issue.expected === 'never') {
+      const inContents = issue.path?.some((p) => p.key === 'contents');
+      return `Unknown field "${key}"; allowed fields are ${inContents ? CONTENT_FIELDS : EVENT_FIELDS}`;
+    }
+    if (issue.input === undefined) return `${key} is required`;
+  }
+  if (issue.type === 'strict_object') return 'Expected a JSON object';
+  return `Invalid value: expected ${issue.expected ?? 'a valid value'}`;
+}
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: XErrorItem[] };
+
+function validate<T extends v.GenericSchema>(
+  schema: T,
+  input: unknown,
+): ValidationResult<v.InferOutput<T>> {
+  const result = v.safeParse(schema, input, { message: fallbackMessage });
+  if (result.success) return { ok: true, value: result.output };
+  return {
+    ok: false,
+    // X lists every error; ten is enough to fix a request and bounds the answer.
+    errors: result.issues.slice(0, 10).map((issue) => ({
+      code: 'INVALID_PARAMETER',
+      message: issue.message,
+      parameter: parameterOf(issue),
+    })),
+  };
+}
+
+/** Whether a JSON body is the batch form `{"events": [...]}`. */
+export function isBatch(body: unknown): boolean {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    !Array.isArray(body) &&
+    Object.hasOwn(body, 'events')
+  );
+}
+
+/**
+ * Validates a JSON body: one event object, or `{"events": [...]}`.
+ *
+ * @example
+ * const result = validateEvents({ event: 'purchase', email: 'a@b.example' });
+ * if (result.ok) result.value; // [{ event: 'purchase', email: 'a@b.example' }]
+ */
+export function validateEvents(body: unknown): ValidationResult<EventInput[]> {
+  if (isBatch(body)) {
+    const batch = validate(BatchSchema, body);
+    return batch.ok ? { ok: true, value: batch.value.events } : batch;
+  }
+  const single = validate(EventSchema, body);
+  return single.ok ? { ok: true, value: [single.value] } : single;
+}
