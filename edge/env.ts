@@ -36,4 +36,20 @@ export interface Env {
   X_PIXEL_TOKEN?: string;
   /** Bearer key for server calls (a checkout backend). */
   SERVER_KEY?: string;
+
+  /**
+   * Queue of accepted conversions, one `DeliveryMessage` (edge/delivery/message.ts)
+   * each. Required: ingest answers 503 without it rather than accept what it cannot store.
+   */
+  DELIVERY_QUEUE?: Queue<import('./delivery/message.ts').DeliveryMessage>;
+  /** Dead letter queue: conversions X rejected (with X's reason) or that ran out of retries. */
+  DEAD_LETTER_QUEUE?: Queue<import('./delivery/message.ts').DeadLetter>;
+  /** One `RateBudget` Durable Object per pixel: X's quota and the 48 h dedup memory. */
+  RATE_BUDGET?: DurableObjectNamespace<import('./delivery/rate-budget.ts').RateBudget>;
+  /** X's quota per pixel: events per window (default 60000). */
+  X_RATE_LIMIT_EVENTS?: string;
+  /** Length in seconds of that window (default 900 = 15 minutes). */
+  X_RATE_LIMIT_WINDOW_SECONDS?: string;
+  /** First retry delay in seconds after a 5xx or network failure (default 5; tests use 0). */
+  RETRY_BASE_SECONDS?: string;
 }

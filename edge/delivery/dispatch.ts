@@ -1,0 +1,70 @@
+/**
+ * @module
+ * The seam between ingest and delivery: ingest hands over hashed conversions
+ * and answers 202 only after this resolves, i.e. after the delivery queue has
+ * stored them. If the queue cannot take them, the caller gets a 503 in X's
+ * shape and retries: never a 202 for something that was not stored.
+ *
+ * No queue binding is a configuration error, not a reason to fall back to
+ * sending from the request (that would answer 202 for conversions held only in
+ * memory, exactly what this module exists to prevent). `wrangler dev` and the
+ * tests create local queues from wrangler.toml by themselves.
+ */
+import type { Context } from 'hono';
+import type { AppEnv } from '../app.ts';
+import { XApiError } from '../errors.ts';
+import type { XConversion } from '../x-api/conversion.ts';
+import type { DeliveryMessage } from './message.ts';
+
+/** Cloudflare's limit of messages per `sendBatch` call. */
+const MAX_MESSAGES_PER_SEND = 100;
+
+/**
+ * Stores each conversion as one message on the delivery queue.
+ *
+ * @throws XApiError 503 when the queue is missing or refuses the messages.
+ * @example
+ * await dispatchConversions(c, conversions);
+ * return c.json({ accepted: conversions.length, conversion_ids }, 202);
+ */
+export async function dispatchConversions(
+  c: Context<AppEnv>,
+  conversions: XConversion[],
+): Promise<void> {
+  if (conversions.length === 0) return;
+  const queue = c.env.DELIVERY_QUEUE;
+  if (!queue) {
+    console.error(
+      JSON.stringify({
+        msg: 'DELIVERY_QUEUE binding missing: create the queues (see wrangler.toml)',
+      }),
+    );
+    throw unavailable('delivery queue is not configured');
+  }
+  const pixelId = pixelOf(c);
+  if (!pixelId) throw unavailable('pixel id is not configured');
+  const acceptedAt = Date.now();
+  const messages = conversions.map((conversion) => ({
+    body: { pixelId, conversion, acceptedAt } satisfies DeliveryMessage,
+    contentType: 'json' as const,
+  }));
+  // A failure after some chunks were stored still answers 503: the caller's
+  // retry re-sends those, and the consumer's dedup forwards them once.
+  try {
+    for (let i = 0; i < messages.length; i += MAX_MESSAGES_PER_SEND) {
+      await queue.sendBatch(messages.slice(i, i + MAX_MESSAGES_PER_SEND));
+    }
+  } catch (err) {
+    console.error(JSON.stringify({ msg: 'enqueue failed', error: String(err) }));
+    throw unavailable('could not store the conversions, retry later');
+  }
+}
+
+function pixelOf(c: Context<AppEnv>): string | undefined {
+  const result = c.get('configResult');
+  return result.ok ? result.config.pixelId : undefined;
+}
+
+function unavailable(message: string): XApiError {
+  return new XApiError(503, { code: 'SERVICE_UNAVAILABLE', message }, { 'Retry-After': '5' });
+}

@@ -1,0 +1,345 @@
+/**
+ * @module
+ * The delivery queue's consumer: turns a batch of accepted conversions into as
+ * few X requests as possible without losing any.
+ *
+ * Per pixel in the batch (at most 100 messages, so one request of <= 500):
+ * 1. ask the pixel's `RateBudget` which conversions may go now (budget, dedup);
+ * 2. send them as one request and act on X's answer:
+ *    - delivered: ack; remembered for 48 h so a redelivered copy is not resent;
+ *    - 5xx / network / timeout: retry, backoff growing with `msg.attempts`;
+ *    - 429: retry after X's wait, and pause the pixel's budget for that long;
+ *    - 400: X rejects the whole request for one bad conversion, so split the
+ *      group in halves and resend each until the bad ones stand alone; those go
+ *      to the dead letter queue with X's error, the rest are delivered;
+ *    - 401/403/404: nothing we can fix: log loudly, retry in 15-60 min, never drop;
+ *    - dry run (no credentials): ack.
+ */
+import { configFor } from '../app.ts';
+import type { EdgeConfig } from '../config.ts';
+import type { Env } from '../env.ts';
+import type { XErrorItem } from '../errors.ts';
+import type { XConversion } from '../x-api/conversion.ts';
+import { type DeadLetter, type DeliveryMessage, dedupKey, isDeliveryMessage } from './message.ts';
+import type { Settlement } from './rate-budget.ts';
+import {
+  misconfiguredRetryDelay,
+  rateLimitedRetryDelay,
+  transientRetryDelay,
+} from './retry-delay.ts';
+
+/** X takes at most 500 conversions per request. */
+export const MAX_CONVERSIONS_PER_REQUEST = 500;
+const DEFAULT_RETRY_BASE_SECONDS = 5;
+
+/** The answers of `sendConversions` (edge/x-api/x-client.ts) the consumer acts on. */
+export type DeliveryOutcome =
+  | { kind: 'delivered'; status: number; debugId?: string; processed?: number }
+  | { kind: 'dry-run' }
+  | { kind: 'invalid'; status: 400; errors: XErrorItem[] }
+  | { kind: 'rate-limited'; status: 429; retryAfterSeconds: number }
+  | { kind: 'misconfigured'; status: 401 | 403 | 404; errors: XErrorItem[] }
+  | { kind: 'retryable'; status?: number; reason: string };
+
+/** Sends one request to X; `sendConversions` from edge/x-api/x-client.ts fits. */
+export type SendToX = (
+  config: EdgeConfig,
+  conversions: XConversion[],
+  options: { pixelId: string },
+) => Promise<DeliveryOutcome>;
+
+export interface DeliveryOptions {
+  send: SendToX;
+  /** Source of jitter, injectable so tests can bound delays exactly. */
+  random?: () => number;
+}
+
+/** What happens to one message; applied only after every decision is made. */
+type Verdict = { ack: true } | { ack: false; delaySeconds: number };
+
+interface GroupContext {
+  config: EdgeConfig;
+  env: Env;
+  pixelId: string;
+  options: DeliveryOptions;
+  retryBaseSeconds: number;
+  verdicts: Map<Message<unknown>, Verdict>;
+  settlement: Settlement;
+}
+
+function retryBaseSeconds(env: Env): number {
+  const n = Number(env.RETRY_BASE_SECONDS);
+  return env.RETRY_BASE_SECONDS !== undefined && Number.isFinite(n) && n >= 0
+    ? n
+    : DEFAULT_RETRY_BASE_SECONDS;
+}
+
+function log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>): void {
+  console[level](JSON.stringify(fields));
+}
+
+/**
+ * Consumes one batch of the delivery queue. Every message ends acked or
+ * retried; nothing is acked unless X accepted it, it is a known duplicate, or
+ * it is safely on the dead letter queue.
+ *
+ * @example
+ * export default {
+ *   queue: (batch, env) => deliverBatch(batch, env, { send: sendConversions }),
+ * } satisfies ExportedHandler<Env>;
+ */
+export async function deliverBatch(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  options: DeliveryOptions,
+): Promise<void> {
+  const verdicts = new Map<Message<unknown>, Verdict>();
+  const configResult = configFor(env);
+  const budget = env.RATE_BUDGET;
+  if (!configResult.ok || !budget) {
+    log('error', {
+      msg: 'delivery paused: edge misconfigured, conversions kept and retried',
+      problems: configResult.ok ? ['RATE_BUDGET binding missing'] : configResult.problems,
+      messages: batch.messages.length,
+    });
+    for (const msg of batch.messages)
+      msg.retry({ delaySeconds: misconfiguredRetryDelay(msg.attempts) });
+    return;
+  }
+
+  const groups = new Map<string, Message<DeliveryMessage>[]>();
+  for (const msg of batch.messages) {
+    if (!isDeliveryMessage(msg.body)) {
+      // Can never be sent; keep it for a human rather than retrying 100 times.
+      log('error', { msg: 'malformed delivery message dead-lettered', id: msg.id });
+      await deadLetterOrRetry(env, msg, msg.body, verdicts, retryBaseSeconds(env));
+      continue;
+    }
+    const typed = msg as Message<DeliveryMessage>;
+    const group = groups.get(typed.body.pixelId) ?? [];
+    group.push(typed);
+    groups.set(typed.body.pixelId, group);
+  }
+
+  await Promise.all(
+    [...groups].map(([pixelId, messages]) =>
+      deliverGroup(
+        {
+          config: configResult.config,
+          env,
+          pixelId,
+          options,
+          retryBaseSeconds: retryBaseSeconds(env),
+          verdicts,
+          settlement: { delivered: [], released: [] },
+        },
+        budget,
+        messages,
+      ),
+    ),
+  );
+
+  for (const [msg, verdict] of verdicts) {
+    if (verdict.ack) msg.ack();
+    else msg.retry({ delaySeconds: verdict.delaySeconds });
+  }
+}
+
+/** One pixel's share of the batch: reserve, send, settle. */
+async function deliverGroup(
+  group: GroupContext,
+  budget: NonNullable<Env['RATE_BUDGET']>,
+  messages: Message<DeliveryMessage>[],
+): Promise<void> {
+  const stub = budget.get(budget.idFromName(group.pixelId));
+  const byKey = new Map<string, Message<DeliveryMessage>[]>();
+  for (const msg of messages) {
+    const key = dedupKey(msg.body.conversion);
+    byKey.set(key, [...(byKey.get(key) ?? []), msg]);
+  }
+  // Each copy of a key is asked for separately, so a second copy in the same
+  // batch comes back in flight and is retried (then acked as a duplicate).
+  const keys = messages.map((m) => dedupKey(m.body.conversion));
+  let reservation: Awaited<ReturnType<typeof stub.reserve>>;
+  try {
+    reservation = await stub.reserve(keys);
+  } catch (err) {
+    log('warn', {
+      msg: 'rate budget unavailable, retrying',
+      pixelId: group.pixelId,
+      error: String(err),
+    });
+    for (const msg of messages) retryTransient(group, msg);
+    return;
+  }
+
+  const take = (key: string): Message<DeliveryMessage> => {
+    const list = byKey.get(key) ?? [];
+    const msg = list.shift();
+    if (!msg) throw new Error('reservation returned an unknown key');
+    return msg;
+  };
+  for (const key of reservation.duplicates) group.verdicts.set(take(key), { ack: true });
+  for (const key of [...reservation.inFlight, ...reservation.deferred]) {
+    const msg = take(key);
+    group.verdicts.set(msg, {
+      ack: false,
+      delaySeconds: rateLimitedRetryDelay(reservation.retryAfterSeconds, group.options.random),
+    });
+  }
+  if (reservation.duplicates.length > 0) {
+    log('info', {
+      msg: 'duplicates skipped',
+      pixelId: group.pixelId,
+      count: reservation.duplicates.length,
+    });
+  }
+
+  const granted = reservation.granted.map(take);
+  for (let i = 0; i < granted.length; i += MAX_CONVERSIONS_PER_REQUEST) {
+    await sendAndJudge(group, granted.slice(i, i + MAX_CONVERSIONS_PER_REQUEST));
+  }
+
+  try {
+    await stub.settle(group.settlement);
+  } catch (err) {
+    // Delivered ones stay leased until the lease ends, then a redelivered
+    // copy could be resent once: X's own conversion_id dedup covers that.
+    log('warn', {
+      msg: 'could not record delivery for dedup',
+      pixelId: group.pixelId,
+      error: String(err),
+    });
+  }
+}
+
+/** Sends one request and records a verdict for each of its messages. */
+async function sendAndJudge(
+  group: GroupContext,
+  messages: Message<DeliveryMessage>[],
+): Promise<void> {
+  const keys = messages.map((m) => dedupKey(m.body.conversion));
+  let outcome: DeliveryOutcome;
+  try {
+    outcome = await group.options.send(
+      group.config,
+      messages.map((m) => m.body.conversion),
+      { pixelId: group.pixelId },
+    );
+  } catch (err) {
+    outcome = { kind: 'retryable', reason: `send threw: ${String(err)}` };
+  }
+
+  switch (outcome.kind) {
+    case 'delivered':
+      group.settlement.delivered.push(...keys);
+      for (const msg of messages) group.verdicts.set(msg, { ack: true });
+      return;
+    case 'dry-run':
+      // Not delivered, so not remembered: turning credentials on later must not skip these.
+      group.settlement.released.push(...keys);
+      for (const msg of messages) group.verdicts.set(msg, { ack: true });
+      return;
+    case 'retryable':
+      group.settlement.released.push(...keys);
+      log('warn', {
+        msg: 'X unavailable, retrying',
+        pixelId: group.pixelId,
+        status: outcome.status,
+        reason: outcome.reason,
+        count: messages.length,
+      });
+      for (const msg of messages) retryTransient(group, msg);
+      return;
+    case 'rate-limited': {
+      group.settlement.released.push(...keys);
+      const wait = outcome.retryAfterSeconds;
+      log('warn', {
+        msg: 'X rate limit hit, retrying',
+        pixelId: group.pixelId,
+        retryAfterSeconds: wait,
+      });
+      await pauseBudget(group, wait);
+      for (const msg of messages) {
+        group.verdicts.set(msg, {
+          ack: false,
+          delaySeconds: rateLimitedRetryDelay(wait, group.options.random),
+        });
+      }
+      return;
+    }
+    case 'misconfigured':
+      group.settlement.released.push(...keys);
+      log('error', {
+        msg: 'X refused our credentials or pixel: fix the configuration; conversions are kept and retried',
+        pixelId: group.pixelId,
+        status: outcome.status,
+        errors: outcome.errors,
+        count: messages.length,
+      });
+      for (const msg of messages) {
+        group.verdicts.set(msg, {
+          ack: false,
+          delaySeconds: misconfiguredRetryDelay(msg.attempts),
+        });
+      }
+      return;
+    case 'invalid': {
+      if (messages.length === 1) {
+        group.settlement.released.push(...keys);
+        const [msg] = messages as [Message<DeliveryMessage>];
+        const letter: DeadLetter = {
+          ...msg.body,
+          reason: { kind: 'rejected', status: 400, errors: outcome.errors },
+          deadAt: Date.now(),
+        };
+        await deadLetterOrRetry(group.env, msg, letter, group.verdicts, group.retryBaseSeconds);
+        return;
+      }
+      // X is all-or-nothing: find the bad ones by halving (log2(100) ~ 7 levels).
+      const middle = Math.ceil(messages.length / 2);
+      await sendAndJudge(group, messages.slice(0, middle));
+      await sendAndJudge(group, messages.slice(middle));
+      return;
+    }
+  }
+}
+
+function retryTransient(group: GroupContext, msg: Message<unknown>): void {
+  group.verdicts.set(msg, {
+    ack: false,
+    delaySeconds: transientRetryDelay(msg.attempts, group.retryBaseSeconds, group.options.random),
+  });
+}
+
+async function pauseBudget(group: GroupContext, retryAfterSeconds: number): Promise<void> {
+  const budget = group.env.RATE_BUDGET;
+  if (!budget) return;
+  try {
+    await budget.get(budget.idFromName(group.pixelId)).pause(retryAfterSeconds);
+  } catch (err) {
+    log('warn', { msg: 'could not pause rate budget', pixelId: group.pixelId, error: String(err) });
+  }
+}
+
+/** Puts `body` on the dead letter queue and acks, or retries if that queue fails. */
+async function deadLetterOrRetry(
+  env: Env,
+  msg: Message<unknown>,
+  body: unknown,
+  verdicts: Map<Message<unknown>, Verdict>,
+  baseSeconds: number,
+): Promise<void> {
+  if (!env.DEAD_LETTER_QUEUE) {
+    log('error', { msg: 'DEAD_LETTER_QUEUE binding missing: keeping the message', id: msg.id });
+    verdicts.set(msg, { ack: false, delaySeconds: misconfiguredRetryDelay(msg.attempts) });
+    return;
+  }
+  try {
+    await env.DEAD_LETTER_QUEUE.send(body as DeadLetter);
+    verdicts.set(msg, { ack: true });
+  } catch (err) {
+    log('warn', { msg: 'dead letter queue unavailable, retrying', id: msg.id, error: String(err) });
+    verdicts.set(msg, { ack: false, delaySeconds: transientRetryDelay(msg.attempts, baseSeconds) });
+  }
+}

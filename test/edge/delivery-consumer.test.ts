@@ -1,0 +1,336 @@
+/**
+ * The delivery queue consumer, driven directly with `createMessageBatch` and a
+ * scripted X: which messages are acked, which retried and after how long,
+ * what reaches the dead letter queue. The pixel's `RateBudget` is the real
+ * Durable Object; each test uses its own pixel id so no state is shared.
+ */
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { EdgeConfig } from '../../edge/config.ts';
+import type { DeadLetter, DeliveryMessage } from '../../edge/delivery/message.ts';
+import {
+  type DeliveryOutcome,
+  deliverBatch,
+  type SendToX,
+} from '../../edge/delivery/queue-consumer.ts';
+import type { Env } from '../../edge/env.ts';
+import type { XConversion } from '../../edge/x-api/conversion.ts';
+
+const QUEUE = 'x-capi-deliveries';
+let pixelCounter = 0;
+
+/** A pixel id no other test uses, so each test gets a fresh RateBudget. */
+function freshPixel(): string {
+  pixelCounter += 1;
+  return `px${Date.now().toString(36)}${pixelCounter}`;
+}
+
+function conversion(id: string, extra: Partial<XConversion> = {}): XConversion {
+  return {
+    conversion_time: '2026-11-28T10:00:00.000Z',
+    event_id: 'o9d2g',
+    identifiers: [{ twclid: '26ofd9ed8tvlabf4n0z3uq0p6t' }],
+    conversion_id: id,
+    ...extra,
+  };
+}
+
+function batchOf(
+  pixelId: string,
+  conversions: XConversion[],
+  attempts = 1,
+): MessageBatch<DeliveryMessage> {
+  return createMessageBatch<DeliveryMessage>(
+    QUEUE,
+    conversions.map((c, i) => ({
+      id: `m-${c.conversion_id}-${i}`,
+      timestamp: new Date(),
+      attempts,
+      body: { pixelId, conversion: c, acceptedAt: Date.now() },
+    })),
+  );
+}
+
+/** A scripted X: records every request, answers with `answer(conversions)`. */
+function scriptedX(answer: (conversions: XConversion[]) => DeliveryOutcome) {
+  const requests: { pixelId: string; ids: string[] }[] = [];
+  const send: SendToX = async (_config: EdgeConfig, conversions, { pixelId }) => {
+    requests.push({ pixelId, ids: conversions.map((c) => c.conversion_id) });
+    return answer(conversions);
+  };
+  return { send, requests };
+}
+
+const delivered = (): DeliveryOutcome => ({ kind: 'delivered', status: 200 });
+
+/** An env whose dead letter queue records what it is sent. */
+function envWithRecordedDlq(): { env: Env; letters: DeadLetter[] } {
+  const letters: DeadLetter[] = [];
+  const dlq = {
+    async send(body: DeadLetter) {
+      letters.push(body);
+    },
+    async sendBatch() {
+      throw new Error('not used');
+    },
+  } as unknown as Queue<DeadLetter>;
+  return { env: { ...env, DEAD_LETTER_QUEUE: dlq }, letters };
+}
+
+/**
+ * Runs the consumer on `batch` and returns the queue result, with each retried
+ * message's `delaySeconds` (which `getQueueResult` does not report) recorded
+ * by watching `msg.retry`.
+ */
+async function run(
+  batch: MessageBatch<DeliveryMessage>,
+  send: SendToX,
+  testEnv: Env = env,
+  random: () => number = () => 0,
+) {
+  const delays = new Map<string, number | undefined>();
+  for (const msg of batch.messages) {
+    const retry = msg.retry.bind(msg);
+    msg.retry = (options?: QueueRetryOptions) => {
+      delays.set(msg.id, options?.delaySeconds);
+      retry(options);
+    };
+  }
+  const ctx = createExecutionContext();
+  await deliverBatch(batch, testEnv, { send, random });
+  const result = await getQueueResult(batch, ctx);
+  return {
+    ...result,
+    retryMessages: result.retryMessages.map((m) => ({ ...m, delaySeconds: delays.get(m.msgId) })),
+  };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('deliverBatch: success', () => {
+  it('sends one request per pixel and acks every message', async () => {
+    const a = freshPixel();
+    const b = freshPixel();
+    const x = scriptedX(delivered);
+    const batch = createMessageBatch<DeliveryMessage>(QUEUE, [
+      ...['a1', 'a2', 'a3'].map((id) => ({
+        id,
+        timestamp: new Date(),
+        attempts: 1,
+        body: { pixelId: a, conversion: conversion(id), acceptedAt: 1 },
+      })),
+      ...['b1', 'b2'].map((id) => ({
+        id,
+        timestamp: new Date(),
+        attempts: 1,
+        body: { pixelId: b, conversion: conversion(id), acceptedAt: 1 },
+      })),
+    ]);
+    const result = await run(batch, x.send);
+
+    expect(x.requests).toHaveLength(2);
+    expect(x.requests.find((r) => r.pixelId === a)?.ids).toEqual(['a1', 'a2', 'a3']);
+    expect(x.requests.find((r) => r.pixelId === b)?.ids).toEqual(['b1', 'b2']);
+    expect(result.explicitAcks.sort()).toEqual(['a1', 'a2', 'a3', 'b1', 'b2']);
+    expect(result.retryMessages).toEqual([]);
+  });
+
+  it('acks a dry run without remembering it as delivered', async () => {
+    const pixel = freshPixel();
+    const dry = scriptedX(() => ({ kind: 'dry-run' }));
+    const first = await run(batchOf(pixel, [conversion('d1')]), dry.send);
+    expect(first.explicitAcks).toHaveLength(1);
+
+    // Credentials turned on later: the same conversion is still sent.
+    const live = scriptedX(delivered);
+    await run(batchOf(pixel, [conversion('d1')]), live.send);
+    expect(live.requests).toEqual([{ pixelId: pixel, ids: ['d1'] }]);
+  });
+});
+
+describe('deliverBatch: transient failures', () => {
+  it('retries a 5xx with a delay that doubles with attempts, capped at 15 minutes', async () => {
+    const unavailable = scriptedX(() => ({ kind: 'retryable', status: 503, reason: 'HTTP 503' }));
+    const delays: number[] = [];
+    for (const attempts of [1, 2, 4, 7, 30]) {
+      const result = await run(
+        batchOf(freshPixel(), [conversion('r1')], attempts),
+        unavailable.send,
+      );
+      expect(result.explicitAcks).toEqual([]);
+      expect(result.retryMessages).toHaveLength(1);
+      delays.push(result.retryMessages[0]?.delaySeconds ?? -1);
+    }
+    // RETRY_BASE_SECONDS = 5 (wrangler.toml); with jitter 0 the delay is half the ceiling.
+    expect(delays).toEqual([3, 5, 20, 160, 450]);
+  });
+
+  it('spreads retries of one failure with jitter within [ceiling/2, ceiling]', async () => {
+    const unavailable = scriptedX(() => ({ kind: 'retryable', reason: 'timeout' }));
+    const batch = batchOf(freshPixel(), [conversion('j1')], 3);
+    const result = await run(batch, unavailable.send, env, () => 0.999);
+    expect(result.retryMessages[0]?.delaySeconds).toBe(20);
+  });
+
+  it('can deliver a conversion whose earlier send failed (a failure is not remembered)', async () => {
+    const pixel = freshPixel();
+    await run(
+      batchOf(pixel, [conversion('f1')]),
+      scriptedX(() => ({ kind: 'retryable', reason: 'x' })).send,
+    );
+    const x = scriptedX(delivered);
+    const result = await run(batchOf(pixel, [conversion('f1')], 2), x.send);
+    expect(x.requests).toHaveLength(1);
+    expect(result.explicitAcks).toHaveLength(1);
+  });
+});
+
+describe('deliverBatch: rate limits', () => {
+  it("retries after X's Retry-After on 429 and holds the pixel's other sends", async () => {
+    const pixel = freshPixel();
+    const limited = scriptedX(() => ({
+      kind: 'rate-limited',
+      status: 429,
+      retryAfterSeconds: 120,
+    }));
+    const result = await run(batchOf(pixel, [conversion('l1'), conversion('l2')]), limited.send);
+    expect(result.retryMessages.map((m) => m.delaySeconds)).toEqual([120, 120]);
+
+    // The budget is paused: the next batch waits without calling X.
+    const x = scriptedX(delivered);
+    const next = await run(batchOf(pixel, [conversion('l3')]), x.send);
+    expect(x.requests).toEqual([]);
+    expect(next.retryMessages).toHaveLength(1);
+    expect(next.retryMessages[0]?.delaySeconds).toBeGreaterThanOrEqual(119);
+    expect(next.retryMessages[0]?.delaySeconds).toBeLessThanOrEqual(120);
+  });
+});
+
+describe('deliverBatch: invalid conversions', () => {
+  it('isolates bad conversions by bisection, dead-letters them with X reason, delivers the rest', async () => {
+    const { env: dlqEnv, letters } = envWithRecordedDlq();
+    const pixel = freshPixel();
+    const accepted: string[] = [];
+    const x = scriptedX((conversions) => {
+      const bad = conversions.findIndex((c) => c.value === 'bad');
+      if (bad >= 0) {
+        return {
+          kind: 'invalid',
+          status: 400,
+          errors: [
+            {
+              code: 'INVALID_PARAMETER',
+              message: `value (bad) is not a valid decimal`,
+              parameter: 'value',
+            },
+          ],
+        };
+      }
+      accepted.push(...conversions.map((c) => c.conversion_id));
+      return delivered();
+    });
+    const ids = Array.from({ length: 20 }, (_, i) => `c${i}`);
+    const batch = batchOf(
+      pixel,
+      ids.map((id) => conversion(id, id === 'c3' || id === 'c17' ? { value: 'bad' } : {})),
+    );
+    const result = await run(batch, x.send, dlqEnv);
+
+    expect(accepted.sort()).toEqual(ids.filter((id) => id !== 'c3' && id !== 'c17').sort());
+    expect(new Set(accepted).size).toBe(accepted.length);
+    expect(letters.map((l) => l.conversion.conversion_id).sort()).toEqual(['c17', 'c3']);
+    for (const letter of letters) {
+      expect(letter.pixelId).toBe(pixel);
+      expect(letter.reason).toEqual({
+        kind: 'rejected',
+        status: 400,
+        errors: [
+          {
+            code: 'INVALID_PARAMETER',
+            message: 'value (bad) is not a valid decimal',
+            parameter: 'value',
+          },
+        ],
+      });
+    }
+    expect(result.explicitAcks).toHaveLength(20);
+    expect(result.retryMessages).toEqual([]);
+    // Halving 20 with 2 bad needs far fewer requests than one per conversion.
+    expect(x.requests.length).toBeLessThan(20);
+  });
+
+  it('retries instead of acking when the dead letter queue refuses the letter', async () => {
+    const failingDlq = {
+      async send() {
+        throw new Error('queue unavailable');
+      },
+    } as unknown as Queue<DeadLetter>;
+    const x = scriptedX(() => ({
+      kind: 'invalid',
+      status: 400,
+      errors: [{ code: 'X', message: 'bad' }],
+    }));
+    const result = await run(batchOf(freshPixel(), [conversion('q1')]), x.send, {
+      ...env,
+      DEAD_LETTER_QUEUE: failingDlq,
+    });
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages).toHaveLength(1);
+  });
+});
+
+describe('deliverBatch: misconfigured account', () => {
+  it('keeps conversions, retries in 15 to 60 minutes and logs an error every time', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const x = scriptedX(() => ({
+      kind: 'misconfigured',
+      status: 401,
+      errors: [{ code: 'UNAUTHORIZED', message: 'Could not authenticate you' }],
+    }));
+    const delays: number[] = [];
+    for (const attempts of [1, 2, 3, 50]) {
+      const result = await run(batchOf(freshPixel(), [conversion('u1')], attempts), x.send);
+      expect(result.explicitAcks).toEqual([]);
+      delays.push(result.retryMessages[0]?.delaySeconds ?? -1);
+    }
+    expect(delays).toEqual([900, 1800, 3600, 3600]);
+    expect(errors).toHaveBeenCalledTimes(4);
+    expect(String(errors.mock.calls[0]?.[0])).toContain('Could not authenticate you');
+  });
+});
+
+describe('deliverBatch: dedup', () => {
+  it('forwards a conversion accepted twice only once', async () => {
+    const pixel = freshPixel();
+    const x = scriptedX(delivered);
+    await run(batchOf(pixel, [conversion('o1'), conversion('o2')]), x.send);
+    const again = await run(batchOf(pixel, [conversion('o1'), conversion('o3')]), x.send);
+
+    expect(x.requests.map((r) => r.ids)).toEqual([['o1', 'o2'], ['o3']]);
+    expect(again.explicitAcks).toHaveLength(2);
+  });
+
+  it('treats the same conversion id on another event as a different conversion', async () => {
+    const pixel = freshPixel();
+    const x = scriptedX(delivered);
+    await run(batchOf(pixel, [conversion('e1')]), x.send);
+    await run(batchOf(pixel, [conversion('e1', { event_id: 'o9d2h' })]), x.send);
+    expect(x.requests).toHaveLength(2);
+  });
+
+  it('sends one of two copies in a batch and acks the other once the first is delivered', async () => {
+    const pixel = freshPixel();
+    const x = scriptedX(delivered);
+    const first = await run(batchOf(pixel, [conversion('t1'), conversion('t1')]), x.send);
+    expect(x.requests).toEqual([{ pixelId: pixel, ids: ['t1'] }]);
+    expect(first.explicitAcks).toHaveLength(1);
+    expect(first.retryMessages).toHaveLength(1);
+
+    const retried = await run(batchOf(pixel, [conversion('t1')], 2), x.send);
+    expect(x.requests).toHaveLength(1);
+    expect(retried.explicitAcks).toHaveLength(1);
+  });
+});
