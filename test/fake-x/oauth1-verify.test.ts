@@ -12,10 +12,10 @@ import {
 
 describe('percentEncode (RFC 5849 section 3.6)', () => {
   it('encodes everything but the unreserved set, in uppercase hex', () => {
-    expect(percentEncode("Ladies + Gentlemen, a signed OAuth request!")).toBe(
+    expect(percentEncode('Ladies + Gentlemen, a signed OAuth request!')).toBe(
       'Ladies%20%2B%20Gentlemen%2C%20a%20signed%20OAuth%20request%21',
     );
-    expect(percentEncode("a-._~*'()")).toBe("a-._~%2A%27%28%29");
+    expect(percentEncode("a-._~*'()")).toBe('a-._~%2A%27%28%29');
     expect(percentEncode('☃')).toBe('%E2%98%83');
   });
 });
