@@ -27,6 +27,13 @@ export interface Env {
   /** `true` mounts the local demo pages under `/demo/` (`npm start` sets it). */
   DEMO?: string;
 
+  /**
+   * Workers Rate Limiting binding counting browser calls per client address
+   * (edge/http/browser-rate-limit.ts), configured in wrangler.toml `[[ratelimits]]`.
+   * Optional: without it browser calls are not rate limited.
+   */
+  BROWSER_RATE_LIMITER?: RateLimit;
+
   /** OAuth 1.0a (HMAC-SHA1) credentials: all four, or none. */
   X_CONSUMER_KEY?: string;
   X_CONSUMER_SECRET?: string;
