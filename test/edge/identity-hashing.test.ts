@@ -1,0 +1,185 @@
+/**
+ * Identity normalization and hashing inside workerd (WebCrypto as deployed):
+ * published SHA-256 vectors, email and phone normalization, the `_twclid`
+ * cookie in both its forms, and the constant-time bearer key comparison.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  formatTwclidCookie,
+  isValidTwclid,
+  parseTwclidCookie,
+} from '../../common/twclid-cookie.ts';
+import { keysMatch } from '../../edge/http/server-auth.ts';
+import {
+  hashEmail,
+  hashPhone,
+  normalizeSha256Hex,
+  sha256Hex,
+} from '../../edge/identity/hash-identifiers.ts';
+import { normalizeEmail } from '../../edge/identity/normalize-email.ts';
+import { normalizePhone } from '../../edge/identity/phone.ts';
+
+// X's docs give sha256("test@twitter.com") as starting d360d510; the full value
+// was computed once with Node's crypto (`createHash('sha256')`) and pinned here.
+const TEST_AT_TWITTER = 'd360d510a224510f373931ce2d6215a799f5a9c1cef221b0149b6b6b50cced62';
+// sha256("+11234567890"): X's E.164 example, with the `+`.
+const PLUS_11234567890 = '1fa6b8d986d9b9cd01bf36951815158bbde9f520c0567c835dfe34783d0a4231';
+
+describe('sha256Hex', () => {
+  it('matches the published vectors', async () => {
+    expect(await sha256Hex('')).toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
+    expect(await sha256Hex('abc')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
+  });
+
+  it("hashes X's email example to the docs' prefix", async () => {
+    const hash = await hashEmail('test@twitter.com');
+    expect(hash.startsWith('d360d510')).toBe(true);
+    expect(hash).toBe(TEST_AT_TWITTER);
+  });
+
+  it("hashes X's phone example with the leading +", async () => {
+    const hash = await hashPhone('+11234567890');
+    expect(hash.startsWith('1fa6b8d9')).toBe(true);
+    expect(hash).toBe(PLUS_11234567890);
+    expect(await hashPhone('11234567890')).not.toBe(PLUS_11234567890);
+  });
+
+  it('hashes UTF-8 bytes, not UTF-16 code units', async () => {
+    // sha256 of the UTF-8 bytes c3 a9 (U+00E9), computed with Node's crypto.
+    expect(await sha256Hex('\u00e9')).toBe(
+      '4a99557e4033c3539de2eb65472017cad5f9557f7a0625a09f1c3f6e2ba69c4c',
+    );
+  });
+});
+
+describe('normalizeEmail', () => {
+  it('trims and lowercases, so both spellings hash the same', async () => {
+    const email = normalizeEmail('  Test@Twitter.com ');
+    expect(email).toBe('test@twitter.com');
+    expect(await hashEmail(email as string)).toBe(TEST_AT_TWITTER);
+  });
+
+  it.each(['', 'plainaddress', 'a@b', 'a b@c.example', '@c.example', 'a@@c.example', 'a@.example'])(
+    'refuses %j',
+    (raw) => {
+      expect(normalizeEmail(raw)).toBeUndefined();
+    },
+  );
+
+  it('refuses addresses longer than 254 characters', () => {
+    expect(normalizeEmail(`${'a'.repeat(250)}@b.example`)).toBeUndefined();
+  });
+});
+
+describe('normalizePhone', () => {
+  it('reads national numbers in the default country', () => {
+    expect(normalizePhone('(415) 555-2671', 'US')).toBe('+14155552671');
+    expect(normalizePhone('020 7946 0958', 'GB')).toBe('+442079460958');
+  });
+
+  it('keeps international numbers whatever the default country', () => {
+    expect(normalizePhone('+44 20 7946 0958', 'US')).toBe('+442079460958');
+    expect(normalizePhone('0049 30 1234567', 'DE')).toBe('+49301234567');
+  });
+
+  it.each(['call me', '123', '+1 123 456 7890', '+1 800 FLOWERS', '5'.repeat(41)])(
+    'refuses %j',
+    (raw) => {
+      expect(normalizePhone(raw, 'US')).toBeUndefined();
+    },
+  );
+
+  it('refuses a national number when the default country is unknown', () => {
+    expect(normalizePhone('415-555-2671', 'ZZ')).toBeUndefined();
+  });
+});
+
+describe('normalizeSha256Hex', () => {
+  it('lowercases uppercase hex and refuses anything else', () => {
+    expect(normalizeSha256Hex(TEST_AT_TWITTER.toUpperCase())).toBe(TEST_AT_TWITTER);
+    expect(normalizeSha256Hex('abc')).toBeUndefined();
+    expect(normalizeSha256Hex(`${TEST_AT_TWITTER}0`)).toBeUndefined();
+    expect(normalizeSha256Hex(`${TEST_AT_TWITTER.slice(1)}g`)).toBeUndefined();
+  });
+});
+
+describe('_twclid cookie', () => {
+  it("reads the X pixel's URI-encoded JSON form", () => {
+    const raw = encodeURIComponent(
+      '{"twclid":"26al4tn7x9n5o40h6sd2ds3kbt","timestamp":1700000000000}',
+    );
+    expect(parseTwclidCookie(raw)).toEqual({
+      twclid: '26al4tn7x9n5o40h6sd2ds3kbt',
+      timestamp: 1700000000000,
+    });
+  });
+
+  it('reads the JSON form already decoded, with extra keys', () => {
+    expect(parseTwclidCookie('{"twclid":"abc_-1","timestamp":5,"other":true}')).toEqual({
+      twclid: 'abc_-1',
+      timestamp: 5,
+    });
+  });
+
+  it('reads the bare form', () => {
+    expect(parseTwclidCookie('26al4tn7x9n5o40h6sd2ds3kbt')).toEqual({
+      twclid: '26al4tn7x9n5o40h6sd2ds3kbt',
+    });
+  });
+
+  it.each([
+    undefined,
+    '',
+    'a b',
+    '%E0%A4%A',
+    '{"twclid":"a;b"}',
+    '{"twclid":42}',
+    '{not json',
+    'x'.repeat(129),
+  ])('ignores malformed %j', (raw) => {
+    expect(parseTwclidCookie(raw)).toBeUndefined();
+  });
+
+  it('formats what it parses, in the pixel form', () => {
+    const value = formatTwclidCookie('abc', 1700000000000);
+    expect(decodeURIComponent(value)).toBe('{"twclid":"abc","timestamp":1700000000000}');
+    expect(value).not.toMatch(/[",;{} ]/);
+    expect(parseTwclidCookie(value)).toEqual({ twclid: 'abc', timestamp: 1700000000000 });
+  });
+
+  it('accepts click ids of 1 to 128 URL-safe characters', () => {
+    expect(isValidTwclid('a')).toBe(true);
+    expect(isValidTwclid('A-z_0'.repeat(25))).toBe(true);
+    expect(isValidTwclid('x'.repeat(129))).toBe(false);
+    expect(isValidTwclid('abc=')).toBe(false);
+    expect(isValidTwclid(42)).toBe(false);
+  });
+});
+
+describe('workerd runtime facts the schema relies on', () => {
+  it('has Intl.supportedValuesOf("currency") with the common codes', () => {
+    const currencies = Intl.supportedValuesOf('currency');
+    expect(currencies).toEqual(expect.arrayContaining(['USD', 'EUR', 'GBP', 'JPY']));
+    expect(currencies).not.toContain('XYZ');
+  });
+
+  it("Date#toISOString is X's yyyy-MM-ddTHH:mm:ss.SSSZ", () => {
+    expect(new Date(Date.UTC(2022, 1, 18, 1, 14, 0, 603)).toISOString()).toBe(
+      '2022-02-18T01:14:00.603Z',
+    );
+    expect(new Date().toISOString()).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+  });
+});
+
+describe('keysMatch', () => {
+  it('compares bearer keys exactly', async () => {
+    expect(await keysMatch('test-server-key', 'test-server-key')).toBe(true);
+    expect(await keysMatch('test-server-kez', 'test-server-key')).toBe(false);
+    expect(await keysMatch('test-server-key-longer', 'test-server-key')).toBe(false);
+    expect(await keysMatch('', 'test-server-key')).toBe(false);
+  });
+});
