@@ -27,6 +27,8 @@ export default defineConfig({
                 X_ACCESS_TOKEN: TEST_ACCOUNT.accessToken,
                 X_ACCESS_TOKEN_SECRET: TEST_ACCOUNT.accessTokenSecret,
                 SERVER_KEY: TEST_ACCOUNT.serverKey,
+                // Delivery retries after a 5xx come back at once instead of after 5 s, 10 s, ...
+                RETRY_BASE_SECONDS: '0',
               },
             },
           })),

@@ -159,19 +159,25 @@ describe('deliverBatch: transient failures', () => {
       const result = await run(
         batchOf(freshPixel(), [conversion('r1')], attempts),
         unavailable.send,
+        { ...env, RETRY_BASE_SECONDS: '5' },
       );
       expect(result.explicitAcks).toEqual([]);
       expect(result.retryMessages).toHaveLength(1);
       delays.push(result.retryMessages[0]?.delaySeconds ?? -1);
     }
-    // RETRY_BASE_SECONDS = 5 (wrangler.toml); with jitter 0 the delay is half the ceiling.
+    // RETRY_BASE_SECONDS = 5 (the default); with jitter 0 the delay is half the ceiling.
     expect(delays).toEqual([3, 5, 20, 160, 450]);
   });
 
   it('spreads retries of one failure with jitter within [ceiling/2, ceiling]', async () => {
     const unavailable = scriptedX(() => ({ kind: 'retryable', reason: 'timeout' }));
     const batch = batchOf(freshPixel(), [conversion('j1')], 3);
-    const result = await run(batch, unavailable.send, env, () => 0.999);
+    const result = await run(
+      batch,
+      unavailable.send,
+      { ...env, RETRY_BASE_SECONDS: '5' },
+      () => 0.999,
+    );
     expect(result.retryMessages[0]?.delaySeconds).toBe(20);
   });
 
