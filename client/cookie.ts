@@ -1,6 +1,6 @@
 /**
  * @module
- * A minimal first-party cookie jar for the `_twclid` cookie: get, set, remove.
+ * A minimal first-party cookie jar (raw values: encoding is the caller's) for the `_twclid` cookie: get, set, remove.
  *
  * Why not js-cookie (the issue asked for it): with every feature of CONTRACT section 1,
  * js-cookie 3.0.8 alone adds ~550 bytes gzip to the IIFE and the build measured
@@ -19,26 +19,25 @@ export interface CookieAttributes {
 }
 
 /**
- * A cookie's URI-decoded value, or undefined.
+ * A cookie's raw (still encoded) value, or undefined.
  *
  * @example
- * getCookie('_twclid'); // '{"twclid":"abc123","timestamp":1700000000000}'
+ * getCookie('_twclid'); // '%7B%22twclid%22%3A%22abc123%22%2C%22timestamp%22%3A1700000000000%7D'
  */
 export function getCookie(name: string): string | undefined {
-  const match = document.cookie.match(`(?:^|; )${name}=([^;]*)`);
-  return match ? decodeURIComponent(match[1] as string) : undefined;
+  return document.cookie.match(`(?:^|; )${name}=([^;]*)`)?.[1];
 }
 
 /**
- * Writes a host-only cookie on path `/`, its value encoded with `encodeURIComponent`
- * (the X pixel's own encoding).
+ * Writes a host-only cookie on path `/`. The value must already be cookie-safe
+ * (e.g. from `encodeURIComponent`).
  *
  * @example
- * setCookie('_twclid', '{"twclid":"abc123","timestamp":1700000000000}', { expires: 30, sameSite: 'Lax', secure: true });
+ * setCookie('_twclid', formatTwclidCookie('abc123', Date.now()), { expires: 30, sameSite: 'Lax', secure: true });
  */
 export function setCookie(name: string, value: string, attributes: CookieAttributes): void {
   // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is async and not in every browser
-  document.cookie = `${name}=${encodeURIComponent(value)}; path=/; max-age=${
+  document.cookie = `${name}=${value}; path=/; max-age=${
     attributes.expires * 86400
   }; samesite=${attributes.sameSite}${attributes.secure ? '; secure' : ''}`;
 }
