@@ -180,9 +180,20 @@ async function deliverGroup(
     return msg;
   };
   for (const key of reservation.duplicates) group.verdicts.set(take(key), { ack: true });
-  for (const key of [...reservation.inFlight, ...reservation.deferred]) {
+  for (const key of reservation.inFlight) {
+    // Another copy is being sent right now: look again soon (at least 1 s),
+    // by then it is a duplicate to ack, or free to send if that send failed.
     const msg = take(key);
     group.verdicts.set(msg, {
+      ack: false,
+      delaySeconds: Math.max(
+        1,
+        transientRetryDelay(msg.attempts, group.retryBaseSeconds, group.options.random),
+      ),
+    });
+  }
+  for (const key of reservation.deferred) {
+    group.verdicts.set(take(key), {
       ack: false,
       delaySeconds: rateLimitedRetryDelay(reservation.retryAfterSeconds, group.options.random),
     });

@@ -36,11 +36,15 @@ export interface Reservation {
   granted: string[];
   /** X already accepted these within 48 hours: acknowledge without sending. */
   duplicates: string[];
-  /** Another consumer holds these right now: try again after `retryAfterSeconds`. */
+  /**
+   * Another consumer holds these right now (a redelivered or resent copy):
+   * check back soon; they become duplicates once the holder delivers them, or
+   * free again if it fails or its lease (`LEASE_MS`) runs out.
+   */
   inFlight: string[];
   /** No budget left for these: try again after `retryAfterSeconds`. */
   deferred: string[];
-  /** When it is worth asking again for `inFlight` and `deferred` keys (0 if none). */
+  /** Seconds until the budget can take the `deferred` keys (0 if none). */
   retryAfterSeconds: number;
 }
 
@@ -95,19 +99,14 @@ export class RateBudget extends DurableObject<Env> {
     };
     const pausedUntil = this.pausedUntil();
     let available = pausedUntil > now ? 0 : this.limitEvents - this.spent();
-    let leaseEnds = 0;
     for (const key of keys) {
       const row = this.sql
-        .exec<{ state: string; expires_at: number }>(
-          'SELECT state, expires_at FROM conversions WHERE key = ?',
-          key,
-        )
+        .exec<{ state: string }>('SELECT state FROM conversions WHERE key = ?', key)
         .toArray()[0];
       if (row?.state === 'delivered') {
         result.duplicates.push(key);
       } else if (row?.state === 'leased') {
         result.inFlight.push(key);
-        leaseEnds = Math.max(leaseEnds, row.expires_at);
       } else if (available > 0) {
         available -= 1;
         result.granted.push(key);
@@ -127,7 +126,6 @@ export class RateBudget extends DurableObject<Env> {
     if (result.deferred.length > 0) {
       waitMs = Math.max(pausedUntil - now, this.msUntilFree(result.deferred.length, now));
     }
-    if (result.inFlight.length > 0) waitMs = Math.max(waitMs, leaseEnds - now);
     result.retryAfterSeconds = waitMs > 0 ? Math.ceil(waitMs / 1000) : 0;
     return result;
   }

@@ -334,6 +334,8 @@ describe('deliverBatch: dedup', () => {
     expect(x.requests).toEqual([{ pixelId: pixel, ids: ['t1'] }]);
     expect(first.explicitAcks).toHaveLength(1);
     expect(first.retryMessages).toHaveLength(1);
+    // Checked again soon (not after the 5-minute lease): by then it is a duplicate.
+    expect(first.retryMessages[0]?.delaySeconds).toBe(1);
 
     const retried = await run(batchOf(pixel, [conversion('t1')], 2), x.send);
     expect(x.requests).toHaveLength(1);

@@ -1,0 +1,178 @@
+/**
+ * @module
+ * Delivery benchmark: how many X requests the edge makes per 10,000
+ * conversions under steady load, and whether every accepted conversion gets
+ * to X (exactly once) when X fails 30% of requests with 503 and some with 429.
+ *
+ * Runs the real Worker (wrangler's `unstable_startWorker`, local queues and
+ * Durable Objects) against the fake X API started in this process, and feeds
+ * it through `POST /events` as a checkout backend would (server calls of 100
+ * events). Prints one JSON line (machine-readable) and one human line.
+ *
+ *   node bench/delivery.ts            # 10,000 conversions per phase
+ *   node bench/delivery.ts 2000       # smaller run
+ */
+import { unstable_startWorker } from 'wrangler';
+import { type FakeXServer, startFakeX } from '../test/fake-x/server.ts';
+import { TEST_ACCOUNT } from '../test/fake-x/test-account.ts';
+
+const CONVERSIONS = Number(process.argv[2] ?? 10_000);
+const EVENTS_PER_CALL = 100;
+const CALLS_IN_FLIGHT = 4;
+const DELIVERY_LIMIT_MS = 240_000;
+const PURCHASE = TEST_ACCOUNT.events.purchase ?? 'o9d2g';
+
+interface PhaseResult {
+  conversions: number;
+  accepted: number;
+  delivered: number;
+  duplicates: number;
+  xRequests: number;
+  xRequestsPer10k: number;
+  meanConversionsPerRequest: number;
+  answers: Record<string, number>;
+  secondsToDeliverAll: number | null;
+}
+
+function plainText(value: string) {
+  return { type: 'plain_text' as const, value };
+}
+
+/** Posts `ids` as server calls of 100 events; returns how many were answered 202. */
+async function post(base: URL, ids: string[]): Promise<number> {
+  let accepted = 0;
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < ids.length) {
+      const chunk = ids.slice(next, next + EVENTS_PER_CALL);
+      next += EVENTS_PER_CALL;
+      const body = {
+        events: chunk.map((id) => ({
+          event: 'purchase',
+          conversion_id: id,
+          hashed_email: 'a'.repeat(64),
+          value: '20.00',
+          currency: 'USD',
+        })),
+      };
+      const res = await fetch(new URL('/events', base), {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TEST_ACCOUNT.serverKey}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (res.status === 202) accepted += chunk.length;
+      else console.error(`POST /events answered ${res.status}: ${text.slice(0, 200)}`);
+    }
+  }
+  await Promise.all(Array.from({ length: CALLS_IN_FLIGHT }, worker));
+  return accepted;
+}
+
+/** Sends one phase's conversions and waits (bounded) until X has all of them. */
+async function phase(base: URL, fakeX: FakeXServer, prefix: string): Promise<PhaseResult> {
+  const ids = Array.from({ length: CONVERSIONS }, (_, i) => `${prefix}-${i}`);
+  const started = Date.now();
+  const accepted = await post(base, ids);
+  const wanted = new Set(ids);
+  let secondsToDeliverAll: number | null = null;
+  let received = fakeX.fake.received(TEST_ACCOUNT.pixelId);
+  const ours = () => received.conversions.filter((c) => wanted.has(c.conversion_id));
+  while (Date.now() - started < DELIVERY_LIMIT_MS) {
+    received = fakeX.fake.received(TEST_ACCOUNT.pixelId);
+    if (new Set(ours().map((c) => c.conversion_id)).size >= accepted) {
+      secondsToDeliverAll = (Date.now() - started) / 1000;
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  // Let stragglers (a duplicate would be one) arrive before counting.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  received = fakeX.fake.received(TEST_ACCOUNT.pixelId);
+  const mine = ours();
+  const unique = new Set(mine.map((c) => c.conversion_id)).size;
+  const answers: Record<string, number> = {};
+  for (const r of received.requests) answers[r.status] = (answers[r.status] ?? 0) + 1;
+  const accepting = received.requests.filter((r) => r.outcome === 'accepted');
+  return {
+    conversions: CONVERSIONS,
+    accepted,
+    delivered: unique,
+    duplicates: mine.length - unique,
+    xRequests: received.requests.length,
+    xRequestsPer10k: Math.round((received.requests.length / CONVERSIONS) * 10_000),
+    meanConversionsPerRequest:
+      accepting.length === 0 ? 0 : Math.round((mine.length / accepting.length) * 10) / 10,
+    answers,
+    secondsToDeliverAll,
+  };
+}
+
+async function main(): Promise<void> {
+  const fakeX = await startFakeX({ port: 0 });
+  const worker = await unstable_startWorker({
+    config: new URL('../wrangler.toml', import.meta.url).pathname,
+    bindings: {
+      X_PIXEL_ID: plainText(TEST_ACCOUNT.pixelId),
+      X_EVENTS: plainText(JSON.stringify(TEST_ACCOUNT.events)),
+      X_API_BASE_URL: plainText(fakeX.url),
+      X_CONSUMER_KEY: plainText(TEST_ACCOUNT.consumerKey),
+      X_CONSUMER_SECRET: plainText(TEST_ACCOUNT.consumerSecret),
+      X_ACCESS_TOKEN: plainText(TEST_ACCOUNT.accessToken),
+      X_ACCESS_TOKEN_SECRET: plainText(TEST_ACCOUNT.accessTokenSecret),
+      SERVER_KEY: plainText(TEST_ACCOUNT.serverKey),
+      // Production waits 5 s, 10 s, ...; 1 s keeps the fault phase short.
+      RETRY_BASE_SECONDS: plainText('1'),
+    },
+    dev: {
+      server: { hostname: '127.0.0.1', port: 0 },
+      inspector: false,
+      watch: false,
+      persist: false,
+      logLevel: 'error',
+    },
+  });
+  try {
+    await worker.ready;
+    const base = await worker.url;
+
+    const steady = await phase(base, fakeX, `steady-${Date.now()}`);
+
+    fakeX.fake.resetPixel(TEST_ACCOUNT.pixelId);
+    fakeX.fake.setFaults(TEST_ACCOUNT.pixelId, {
+      random: {
+        seed: 4242,
+        faults: [
+          { rate: 0.3, fault: { kind: 'status', status: 503 } },
+          { rate: 0.05, fault: { kind: 'status', status: 429, resetAfterSeconds: 1 } },
+        ],
+      },
+    });
+    const faults = await phase(base, fakeX, `faults-${Date.now()}`);
+
+    const completeness = faults.accepted === 0 ? 0 : faults.delivered / faults.accepted;
+    console.log(
+      JSON.stringify({
+        bench: 'delivery',
+        conversionsPerPhase: CONVERSIONS,
+        steady,
+        faults: { ...faults, completeness },
+      }),
+    );
+    console.log(
+      `delivery: ${steady.xRequestsPer10k} X requests per 10,000 conversions ` +
+        `(${steady.meanConversionsPerRequest} per request, all delivered in ${steady.secondsToDeliverAll ?? 'n/a'} s); ` +
+        `under 30% 503 + 5% 429: ${faults.delivered}/${faults.accepted} delivered ` +
+        `(${(completeness * 100).toFixed(2)}%), ${faults.duplicates} duplicates, ` +
+        `${faults.xRequests} requests, in ${faults.secondsToDeliverAll ?? 'n/a'} s`,
+    );
+  } finally {
+    await worker.dispose();
+    await fakeX.close();
+  }
+}
+
+await main();
