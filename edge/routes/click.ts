@@ -1,8 +1,64 @@
 /**
  * @module
- * Placeholder until its issue lands: mounts nothing yet.
+ * `POST /click`: body `{"twclid":"..."}` (JSON or text/plain, as the browser script
+ * sends it); answers 204 with `Set-Cookie: _twclid=...` in the X pixel's form.
+ *
+ * Why the edge sets the cookie too: Safari caps cookies written by script at 7 days
+ * (24 hours after some ad clicks), but not a cookie from an HTTP `Set-Cookie` of the
+ * site's own origin. The cookie is readable by script (no HttpOnly) because the
+ * browser script and the X pixel read it. Browser calls only, from `ALLOWED_ORIGINS`;
+ * `Sec-GPC: 1` gets a 204 without a cookie.
  */
 import { Hono } from 'hono';
-import type { AppEnv } from '../app.ts';
+import { formatTwclidCookie, isValidTwclid } from '../../common/twclid-cookie.ts';
+import { type AppEnv, requireConfig } from '../app.ts';
+import { invalidParameter } from '../errors.ts';
+import {
+  allowedOriginsCors,
+  allowedRequestOrigin,
+  originNotAllowed,
+} from '../http/origin-policy.ts';
 
-export const clickRoute = new Hono<AppEnv>();
+/** A click body is a few dozen bytes; anything much bigger is not one. */
+const MAX_BODY_CHARS = 1024;
+
+/** The click id in a `/click` body, or a 400 in X's shape. */
+function twclidFromBody(text: string): string {
+  if (text.length > MAX_BODY_CHARS) {
+    throw invalidParameter('twclid', `Body must be at most ${MAX_BODY_CHARS} characters`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw invalidParameter('twclid', 'Body must be JSON such as {"twclid":"..."}');
+  }
+  const twclid = (body as { twclid?: unknown } | null)?.twclid;
+  if (!isValidTwclid(twclid)) {
+    throw invalidParameter('twclid', 'twclid must be 1-128 letters, digits, _ or -');
+  }
+  return twclid;
+}
+
+export const clickRoute = new Hono<AppEnv>()
+  .use('/click', allowedOriginsCors())
+  .post('/click', async function storeClick(c) {
+    const config = requireConfig(c.get('configResult'));
+    if (!allowedRequestOrigin(c.req.raw.headers, config.allowedOrigins)) throw originNotAllowed();
+    const twclid = twclidFromBody(await c.req.text());
+    c.header('Cache-Control', 'no-store');
+    if (c.req.header('sec-gpc') === '1') {
+      // Global Privacy Control: an opt-out of sharing, so nothing is kept.
+      c.header('X-Xcapi-Gpc', 'honoured');
+      return c.body(null, 204);
+    }
+    // The shared format (the pixel's URI-encoded JSON), so script and edge write one cookie.
+    const secure = new URL(c.req.url).protocol === 'https:' ? '; Secure' : '';
+    c.header(
+      'Set-Cookie',
+      `_twclid=${formatTwclidCookie(twclid, Date.now())}; Path=/; Max-Age=${
+        config.cookieDays * 86400
+      }; SameSite=Lax${secure}`,
+    );
+    return c.body(null, 204);
+  });
