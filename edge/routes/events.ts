@@ -15,6 +15,7 @@ import { type AppEnv, requireConfig } from '../app.ts';
 import type { EdgeConfig } from '../config.ts';
 import { dispatchConversions } from '../delivery/dispatch.ts';
 import { invalidParameter, XApiError } from '../errors.ts';
+import { browserRateLimit } from '../http/browser-rate-limit.ts';
 import {
   allowedOriginsCors,
   allowedRequestOrigin,
@@ -136,7 +137,10 @@ function bodyContent(
 }
 
 export const eventsRoute = new Hono<AppEnv>()
+  // CORS first so even a 429 is readable by the page; the rate limit runs
+  // before any body is read.
   .use('/events', allowedOriginsCors())
+  .use('/events', browserRateLimit())
   .post('/events', async function acceptEvents(c) {
     const config = requireConfig(c.get('configResult'));
     c.header('Cache-Control', 'no-store');
