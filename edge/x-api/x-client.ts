@@ -96,6 +96,9 @@ function errorItems(body: unknown): XErrorItem[] {
 /**
  * Seconds to wait after a 429: `x-rate-limit-reset` (epoch seconds) first,
  * then `Retry-After` (seconds or an HTTP date), else 60. At least 1.
+ *
+ * @example
+ * retryAfterSeconds(response.headers); // 120 when x-rate-limit-reset is two minutes away
  */
 export function retryAfterSeconds(headers: Headers, nowMs = Date.now()): number {
   const reset = Number(headers.get('x-rate-limit-reset'));

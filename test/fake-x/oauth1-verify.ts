@@ -58,6 +58,9 @@ export function parseOAuthHeader(header: string | null): Map<string, string> | u
 /**
  * The base string URI of RFC 5849 section 3.4.1.2: lowercase scheme and host,
  * the port only when it is not the scheme's default, the path, no query.
+ *
+ * @example
+ * baseStringUri(new URL('HTTP://Example.COM:80/r%20v/X?id=123')); // 'http://example.com/r%20v/X'
  */
 export function baseStringUri(url: URL): string {
   // WHATWG URL already lowercases scheme and host and drops default ports.
@@ -77,6 +80,9 @@ export interface SignatureInput {
  * The signature base string of RFC 5849 section 3.4.1: method, base string
  * URI and normalized parameters (section 3.4.1.3.2: encode names and values,
  * sort by name then value, join with `=` and `&`).
+ *
+ * @example
+ * signatureBaseString({ method: 'POST', url, oauthParams: parseOAuthHeader(header) ?? new Map() });
  */
 export function signatureBaseString(input: SignatureInput): string {
   const pairs: [string, string][] = [];
@@ -119,7 +125,12 @@ export function hmacSha1Signature(
   return createHmac('sha1', key).update(baseString).digest('base64');
 }
 
-/** Compares two signatures without leaking where they differ. */
+/**
+ * Compares two secrets or signatures without leaking where they differ.
+ *
+ * @example
+ * if (!signaturesMatch(expected, params.get('oauth_signature') ?? '')) return unauthorized();
+ */
 export function signaturesMatch(expected: string, presented: string): boolean {
   const a = Buffer.from(expected);
   const b = Buffer.from(presented);
