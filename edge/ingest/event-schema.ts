@@ -252,6 +252,13 @@ export function isBatch(body: unknown): boolean {
  * if (result.ok) result.value; // [{ event: 'purchase', email: 'a@b.example' }]
  */
 export function validateEvents(body: unknown): ValidationResult<EventInput[]> {
+  // valibot takes arrays for objects; say plainly what the body must be.
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return {
+      ok: false,
+      errors: [{ code: 'INVALID_PARAMETER', message: 'Expected a JSON object', parameter: '' }],
+    };
+  }
   if (isBatch(body)) {
     const batch = validate(BatchSchema, body);
     return batch.ok ? { ok: true, value: batch.value.events } : batch;

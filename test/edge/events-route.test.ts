@@ -304,6 +304,16 @@ describe('POST /events refuses bad input with 4xx in X shape', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('400 for JSON that is not an event object', async () => {
+    for (const payload of ['[1]', 'null', '"purchase"', '42']) {
+      const { res, body } = await beacon(payload);
+      expect(res.status, payload).toBe(400);
+      expect(body, payload).toMatchObject({
+        errors: [{ code: 'INVALID_PARAMETER', message: 'Expected a JSON object' }],
+      });
+    }
+  });
+
   it('400 for an event that is not configured', async () => {
     const { res, body } = await beacon({ event: 'refund', twclid: TWCLID });
     expect(res.status).toBe(400);
@@ -535,6 +545,18 @@ describe('POST /events from a server', () => {
       ],
     });
     expect(messages).toHaveLength(0);
+  });
+
+  it('413 for a server body over 1 MB', async () => {
+    const events = Array.from({ length: 500 }, () => ({
+      event: 'lead',
+      twclid: TWCLID,
+      description: 'd'.repeat(250),
+      contents: Array.from({ length: 10 }, () => ({ content_name: 'n'.repeat(250) })),
+    }));
+    const { res, body } = await serverCall({ events });
+    expect(res.status).toBe(413);
+    expect(body).toMatchObject({ errors: [{ code: 'REQUEST_TOO_LARGE' }] });
   });
 
   it('refuses more than 500 events like X does', async () => {
