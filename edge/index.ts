@@ -1,15 +1,24 @@
 /**
  * @module
- * The Worker's entry point: HTTP through the Hono app, and the `RateBudget`
- * Durable Object class (one per pixel, see edge/delivery/rate-budget.ts).
+ * The Worker's entry point: HTTP through the Hono app; the delivery queue and
+ * its dead letter queue (edge/delivery); and the `RateBudget` Durable Object
+ * class (one per pixel, see edge/delivery/rate-budget.ts).
  */
 import { appFor } from './app.ts';
+import { logDeadLetters } from './delivery/dead-letter-consumer.ts';
+import { DEAD_LETTER_QUEUE_NAME } from './delivery/message.ts';
+import { deliverBatch } from './delivery/queue-consumer.ts';
 import type { Env } from './env.ts';
+import { sendConversions } from './x-api/x-client.ts';
 
 export { RateBudget } from './delivery/rate-budget.ts';
 
 export default {
   fetch(request, env, ctx) {
     return appFor(env).fetch(request, env, ctx);
+  },
+  async queue(batch, env) {
+    if (batch.queue === DEAD_LETTER_QUEUE_NAME) return logDeadLetters(batch);
+    await deliverBatch(batch, env, { send: sendConversions });
   },
 } satisfies ExportedHandler<Env>;

@@ -31,6 +31,9 @@ import {
 /** X takes at most 500 conversions per request. */
 export const MAX_CONVERSIONS_PER_REQUEST = 500;
 const DEFAULT_RETRY_BASE_SECONDS = 5;
+/** Immediate extra tries of a 5xx answer to one half during bisection. */
+const BISECTION_RETRIES = 2;
+const BISECTION_RETRY_PAUSE_MS = 200;
 
 /** The answers of `sendConversions` (edge/x-api/x-client.ts) the consumer acts on. */
 export type DeliveryOutcome =
@@ -228,17 +231,20 @@ async function deliverGroup(
 async function sendAndJudge(
   group: GroupContext,
   messages: Message<DeliveryMessage>[],
+  bisecting = false,
 ): Promise<void> {
   const keys = messages.map((m) => dedupKey(m.body.conversion));
-  let outcome: DeliveryOutcome;
-  try {
-    outcome = await group.options.send(
-      group.config,
-      messages.map((m) => m.body.conversion),
-      { pixelId: group.pixelId },
-    );
-  } catch (err) {
-    outcome = { kind: 'retryable', reason: `send threw: ${String(err)}` };
+  let outcome = await sendOnce(group, messages);
+  // Mid-bisection X has just answered (a 400), so a 5xx now is a blip: try
+  // again at once, twice at most. Otherwise one blip would send the whole
+  // half back to the queue and the next round would start bisecting anew.
+  for (
+    let extra = 0;
+    bisecting && outcome.kind === 'retryable' && extra < BISECTION_RETRIES;
+    extra++
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, BISECTION_RETRY_PAUSE_MS * (extra + 1)));
+    outcome = await sendOnce(group, messages);
   }
 
   switch (outcome.kind) {
@@ -309,10 +315,25 @@ async function sendAndJudge(
       }
       // X is all-or-nothing: find the bad ones by halving (log2(100) ~ 7 levels).
       const middle = Math.ceil(messages.length / 2);
-      await sendAndJudge(group, messages.slice(0, middle));
-      await sendAndJudge(group, messages.slice(middle));
+      await sendAndJudge(group, messages.slice(0, middle), true);
+      await sendAndJudge(group, messages.slice(middle), true);
       return;
     }
+  }
+}
+
+async function sendOnce(
+  group: GroupContext,
+  messages: Message<DeliveryMessage>[],
+): Promise<DeliveryOutcome> {
+  try {
+    return await group.options.send(
+      group.config,
+      messages.map((m) => m.body.conversion),
+      { pixelId: group.pixelId },
+    );
+  } catch (err) {
+    return { kind: 'retryable', reason: `send threw: ${String(err)}` };
   }
 }
 

@@ -268,6 +268,40 @@ describe('deliverBatch: invalid conversions', () => {
     expect(x.requests.length).toBeLessThan(20);
   });
 
+  it('retries a half that meets a 5xx during bisection at once instead of re-queueing it', async () => {
+    const { env: dlqEnv, letters } = envWithRecordedDlq();
+    let requests = 0;
+    const accepted: string[] = [];
+    const x = scriptedX((conversions) => {
+      requests += 1;
+      if (requests === 2) return { kind: 'retryable', status: 503, reason: 'X answered 503' };
+      if (conversions.some((c) => c.value === 'bad')) {
+        return {
+          kind: 'invalid',
+          status: 400,
+          errors: [{ code: 'INVALID_PARAMETER', message: 'bad value' }],
+        };
+      }
+      accepted.push(...conversions.map((c) => c.conversion_id));
+      return delivered();
+    });
+    const ids = ['g0', 'g1', 'g2', 'g3'];
+    const result = await run(
+      batchOf(
+        freshPixel(),
+        ids.map((id) => conversion(id, id === 'g3' ? { value: 'bad' } : {})),
+      ),
+      x.send,
+      dlqEnv,
+    );
+    expect(accepted.sort()).toEqual(['g0', 'g1', 'g2']);
+    expect(letters.map((l) => l.conversion.conversion_id)).toEqual(['g3']);
+    expect(result.retryMessages).toEqual([]);
+    // The first half was sent twice: once answered 503, once delivered.
+    expect(x.requests[1]?.ids).toEqual(['g0', 'g1']);
+    expect(x.requests[2]?.ids).toEqual(['g0', 'g1']);
+  });
+
   it('retries instead of acking when the dead letter queue refuses the letter', async () => {
     const failingDlq = {
       async send() {
