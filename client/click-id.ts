@@ -31,7 +31,9 @@ function attempt<T>(touch: () => T): T | undefined {
  */
 export function clickIdIn(stored: string | null | undefined, notBefore = 0): string | undefined {
   return attempt(() => {
-    const value = decodeURIComponent(stored as string);
+    // Without this guard, decodeURIComponent(undefined) is the string "undefined".
+    if (!stored) return;
+    const value = decodeURIComponent(stored);
     const { twclid, timestamp } = value[0] === '{' ? JSON.parse(value) : { twclid: value };
     return isValidTwclid(twclid) && !(timestamp < notBefore) ? twclid : undefined;
   });

@@ -1,0 +1,282 @@
+/**
+ * The built dist/xcapi.js in Chromium, served by the running edge Worker on
+ * `https://shop.example`, delivering to the fake X API (see ./shop.ts).
+ * Every test also asserts the page logged no error and threw nothing.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fakeXControl } from '../fake-x/control.ts';
+import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
+import {
+  browserTestsEnabled,
+  type Rig,
+  type Shop,
+  type ShopOptions,
+  shopPage,
+  startRig,
+} from './shop.ts';
+
+const TWCLID = '26al4tn7x9n5o40h6sd2ds3kbt';
+/** The X pixel's cookie form: URI-encoded `{"twclid":..,"timestamp":ms}`. */
+const PIXEL_FORM = new RegExp(`^%7B%22twclid%22%3A%22${TWCLID}%22%2C%22timestamp%22%3A\\d{13}%7D$`);
+const DAY_S = 86400;
+
+const LANDING = shopPage({ body: '<h1>Spring sale</h1>' });
+/** A page without the script, where a form lands. */
+const THANKS = '<!doctype html><title>thanks</title><p>Thank you</p>';
+
+let rig: Rig | undefined;
+let shop: Shop | undefined;
+
+async function open(options: ShopOptions): Promise<Shop> {
+  if (!rig) throw new Error('browser rig did not start');
+  shop = await rig.newShop(options);
+  return shop;
+}
+
+function requestsTo(s: Shop, path: string) {
+  return s.requests.filter((r) => r.path === path);
+}
+
+/** Bodies of the answered `/events` requests, parsed. */
+function eventsSent(s: Shop): Record<string, unknown>[] {
+  return requestsTo(s, '/events')
+    .filter((r) => r.status !== 0)
+    .map((r) => JSON.parse(r.body));
+}
+
+/** Lands on `/?twclid=` and waits for the edge's answer to `POST /click`. */
+async function land(s: Shop): Promise<void> {
+  await s.page.goto(`/?twclid=${TWCLID}`);
+  await s.scriptLoaded();
+  await expect.poll(() => requestsTo(s, '/click')[0]?.status).toBe(204);
+}
+
+describe.skipIf(!browserTestsEnabled())('the browser script in Chromium', () => {
+  beforeAll(async () => {
+    rig = await startRig();
+  }, 120_000);
+
+  afterEach(async () => {
+    const errors = shop?.errors ?? [];
+    await shop?.context.close();
+    shop = undefined;
+    expect(errors).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await rig?.close();
+  });
+
+  it('keeps ?twclid= in the pixel-form cookie and localStorage, and the edge sets it too', async () => {
+    const s = await open({ pages: { '/': LANDING } });
+    await s.page.goto(`/?twclid=${TWCLID}&utm_source=x`);
+    await s.scriptLoaded();
+    await expect.poll(() => requestsTo(s, '/click')[0]?.status).toBe(204);
+
+    const [click] = requestsTo(s, '/click');
+    expect(click?.method).toBe('POST');
+    expect(JSON.parse(click?.body ?? '')).toEqual({ twclid: TWCLID });
+    expect(click?.headers.origin).toBe('https://shop.example');
+    // The edge's HTTP cookie: not capped by Safari like a script-written one.
+    expect(click?.setCookie).toHaveLength(1);
+    const [value, ...attributes] = (click?.setCookie[0] ?? '').split('; ');
+    expect(value?.replace(/^_twclid=/, '')).toMatch(PIXEL_FORM);
+    expect(attributes).toEqual(['Path=/', `Max-Age=${30 * DAY_S}`, 'SameSite=Lax', 'Secure']);
+
+    const cookie = await s.clickCookie();
+    expect(cookie?.value).toMatch(PIXEL_FORM);
+    expect(JSON.parse(decodeURIComponent(cookie?.value ?? '')).twclid).toBe(TWCLID);
+    expect(cookie?.secure).toBe(true);
+    expect(cookie?.sameSite).toBe('Lax');
+    const daysLeft = ((cookie?.expires ?? 0) - Date.now() / 1000) / DAY_S;
+    expect(daysLeft).toBeGreaterThan(29.9);
+    expect(daysLeft).toBeLessThanOrEqual(30);
+
+    expect(JSON.parse(decodeURIComponent((await s.storedCopy()) ?? '')).twclid).toBe(TWCLID);
+    expect(await s.sent()).toEqual(['fetch /click']);
+  });
+
+  it('writes the cookie itself in the pixel form, before the edge answers', async () => {
+    const s = await open({ pages: { '/': shopPage({ tag: 'data-consent="pending"' }) } });
+    await s.page.goto(`/?twclid=${TWCLID}`);
+    await s.scriptLoaded();
+    // Synchronous: the script's own document.cookie write, not the edge's Set-Cookie.
+    const written = await s.page.evaluate(() => {
+      (window as unknown as { xcapi: (...a: unknown[]) => void }).xcapi('consent', true);
+      return document.cookie;
+    });
+    expect(written.replace(/^_twclid=/, '')).toMatch(PIXEL_FORM);
+    await expect.poll(() => requestsTo(s, '/click')[0]?.status).toBe(204);
+  });
+
+  it('sends a later purchase with the stored click id; X gets one conversion, email hashed', async () => {
+    const orderId = `order-${Date.now()}`;
+    const checkout = shopPage({
+      extraHead: `<script>xcapi('track', 'purchase', { email: ' Ada.Lovelace@Example.COM ', value: 42.5, currency: 'USD', conversion_id: '${orderId}' })</script>`,
+    });
+    const s = await open({ pages: { '/': LANDING, '/checkout': checkout } });
+    await land(s);
+    await s.page.goto('/checkout');
+    await s.scriptLoaded();
+
+    await expect.poll(() => eventsSent(s).length).toBe(1);
+    expect(eventsSent(s)[0]).toEqual({
+      event: 'purchase',
+      email: ' Ada.Lovelace@Example.COM ',
+      value: 42.5,
+      currency: 'USD',
+      conversion_id: orderId,
+      twclid: TWCLID,
+    });
+    const [events] = requestsTo(s, '/events');
+    expect(events?.headers['content-type']).toBe('text/plain');
+    expect(events?.headers.cookie).toContain('_twclid=');
+    expect(events?.status).toBe(202);
+    expect(await s.sent()).toEqual(['beacon /events']);
+
+    const fakeX = fakeXControl(rig?.fakeXUrl ?? '');
+    const mine = async () =>
+      (await fakeX.received(TEST_ACCOUNT.pixelId)).conversions.filter(
+        (c) => c.conversion_id === orderId,
+      );
+    await expect.poll(async () => (await mine()).length, { timeout: 30_000 }).toBe(1);
+    const [conversion] = await mine();
+    const hashedEmail = createHash('sha256').update('ada.lovelace@example.com').digest('hex');
+    expect(conversion?.event_id).toBe(TEST_ACCOUNT.events.purchase);
+    expect(conversion?.identifiers).toContainEqual({ twclid: TWCLID });
+    expect(conversion?.identifiers).toContainEqual({ hashed_email: hashedEmail });
+    expect(JSON.stringify(conversion)).not.toContain('Lovelace');
+  });
+
+  it('reports a data-xcapi-event form on submit, adds the twclid input, and lets it submit', async () => {
+    const signup = shopPage({
+      body: `<form data-xcapi-event="lead" method="post" action="/thanks">
+        <input type="email" name="contact" value="ada@example.com">
+        <input name="phone" value="+1 415 555 0100">
+        <button id="go">Sign up</button></form>`,
+    });
+    const s = await open({
+      pages: { '/': LANDING, '/signup': signup, '/thanks': THANKS },
+    });
+    await land(s);
+    await s.page.goto('/signup');
+    await s.scriptLoaded();
+    await s.page.click('#go');
+    await s.page.waitForURL('**/thanks');
+
+    const thanks = requestsTo(s, '/thanks')[0];
+    expect(thanks?.method).toBe('POST');
+    expect(new URLSearchParams(thanks?.body).get('twclid')).toBe(TWCLID);
+    expect(new URLSearchParams(thanks?.body).get('contact')).toBe('ada@example.com');
+
+    await expect.poll(() => eventsSent(s).length).toBe(1);
+    expect(eventsSent(s)[0]).toMatchObject({
+      event: 'lead',
+      email: 'ada@example.com',
+      phone: '+1 415 555 0100',
+      twclid: TWCLID,
+    });
+    expect(eventsSent(s)[0]?.conversion_id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('stores and sends nothing under Global Privacy Control', async () => {
+    const page = shopPage({
+      extraHead: `<script>xcapi('track', 'purchase', { conversion_id: 'gpc-1' })</script>`,
+      body: `<form data-xcapi-event="lead" action="/thanks"><input type="email" name="email" value="a@b.co"><button id="go">go</button></form>`,
+    });
+    const s = await open({ gpc: true, pages: { '/': page, '/thanks': THANKS } });
+    await s.page.goto(`/?twclid=${TWCLID}`);
+    await s.scriptLoaded();
+    await s.page.evaluate(() =>
+      (window as unknown as { xcapi: (...a: unknown[]) => void }).xcapi('track', 'lead', {}),
+    );
+    await s.page.click('#go');
+    await s.page.waitForURL('**/thanks?email=*');
+
+    expect(s.page.url()).not.toContain('twclid');
+    expect(await s.clickCookie()).toBeUndefined();
+    expect(await s.storedCopy()).toBeNull();
+    expect(s.requests.map((r) => r.path.split('?')[0])).toEqual(['/', '/xcapi.js', '/thanks']);
+  });
+
+  it('with data-consent="pending" holds everything until consent, then sends in order', async () => {
+    const page = shopPage({
+      tag: 'data-consent="pending"',
+      extraHead: `<script>xcapi('track', 'lead', { conversion_id: 'held-1' })</script>`,
+    });
+    const s = await open({ pages: { '/': page } });
+    await s.page.goto(`/?twclid=${TWCLID}`);
+    await s.scriptLoaded();
+    await s.page.evaluate(() =>
+      (window as unknown as { xcapi: (...a: unknown[]) => void }).xcapi('track', 'signup', {
+        conversion_id: 'held-2',
+      }),
+    );
+    expect(await s.clickCookie()).toBeUndefined();
+    expect(await s.storedCopy()).toBeNull();
+    expect(await s.sent()).toEqual([]);
+
+    await s.page.evaluate(() =>
+      (window as unknown as { xcapi: (...a: unknown[]) => void }).xcapi('consent', true),
+    );
+    await expect.poll(() => eventsSent(s).length).toBe(2);
+    expect(eventsSent(s).map((e) => e.conversion_id)).toEqual(['held-1', 'held-2']);
+    expect(eventsSent(s).every((e) => e.twclid === TWCLID)).toBe(true);
+    await expect.poll(() => requestsTo(s, '/click')[0]?.status).toBe(204);
+    expect((await s.clickCookie())?.value).toMatch(PIXEL_FORM);
+    expect(await s.sent()).toEqual(['fetch /click', 'beacon /events', 'beacon /events']);
+  });
+
+  it("xcapi('consent', false) deletes the cookie (the edge's too) and storage, and stops sending", async () => {
+    const s = await open({ pages: { '/': LANDING } });
+    await land(s);
+    expect(await s.clickCookie()).toBeDefined();
+    await s.page.evaluate(() => {
+      const xcapi = (window as unknown as { xcapi: (...a: unknown[]) => void }).xcapi;
+      xcapi('consent', false);
+      xcapi('track', 'purchase', { conversion_id: 'after-withdrawal' });
+    });
+    expect(await s.clickCookie()).toBeUndefined();
+    expect(await s.storedCopy()).toBeNull();
+    expect(await s.sent()).toEqual(['fetch /click']);
+  });
+
+  it('works without throwing when cookies and localStorage throw', async () => {
+    const s = await open({ blockStorage: true, pages: { '/': LANDING } });
+    await s.page.goto(`/?twclid=${TWCLID}`);
+    await s.scriptLoaded();
+    await s.page.evaluate(() =>
+      (window as unknown as { xcapi: (...a: unknown[]) => void }).xcapi('track', 'lead', {
+        conversion_id: 'blocked-1',
+      }),
+    );
+    // Nothing could be stored, but this page view still knows its click id.
+    await expect.poll(() => eventsSent(s).length).toBe(1);
+    expect(eventsSent(s)[0]).toMatchObject({ conversion_id: 'blocked-1', twclid: TWCLID });
+    await expect.poll(() => requestsTo(s, '/click')[0]?.status).toBe(204);
+  });
+
+  it('replays calls queued before the script loaded, in order', async () => {
+    const page = shopPage({
+      extraHead: `<script>
+        xcapi('track', 'signup', { conversion_id: 'q-1', email: 'q@example.com' });
+        xcapi('bogus-command');
+        xcapi('track', 'lead', { conversion_id: 'q-2', email: 'q@example.com' });
+        xcapi('track', 'purchase', { conversion_id: 'q-3', email: 'q@example.com', value: 1, currency: 'EUR' });
+      </script>`,
+    });
+    const s = await open({ pages: { '/': page } });
+    await s.page.goto('/');
+    await s.scriptLoaded();
+    await expect.poll(() => eventsSent(s).length).toBe(3);
+    expect(eventsSent(s).map((e) => [e.event, e.conversion_id])).toEqual([
+      ['signup', 'q-1'],
+      ['lead', 'q-2'],
+      ['purchase', 'q-3'],
+    ]);
+    // No click id anywhere: none is invented (the email is the identifier here).
+    expect(eventsSent(s).some((e) => 'twclid' in e)).toBe(false);
+    expect(requestsTo(s, '/events').map((r) => r.status)).toEqual([202, 202, 202]);
+  });
+});
