@@ -1,0 +1,134 @@
+/**
+ * @module
+ * Hashing and signing cost per conversion, measured two ways:
+ * - in Node (this process, WebCrypto `crypto.subtle`): batches of back-to-back
+ *   calls timed with `performance.now()`;
+ * - in workerd, where timers do not advance during execution: a bench Worker
+ *   (bench/crypto-worker.ts) runs N calls per request and this process times
+ *   the requests from outside, minus the same request with N = 0.
+ * Both call the edge's own functions (bench/lib/crypto-ops.ts).
+ */
+import {
+  CRYPTO_OP_DESCRIPTIONS,
+  CRYPTO_OPS,
+  type CryptoOp,
+  repeatCryptoOp,
+} from './lib/crypto-ops.ts';
+import { startLocalWorker } from './lib/local-worker.ts';
+import { percentile, type SampleSummary, summarize } from './lib/stats.ts';
+
+export interface OpCost {
+  op: CryptoOp;
+  description: string;
+  /** Microseconds per call in Node, over batches. */
+  nodeMicros: SampleSummary;
+  nodeBatchSize: number;
+  /** Microseconds per call in workerd (median timed request minus median empty one, over N). */
+  workerdMicros?: number;
+  workerdIterations?: number;
+  workerdRequests?: number;
+  /** Why the workerd figure is missing, when it is. */
+  workerdError?: string;
+}
+
+export interface CryptoCost {
+  runtime: { node: string; workerd: string };
+  ops: OpCost[];
+}
+
+export interface CryptoCostOptions {
+  /** Timed batches per operation in Node. */
+  batches?: number;
+  /** Target wall time of one timed batch or request, in ms. */
+  targetMs?: number;
+  /** Timed requests (and as many empty ones) per operation in workerd. */
+  workerdRequests?: number;
+}
+
+async function timeBatch(op: CryptoOp, iterations: number): Promise<number> {
+  const start = performance.now();
+  await repeatCryptoOp(op, iterations);
+  return performance.now() - start;
+}
+
+/** Node: calibrates a batch size from a first run, then times `batches` batches. */
+async function nodeCost(op: CryptoOp, batches: number, targetMs: number) {
+  await repeatCryptoOp(op, 200); // JIT warm-up, not timed
+  const probeMs = await timeBatch(op, 200);
+  const batchSize = Math.max(50, Math.round((targetMs / Math.max(probeMs, 0.01)) * 200));
+  const micros: number[] = [];
+  for (let i = 0; i < batches; i++)
+    micros.push(((await timeBatch(op, batchSize)) / batchSize) * 1000);
+  return { micros: summarize(micros), batchSize };
+}
+
+async function timeRequest(url: URL): Promise<number> {
+  const start = performance.now();
+  const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+  await response.arrayBuffer();
+  if (response.status !== 204) throw new Error(`${url.search}: HTTP ${response.status}`);
+  return performance.now() - start;
+}
+
+/** workerd: (median of timed requests - median of empty requests) / N. */
+async function workerdCost(base: URL, op: CryptoOp, iterations: number, requests: number) {
+  const urlFor = (n: number) => new URL(`/run?op=${op}&n=${n}`, base);
+  await timeRequest(urlFor(Math.min(iterations, 500))); // warm-up, not timed
+  const timed: number[] = [];
+  const empty: number[] = [];
+  for (let i = 0; i < requests; i++) {
+    empty.push(await timeRequest(urlFor(0)));
+    timed.push(await timeRequest(urlFor(iterations)));
+  }
+  return ((percentile(timed, 50) - percentile(empty, 50)) / iterations) * 1000;
+}
+
+/**
+ * Times every operation in Node, then in workerd (skipped with a reason if
+ * the bench Worker cannot start).
+ *
+ * @example
+ * const { ops } = await measureCryptoCost();
+ * for (const { op, nodeMicros, workerdMicros } of ops) console.log(op, nodeMicros.median, workerdMicros);
+ */
+export async function measureCryptoCost({
+  batches = 15,
+  targetMs = 25,
+  workerdRequests = 7,
+}: CryptoCostOptions = {}): Promise<CryptoCost> {
+  const ops: OpCost[] = [];
+  for (const op of CRYPTO_OPS) {
+    const { micros, batchSize } = await nodeCost(op, batches, targetMs);
+    ops.push({
+      op,
+      description: CRYPTO_OP_DESCRIPTIONS[op],
+      nodeMicros: micros,
+      nodeBatchSize: batchSize,
+    });
+  }
+
+  let worker: Awaited<ReturnType<typeof startLocalWorker>> | undefined;
+  try {
+    worker = await startLocalWorker({ config: 'bench/crypto-worker.wrangler.toml' });
+    for (const cost of ops) {
+      // Enough calls that one request runs ~8x a Node batch: HTTP noise stays small beside it.
+      const iterations = Math.min(
+        100_000,
+        Math.max(100, Math.round((8 * targetMs * 1000) / cost.nodeMicros.median)),
+      );
+      try {
+        cost.workerdMicros = await workerdCost(worker.url, cost.op, iterations, workerdRequests);
+        cost.workerdIterations = iterations;
+        cost.workerdRequests = workerdRequests;
+      } catch (error) {
+        cost.workerdError = error instanceof Error ? error.message : String(error);
+      }
+    }
+  } catch (error) {
+    for (const cost of ops)
+      cost.workerdError = `bench Worker did not start: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    await worker?.close();
+  }
+  return { runtime: { node: process.version, workerd: 'wrangler local workerd' }, ops };
+}

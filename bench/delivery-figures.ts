@@ -1,0 +1,150 @@
+/**
+ * @module
+ * Runs the delivery benchmark (bench/delivery.ts, written with the durable
+ * queue delivery) in a child process and reads the JSON line it prints. Its
+ * absence, failure or timeout is a result to report, never a crash: the other
+ * figures stand on their own.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+export const DELIVERY_SCRIPT = 'bench/delivery.ts';
+
+/** One phase of bench/delivery.ts, as it prints it. */
+export interface DeliveryPhase {
+  conversions: number;
+  accepted: number;
+  delivered: number;
+  duplicates: number;
+  xRequests: number;
+  xRequestsPer10k: number;
+  meanConversionsPerRequest: number;
+  answers: Record<string, number>;
+  secondsToDeliverAll: number | null;
+  completeness?: number;
+}
+
+export interface DeliveryReport {
+  conversionsPerPhase: number;
+  steady: DeliveryPhase;
+  faults: DeliveryPhase;
+}
+
+export type DeliveryOutcome =
+  | {
+      status: 'measured';
+      command: string;
+      seconds: number;
+      report: DeliveryReport;
+      summary: string;
+    }
+  | { status: 'missing' | 'failed'; command: string; reason: string };
+
+function isPhase(value: unknown): value is DeliveryPhase {
+  if (typeof value !== 'object' || value === null) return false;
+  const phase = value as Record<string, unknown>;
+  return [
+    'conversions',
+    'accepted',
+    'delivered',
+    'duplicates',
+    'xRequests',
+    'xRequestsPer10k',
+  ].every((key) => typeof phase[key] === 'number');
+}
+
+/**
+ * The delivery report in a line of output, if that line is one.
+ *
+ * @example
+ * parseDeliveryLine('not json'); // undefined
+ */
+export function parseDeliveryLine(line: string): DeliveryReport | undefined {
+  if (!line.startsWith('{')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const report = parsed as Record<string, unknown>;
+  if (report.bench !== 'delivery' || !isPhase(report.steady) || !isPhase(report.faults)) {
+    return undefined;
+  }
+  return {
+    conversionsPerPhase: Number(report.conversionsPerPhase),
+    steady: report.steady,
+    faults: report.faults,
+  };
+}
+
+/**
+ * Runs `node bench/delivery.ts [conversions]` with a time limit.
+ *
+ * @example
+ * const outcome = await runDeliveryBench({ conversions: 10_000, timeoutMs: 150_000 });
+ * if (outcome.status === 'measured') console.log(outcome.report.steady.xRequestsPer10k);
+ */
+export function runDeliveryBench({
+  conversions,
+  timeoutMs,
+}: {
+  conversions: number;
+  timeoutMs: number;
+}): Promise<DeliveryOutcome> {
+  const args = [DELIVERY_SCRIPT, String(conversions)];
+  const command = `node ${args.join(' ')}`;
+  if (!existsSync(DELIVERY_SCRIPT)) {
+    return Promise.resolve({
+      status: 'missing',
+      command,
+      reason: `${DELIVERY_SCRIPT} does not exist`,
+    });
+  }
+  const started = performance.now();
+  return new Promise((resolve) => {
+    // Its own process group, so a timeout also ends the workerd processes it started.
+    const child = spawn(process.execPath, args, {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    let timedOut = false;
+    const killGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        // already gone
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup('SIGTERM');
+      setTimeout(() => killGroup('SIGKILL'), 5_000).unref();
+    }, timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const lines = stdout.split('\n').map((line) => line.trim());
+      const report = lines.map(parseDeliveryLine).find((r) => r !== undefined);
+      if (report) {
+        const summary = lines.find((line) => line.startsWith('delivery:')) ?? '';
+        const seconds = (performance.now() - started) / 1000;
+        resolve({ status: 'measured', command, seconds, report, summary });
+        return;
+      }
+      const why = timedOut
+        ? `timed out after ${timeoutMs / 1000} s`
+        : `exited with ${code ?? signal} and printed no delivery JSON line`;
+      const tail = `${stderr}\n${stdout}`.trim().split('\n').slice(-5).join(' | ').slice(0, 600);
+      resolve({ status: 'failed', command, reason: tail ? `${why}: ${tail}` : why });
+    });
+  });
+}

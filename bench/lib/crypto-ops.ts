@@ -1,0 +1,121 @@
+/**
+ * @module
+ * The per-conversion operations the crypto benchmark times, as the edge runs
+ * them: the edge's own functions, called with realistic inputs. Shared by the
+ * Node timing (bench/crypto-cost.ts) and the workerd timing
+ * (bench/crypto-worker.ts), so both time exactly the same work.
+ */
+import { parseConfig } from '../../edge/config.ts';
+import { hashEmail, hashPhone } from '../../edge/identity/hash-identifiers.ts';
+import { normalizeEmail } from '../../edge/identity/normalize-email.ts';
+import { normalizePhone } from '../../edge/identity/phone.ts';
+import { buildConversion } from '../../edge/ingest/build-conversion.ts';
+import { validateEvents } from '../../edge/ingest/event-schema.ts';
+import { signOAuth1 } from '../../edge/x-api/sign-oauth1.ts';
+import { TEST_ACCOUNT } from '../../test/fake-x/test-account.ts';
+
+/** Names of the timed operations, in report order. */
+export const CRYPTO_OPS = [
+  'hashEmail',
+  'hashPhone',
+  'signOAuth1',
+  'buildConversion',
+  'validateAndBuild',
+] as const;
+
+export type CryptoOp = (typeof CRYPTO_OPS)[number];
+
+/** What each operation includes, for the report. */
+export const CRYPTO_OP_DESCRIPTIONS: Record<CryptoOp, string> = {
+  hashEmail: 'normalizeEmail (trim, lowercase, shape check) + SHA-256 hex (WebCrypto)',
+  hashPhone:
+    'normalizePhone (libphonenumber-js/min parse + validate to E.164, default country US) + SHA-256 hex',
+  signOAuth1:
+    'OAuth 1.0a HMAC-SHA1 Authorization header for the conversions URL (CSPRNG nonce, WebCrypto HMAC)',
+  buildConversion:
+    'buildConversion for a purchase with email, phone, twclid, IP + user agent, value, currency (both hashes included)',
+  validateAndBuild:
+    'validateEvents (valibot schema) on the parsed JSON beacon, then buildConversion',
+};
+
+const RAW_EMAIL = ' Jane.Doe@Example.COM ';
+const RAW_PHONE = '(415) 555-2671';
+
+const configResult = parseConfig({
+  X_PIXEL_ID: TEST_ACCOUNT.pixelId,
+  X_EVENTS: JSON.stringify(TEST_ACCOUNT.events),
+  ALLOWED_ORIGINS: 'https://shop.example',
+  X_API_BASE_URL: 'https://ads-api.x.com',
+  X_CONSUMER_KEY: TEST_ACCOUNT.consumerKey,
+  X_CONSUMER_SECRET: TEST_ACCOUNT.consumerSecret,
+  X_ACCESS_TOKEN: TEST_ACCOUNT.accessToken,
+  X_ACCESS_TOKEN_SECRET: TEST_ACCOUNT.accessTokenSecret,
+});
+if (!configResult.ok) {
+  throw new Error(`bench config is invalid: ${configResult.problems.join('; ')}`);
+}
+const config = configResult.config;
+if (config.credentials.kind !== 'oauth1') throw new Error('bench config must use OAuth 1.0a');
+const credentials = config.credentials;
+const conversionsUrl = `https://ads-api.x.com/12/measurement/conversions/${TEST_ACCOUNT.pixelId}`;
+
+const beacon = {
+  event: 'purchase',
+  email: RAW_EMAIL,
+  phone: RAW_PHONE,
+  value: 49.9,
+  currency: 'EUR',
+  number_items: 2,
+  conversion_id: 'order-1042',
+  twclid: '26al4tn7x9n5o40h6sd2ds3kbt',
+};
+const signals = {
+  ipAddress: '203.0.113.7',
+  userAgent:
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+};
+const validated = validateEvents(beacon);
+if (!validated.ok) throw new Error(`bench beacon is invalid: ${JSON.stringify(validated.errors)}`);
+const event = validated.value[0];
+if (!event) throw new Error('bench beacon validated to no event');
+
+/** Runs one operation once, failing loudly if the edge rejected the input. */
+export const runCryptoOp: Record<CryptoOp, () => Promise<unknown>> = {
+  async hashEmail() {
+    const email = normalizeEmail(RAW_EMAIL);
+    if (!email) throw new Error('email did not normalize');
+    return hashEmail(email);
+  },
+  async hashPhone() {
+    const phone = normalizePhone(RAW_PHONE, config.phoneDefaultCountry);
+    if (!phone) throw new Error('phone did not normalize');
+    return hashPhone(phone);
+  },
+  signOAuth1() {
+    return signOAuth1({ method: 'POST', url: conversionsUrl, credentials });
+  },
+  buildConversion() {
+    return buildConversion(event, { config, signals });
+  },
+  async validateAndBuild() {
+    const result = validateEvents(beacon);
+    if (!result.ok || !result.value[0]) throw new Error('beacon did not validate');
+    return buildConversion(result.value[0], { config, signals });
+  },
+};
+
+/**
+ * Runs `op` `iterations` times, one after the other (as one request would).
+ *
+ * @example
+ * await repeatCryptoOp('hashEmail', 1000);
+ */
+export async function repeatCryptoOp(op: CryptoOp, iterations: number): Promise<void> {
+  const run = runCryptoOp[op];
+  for (let i = 0; i < iterations; i++) await run();
+}
+
+/** Whether a string names a timed operation. */
+export function isCryptoOp(name: string | null): name is CryptoOp {
+  return (CRYPTO_OPS as readonly string[]).includes(name ?? '');
+}

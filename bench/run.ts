@@ -1,0 +1,174 @@
+/**
+ * @module
+ * `npm run bench` (after `npm run build`): runs every benchmark part in turn,
+ * prints a summary, and writes BENCHMARKS.md and bench/results.json. A part
+ * that fails is reported as not measured, with why; the run goes on.
+ *
+ *     node bench/run.ts            # the full run (about 4 minutes on 2 cores)
+ *     node bench/run.ts --quick    # a short smoke run of every part
+ */
+import { writeFile } from 'node:fs/promises';
+import type { DeliveryOutcome } from './delivery-figures.ts';
+import { describeMachine } from './lib/machine.ts';
+import { type BenchResults, type PartOutcome, renderBenchmarks } from './lib/report.ts';
+
+const quick = process.argv.includes('--quick');
+
+/** Sizes of each part; `--quick` shrinks them for a smoke run. */
+const SETTINGS = quick
+  ? {
+      pageLoads: 8,
+      warmupLoads: 1,
+      ingestSeconds: 3,
+      ingestWarmupSeconds: 1,
+      connections: 2,
+      cryptoBatches: 5,
+      deliveryConversions: 1000,
+      deliveryTimeoutSeconds: 90,
+    }
+  : {
+      pageLoads: 50,
+      warmupLoads: 3,
+      ingestSeconds: 10,
+      ingestWarmupSeconds: 2,
+      connections: 2,
+      cryptoBatches: 15,
+      deliveryConversions: 10_000,
+      deliveryTimeoutSeconds: 150,
+    };
+
+/** The whole run must end well inside 5 minutes; past this, give up loudly. */
+const RUN_LIMIT_MS = quick ? 180_000 : 290_000;
+
+function errorText(error: unknown): string {
+  return error instanceof Error
+    ? (error.stack ?? error.message).split('\n').slice(0, 3).join(' ')
+    : String(error);
+}
+
+async function part<T>(name: string, measure: () => Promise<T>): Promise<PartOutcome<T>> {
+  const started = performance.now();
+  process.stdout.write(`bench: ${name}...\n`);
+  try {
+    const value = await measure();
+    const seconds = (performance.now() - started) / 1000;
+    process.stdout.write(`bench: ${name} done in ${seconds.toFixed(1)} s\n`);
+    return { ok: true, seconds, value };
+  } catch (error) {
+    const seconds = (performance.now() - started) / 1000;
+    process.stdout.write(
+      `bench: ${name} FAILED after ${seconds.toFixed(1)} s: ${errorText(error)}\n`,
+    );
+    return { ok: false, seconds, error: errorText(error) };
+  }
+}
+
+function summaryLines(results: BenchResults): string[] {
+  const lines: string[] = [];
+  const { size, mainThread, ingest, crypto, delivery } = results;
+  if (size.ok) {
+    for (const f of size.value.files)
+      lines.push(`size ${f.file}: ${f.raw} B raw, ${f.gzip} B gzip, ${f.brotli} B brotli`);
+  }
+  if (mainThread.ok) {
+    const m = mainThread.value;
+    lines.push(
+      `main thread (${m.loadsPerVariant} loads): ScriptDuration median ${m.xcapi.scriptDurationMs.median.toFixed(2)} ms (p90 ${m.xcapi.scriptDurationMs.p90.toFixed(2)}) vs empty ${m.empty.scriptDurationMs.median.toFixed(2)} ms; paired delta ${m.pairedDeltaMs.scriptDuration.toFixed(2)} ms CPU, ${m.pairedDeltaMs.evaluation.toFixed(1)} ms wall`,
+    );
+  }
+  if (ingest.ok) {
+    const i = ingest.value;
+    lines.push(
+      `ingest: edge ${i.edge.requestsPerSecond.toFixed(0)} req/s (p50 ${i.edge.latencyMs.p50} ms, p99 ${i.edge.latencyMs.p99} ms, non-2xx ${i.edge.non2xx}); bare ${i.bare.requestsPerSecond.toFixed(0)} req/s (p50 ${i.bare.latencyMs.p50} ms, p99 ${i.bare.latencyMs.p99} ms); ratio ${i.ratio.toFixed(2)}`,
+    );
+  }
+  if (crypto.ok) {
+    for (const op of crypto.value.ops) {
+      lines.push(
+        `crypto ${op.op}: node ${op.nodeMicros.median.toFixed(1)} µs, workerd ${op.workerdMicros?.toFixed(1) ?? `n/a (${op.workerdError})`} µs`,
+      );
+    }
+  }
+  lines.push(
+    delivery.status === 'measured'
+      ? `delivery: ${delivery.summary}`
+      : `delivery: ${delivery.status} (${delivery.reason})`,
+  );
+  for (const [name, outcome] of Object.entries({ size, mainThread, ingest, crypto })) {
+    if (!outcome.ok) lines.push(`${name}: NOT MEASURED (${outcome.error})`);
+  }
+  return lines;
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  const machine = describeMachine();
+  console.log(
+    `bench: ${machine.cpus} x ${machine.cpuModel}, node ${machine.node}, load ${machine.loadAverage.join(' ')}`,
+  );
+
+  const size = await part('browser script size', async () =>
+    (await import('./client-size.ts')).measureClientSize(),
+  );
+  const crypto = await part('hashing and signing cost', async () =>
+    (await import('./crypto-cost.ts')).measureCryptoCost({ batches: SETTINGS.cryptoBatches }),
+  );
+  const mainThread = await part('main-thread time in Chromium', async () =>
+    (await import('./client-main-thread.ts')).measureClientMainThread({
+      loads: SETTINGS.pageLoads,
+      warmupLoads: SETTINGS.warmupLoads,
+    }),
+  );
+  const ingest = await part('edge ingest throughput', async () =>
+    (await import('./ingest-throughput.ts')).measureIngestThroughput({
+      durationSeconds: SETTINGS.ingestSeconds,
+      warmupSeconds: SETTINGS.ingestWarmupSeconds,
+      connections: SETTINGS.connections,
+    }),
+  );
+  const deliveryPart = await part('delivery (bench/delivery.ts)', async () =>
+    (await import('./delivery-figures.ts')).runDeliveryBench({
+      conversions: SETTINGS.deliveryConversions,
+      timeoutMs: SETTINGS.deliveryTimeoutSeconds * 1000,
+    }),
+  );
+  const delivery: DeliveryOutcome = deliveryPart.ok
+    ? deliveryPart.value
+    : { status: 'failed', command: 'node bench/delivery.ts', reason: deliveryPart.error };
+
+  const results: BenchResults = {
+    command: quick ? 'node bench/run.ts --quick' : 'npm run bench',
+    machine,
+    totalSeconds: (performance.now() - started) / 1000,
+    settings: SETTINGS,
+    size,
+    mainThread,
+    ingest,
+    crypto,
+    delivery,
+  };
+  await writeFile('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile('BENCHMARKS.md', renderBenchmarks(results));
+  console.log(
+    ['', ...summaryLines(results), '', 'bench: wrote BENCHMARKS.md and bench/results.json'].join(
+      '\n',
+    ),
+  );
+  return [size, crypto, mainThread, ingest].every((outcome) => outcome.ok) ? 0 : 1;
+}
+
+const watchdog = setTimeout(() => {
+  console.error(`bench: still running after ${RUN_LIMIT_MS / 1000} s; giving up`);
+  process.exit(2);
+}, RUN_LIMIT_MS);
+watchdog.unref();
+
+// Explicit exit: wrangler and Chromium can leave handles that would keep Node alive
+// after every part has closed what it started.
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`bench: ${errorText(error)}`);
+    process.exit(1);
+  },
+);
