@@ -99,7 +99,7 @@ export interface Edge {
 
 /**
  * Builds the app once per test file. `overrides` replace bindings (e.g. no
- * `SERVER_KEY`); the queue is always the recorder.
+ * `SERVER_KEY`); the delivery queue is the recorder unless overridden.
  *
  * @example
  * const edge = createEdge();
@@ -108,7 +108,11 @@ export interface Edge {
 export function createEdge(overrides: Partial<Env> = {}): Edge {
   const recorder = recordingQueue();
   // One env object for the whole file: the app caches parsed config per env object.
-  const bindings: Env = { ...env, ...overrides, DELIVERY_QUEUE: recorder.queue };
+  const bindings: Env = {
+    ...env,
+    ...overrides,
+    DELIVERY_QUEUE: overrides.DELIVERY_QUEUE ?? recorder.queue,
+  };
   const app = createApp('');
   async function fetchEdge(request: Request): Promise<Response> {
     const ctx = createExecutionContext();
