@@ -14,6 +14,12 @@ const MAX_EMAIL_LENGTH = 254;
  * that matters; this catches typos and fields filled with the wrong thing.
  */
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
+/**
+ * Control (Cc), format (Cf: bidi overrides, zero-width spaces) and lone
+ * surrogate (Cs) characters: invisible, never part of a real address, and they
+ * would make the same address hash differently (or hash U+FFFD).
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}]/u;
 
 /**
  * The address X should hash, or `undefined` when it is not a usable email.
@@ -24,6 +30,8 @@ const EMAIL_SHAPE = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/;
  */
 export function normalizeEmail(raw: string): string | undefined {
   const email = raw.trim().toLowerCase();
-  if (email.length > MAX_EMAIL_LENGTH || !EMAIL_SHAPE.test(email)) return undefined;
+  if (email.length > MAX_EMAIL_LENGTH || INVISIBLE.test(email) || !EMAIL_SHAPE.test(email)) {
+    return undefined;
+  }
   return email;
 }

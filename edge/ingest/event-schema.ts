@@ -55,20 +55,35 @@ const CURRENCIES: ReadonlySet<string> | undefined =
     ? new Set(Intl.supportedValuesOf('currency'))
     : undefined;
 
+/** A lone UTF-16 surrogate: not well-formed Unicode, and not something to forward to X. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 function text(name: string, max: number) {
   return v.pipe(
     v.string(`${name} must be a string`),
     v.minLength(1, `${name} must not be empty`),
     v.maxLength(max, `${name} must be at most ${max} characters`),
+    v.check((s: string) => !LONE_SURROGATE.test(s), `${name} must be well-formed Unicode`),
   );
 }
 
+/**
+ * `strictObject` alone takes an array for an object (`[]` would pass as an
+ * empty item); piping through this first refuses anything but a JSON object.
+ */
+const jsonObject = v.custom<Record<string, unknown>>(
+  (input) => typeof input === 'object' && input !== null && !Array.isArray(input),
+  'Expected a JSON object',
+);
+
 /** A non-negative amount, number or numeric string (forms send strings). */
 function amount(name: string) {
+  // Inside a union, a failing action reports its own message, so each carries the union's.
+  const message = `${name} must be a number or a numeric string such as "20.00"`;
   return v.pipe(
     v.union(
-      [v.pipe(v.number(), v.finite()), v.pipe(v.string(), v.regex(DECIMAL))],
-      `${name} must be a number or a numeric string such as "20.00"`,
+      [v.pipe(v.number(), v.finite(message)), v.pipe(v.string(), v.regex(DECIMAL, message))],
+      message,
     ),
     v.transform(Number),
     v.minValue(0, `${name} must not be negative`),
@@ -78,10 +93,11 @@ function amount(name: string) {
 
 /** A whole count from 1, number or digit string (forms send strings). */
 function count(name: string, max: number) {
+  const message = `${name} must be a whole number`;
   return v.pipe(
-    v.union([v.number(), v.pipe(v.string(), v.regex(WHOLE))], `${name} must be a whole number`),
+    v.union([v.number(), v.pipe(v.string(), v.regex(WHOLE, message))], message),
     v.transform(Number),
-    v.integer(`${name} must be a whole number`),
+    v.integer(message),
     v.minValue(1, `${name} must be at least 1`),
     v.maxValue(max, `${name} must be at most ${max}`),
   );
@@ -106,7 +122,15 @@ const ContentSchema = v.strictObject({
 /** One event object, browser or server fields (the route refuses server-only ones from browsers). */
 export const EventSchema = v.strictObject({
   event: text('event', 64),
-  email: v.optional(text('email', 320)),
+  // No well-formedness check here: normalizeEmail refuses invisible and
+  // surrogate characters with the email's own message.
+  email: v.optional(
+    v.pipe(
+      v.string('email must be a string'),
+      v.minLength(1, 'email must not be empty'),
+      v.maxLength(320, 'email must be at most 320 characters'),
+    ),
+  ),
   phone: v.optional(text('phone', 40)),
   value: v.optional(amount('value')),
   currency: v.optional(
@@ -132,7 +156,7 @@ export const EventSchema = v.strictObject({
   description: v.optional(text('description', 256)),
   contents: v.optional(
     v.pipe(
-      v.array(ContentSchema, 'contents must be an array'),
+      v.array(v.pipe(jsonObject, ContentSchema), 'contents must be an array'),
       v.maxLength(MAX_CONTENTS, `contents must have at most ${MAX_CONTENTS} items`),
     ),
   ),
@@ -178,7 +202,7 @@ export type EventInput = v.InferOutput<typeof EventSchema>;
 
 const BatchSchema = v.strictObject({
   events: v.pipe(
-    v.array(EventSchema, 'events must be an array of event objects'),
+    v.array(v.pipe(jsonObject, EventSchema), 'events must be an array of event objects'),
     v.minLength(1, 'events must not be empty'),
     v.maxLength(MAX_EVENTS_PER_CALL, `Conversion count limit is ${MAX_EVENTS_PER_CALL}`),
   ),

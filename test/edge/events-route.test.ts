@@ -388,6 +388,28 @@ describe('POST /events refuses bad input with 4xx in X shape', () => {
     }
   });
 
+  it('answers each field with its own message, never the validator default', async () => {
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ value: 'NaN' }, 'value', 'value must be a number or a numeric string such as "20.00"'],
+      [{ value: '-2' }, 'value', 'value must be a number or a numeric string such as "20.00"'],
+      [{ number_items: 'two' }, 'number_items', 'number_items must be a whole number'],
+      [{ contents: [[]] }, 'contents[0]', 'Expected a JSON object'],
+      [{ contents: [null] }, 'contents[0]', 'Expected a JSON object'],
+      [
+        { description: 'half \ud83d of a pair' },
+        'description',
+        'description must be well-formed Unicode',
+      ],
+    ];
+    for (const [fields, parameter, message] of cases) {
+      const { res, body } = await beacon({ event: 'purchase', twclid: TWCLID, ...fields });
+      expect(res.status, parameter).toBe(400);
+      expect(body, parameter).toEqual({
+        errors: [{ code: 'INVALID_PARAMETER', message, parameter }],
+      });
+    }
+  });
+
   it('413 for a browser body over 16 KB', async () => {
     const { res, body } = await beacon({
       event: 'lead',

@@ -70,6 +70,19 @@ describe('normalizeEmail', () => {
     },
   );
 
+  it.each([
+    ['a bidi override', 'shopper\u202e@example.com'],
+    ['a zero-width space', 'shop\u200bper@example.com'],
+    ['a NUL', 'shopper\u0000@example.com'],
+    ['a lone surrogate', 'shopper\ud800@example.com'],
+  ])('refuses an address with %s (invisible, would hash differently)', (_, raw) => {
+    expect(normalizeEmail(raw)).toBeUndefined();
+  });
+
+  it('keeps internationalized addresses', () => {
+    expect(normalizeEmail('Käufer@Bücher.example')).toBe('käufer@bücher.example');
+  });
+
   it('refuses addresses longer than 254 characters', () => {
     expect(normalizeEmail(`${'a'.repeat(250)}@b.example`)).toBeUndefined();
   });
