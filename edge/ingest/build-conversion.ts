@@ -38,9 +38,10 @@ export const NO_IDENTIFIER_MESSAGE = 'At least one user identifier must be provi
 /** Single Event Tag id for a configured event name, or 400 naming the configured ones. */
 function eventIdFor(config: EdgeConfig, name: string, parameter: string): string {
   if (Object.hasOwn(config.events, name)) return config.events[name] as string;
+  // The name is not quoted back: a misused field could put an email in it.
   throw invalidParameter(
     parameter,
-    `Unknown event "${name}": configured events are ${Object.keys(config.events).join(', ')}`,
+    `Unknown event: configured events are ${Object.keys(config.events).join(', ')}`,
   );
 }
 

@@ -321,7 +321,7 @@ describe('POST /events refuses bad input with 4xx in X shape', () => {
       errors: [
         {
           code: 'INVALID_PARAMETER',
-          message: 'Unknown event "refund": configured events are purchase, lead, signup',
+          message: 'Unknown event: configured events are purchase, lead, signup',
           parameter: 'event',
         },
       ],
