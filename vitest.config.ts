@@ -43,7 +43,12 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['test/node/**/*.test.ts', 'test/fake-x/**/*.test.ts', 'client/**/*.test.ts'],
+          include: [
+            'test/node/**/*.test.ts',
+            'test/fake-x/**/*.test.ts',
+            'client/**/*.test.ts',
+            'bench/**/*.test.ts',
+          ],
         },
       },
       {
