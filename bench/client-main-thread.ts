@@ -69,7 +69,9 @@ export interface VariantFigures {
 }
 
 export interface ClientMainThread {
+  /** Measured loads per variant (fewer than asked when the time limit hit first). */
   loadsPerVariant: number;
+  loadsAsked: number;
   pageUrl: string;
   xcapi: VariantFigures;
   empty: VariantFigures;
@@ -154,6 +156,8 @@ export interface MainThreadOptions {
   loads?: number;
   /** Loads per variant run first and thrown away (browser start-up noise). */
   warmupLoads?: number;
+  /** Stop starting new pairs after this long (keeps `npm run bench` bounded). */
+  timeLimitMs?: number;
 }
 
 /**
@@ -167,7 +171,9 @@ export interface MainThreadOptions {
 export async function measureClientMainThread({
   loads = 50,
   warmupLoads = 3,
+  timeLimitMs = 120_000,
 }: MainThreadOptions = {}): Promise<ClientMainThread> {
+  const deadline = performance.now() + timeLimitMs;
   const scripts: Record<Variant, string> = {
     xcapi: await readFile('dist/xcapi.js', 'utf8'),
     empty: '',
@@ -179,7 +185,7 @@ export async function measureClientMainThread({
   });
   try {
     const pairs: Array<[LoadSample, LoadSample]> = [];
-    for (let i = 0; i < warmupLoads + loads; i++) {
+    for (let i = 0; i < warmupLoads + loads && performance.now() < deadline; i++) {
       const order: Variant[] = i % 2 === 0 ? ['xcapi', 'empty'] : ['empty', 'xcapi'];
       const pair: Partial<Record<Variant, LoadSample>> = {};
       for (const variant of order) {
@@ -192,8 +198,10 @@ export async function measureClientMainThread({
       }
       if (i >= warmupLoads && pair.xcapi && pair.empty) pairs.push([pair.xcapi, pair.empty]);
     }
+    if (pairs.length === 0) throw new Error(`no measured load within ${timeLimitMs} ms`);
     return {
-      loadsPerVariant: loads,
+      loadsPerVariant: pairs.length,
+      loadsAsked: loads,
       pageUrl: PAGE_URL,
       xcapi: figuresFor(pairs.map(([xcapi]) => xcapi)),
       empty: figuresFor(pairs.map(([, empty]) => empty)),

@@ -99,8 +99,8 @@ async function probe(url: URL): Promise<{ status: number; body: string }> {
  * and shuts everything down (also on error).
  *
  * 2 connections by default: the machine this was written for has 2 cores,
- * shared by autocannon (plus the fake X API in the same Node process),
- * wrangler's local proxy and workerd. One request in flight per core keeps
+ * shared by autocannon (plus the fake X API in the same Node process) and
+ * workerd. One request in flight per core keeps
  * workerd busy; more connections would only queue inside it and inflate
  * latency without adding throughput.
  *

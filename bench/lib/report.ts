@@ -123,7 +123,8 @@ function mainThreadSection(outcome: PartOutcome<ClientMainThread>): string {
 \`bench/client-main-thread.ts\`: Debian's \`/usr/bin/chromium\` driven by playwright-core
 (headless, \`--no-sandbox --disable-gpu --disable-background-networking
 --disable-component-update --no-first-run --disable-quic --disable-sync\`), ${m.loadsPerVariant}
-loads per variant after warm-up loads that are thrown away, each in a **new browser
+loads per variant (${m.loadsAsked} asked; fewer only if the part's time limit hit first) after
+warm-up loads that are thrown away, each in a **new browser
 context** (empty HTTP and code caches: a first visit). The page is
 \`${m.pageUrl}\`; \`page.route\` answers everything in-process (the page, the script,
 \`POST /click\` and \`/events\` with 204), so no network time is measured.
@@ -189,8 +190,11 @@ function ingestSection(outcome: PartOutcome<IngestThroughput>): string {
 
 \`bench/ingest-throughput.ts\`: the real Worker (\`wrangler.toml\`: \`edge/index.ts\`, its local
 queues and Durable Objects) and a bare Worker (\`bench/bare-worker.ts\`: answers 202 JSON,
-nothing else) both started with wrangler's \`unstable_startWorker\` (what \`wrangler dev\`
-runs: local workerd behind wrangler's dev proxy) on 127.0.0.1, in the same run. The edge
+nothing else) both started by wrangler's dev environment (\`unstable_DevEnv\`, what
+\`unstable_startWorker\` and \`wrangler dev\` run: wrangler's bundling, local workerd) on
+127.0.0.1, in the same run, and loaded on the Worker's own address in workerd, not through
+the proxy Worker \`wrangler dev\` puts in front (on this machine that extra hop more than
+halved a bare Worker's throughput, and it is not part of the product). The edge
 is configured with the fake X account (\`test/fake-x/test-account.ts\`, OAuth 1.0a),
 \`ALLOWED_ORIGINS=https://shop.example\`, and \`X_API_BASE_URL\` pointing at the fake X API
 (\`startFakeX({port: 0})\`, in the benchmark's own process). Load: autocannon ${'`'}9.0.0${'`'}
@@ -204,7 +208,7 @@ ${i.body}
 \`\`\`
 
 Why ${i.connections} connections: the machine has 2 cores, shared by autocannon and the fake X API
-(one Node process), wrangler's proxy and workerd. One request in flight per core keeps
+(one Node process) and workerd. One request in flight per core keeps
 workerd busy; more connections only queue inside it, raising latency, not throughput.
 
 One beacon before the load got: HTTP ${i.probe.status} \`${i.probe.body.replaceAll('`', "'")}\`.
@@ -229,10 +233,10 @@ queue consumer delivered ${num(i.deliveredDuringRun)} conversions to the fake X 
 shares the same cores, as it would not on Cloudflare, where the consumer is a separate
 invocation.
 
-What this does not say: Cloudflare's production throughput. Locally every request also
-crosses wrangler's dev proxy (for both Workers), and workerd runs one isolate on one
-thread; on Cloudflare each request gets its own CPU budget (10 ms on the free plan), so
-section 4's per-conversion CPU cost is the figure to hold against that limit.`;
+What this does not say: Cloudflare's production throughput. Locally one workerd
+process runs one isolate on one thread, sharing 2 cores with the load generator; on
+Cloudflare each request gets its own CPU budget (10 ms on the free plan), so section 4's
+per-conversion CPU cost is the figure to hold against that limit.`;
 }
 
 function cryptoSection(outcome: PartOutcome<CryptoCost>): string {
