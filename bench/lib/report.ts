@@ -266,7 +266,12 @@ ${table(
       : `${num(op.workerdMicros, 1)} [N = ${num(op.workerdIterations)}, ${op.workerdRequests} + ${op.workerdRequests} requests]`,
     op.description,
   ]),
-)}`;
+)}
+
+How to read it: \`validateAndBuild\` is the per-conversion work at ingest (both hashes
+included); \`signOAuth1\` runs once per request to X, and one request carries a whole
+batch of conversions (section 5), so per conversion it is that figure divided by the
+batch size.`;
 }
 
 function phaseRow(name: string, p: DeliveryPhase): string[] {
