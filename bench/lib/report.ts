@@ -84,7 +84,7 @@ function sizeSection(outcome: PartOutcome<ClientSize>): string {
   return `${head}
 
 Measured here: the files \`npm run build\` wrote, compressed in-process with Node's zlib
-(\`gzipSync\` level 9; \`brotliCompressSync\` quality 11, text mode) by
+(\`gzipSync\` level 9; \`brotliCompressSync\` quality 11, the maximum) by
 \`bench/client-size.ts\`.
 
 ${table(
