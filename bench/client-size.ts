@@ -43,12 +43,12 @@ export const PUBLISHED_TRACKER_SIZES: readonly PublishedSize[] = [
   {
     tracker: "X's Universal Website Tag (uwt.js)",
     figure: 'about 13.5 KB gzip',
-    source: 'x-capi-edge's issue tracker, not measured here',
+    source: 'the x-capi-edge issue tracker; not measured here',
   },
   {
     tracker: "Plausible's script",
     figure: 'about 1.9 KB',
-    source: 'x-capi-edge's issue tracker, not measured here',
+    source: 'the x-capi-edge issue tracker; not measured here',
   },
 ];
 
