@@ -8,13 +8,15 @@
  * No queue binding is a configuration error, not a reason to fall back to
  * sending from the request (that would answer 202 for conversions held only in
  * memory, exactly what this module exists to prevent). `wrangler dev` and the
- * tests create local queues from wrangler.toml by themselves.
+ * tests create local queues from wrangler.toml by themselves. The client's IP
+ * address is sealed before it is queued (./seal-address.ts).
  */
 import type { Context } from 'hono';
 import type { AppEnv } from '../app.ts';
 import { XApiError } from '../errors.ts';
 import type { XConversion } from '../x-api/conversion.ts';
 import type { DeliveryMessage } from './message.ts';
+import { sealAddress } from './seal-address.ts';
 
 /** Cloudflare's limit of messages per `sendBatch` call. */
 const MAX_MESSAGES_PER_SEND = 100;
@@ -44,10 +46,14 @@ export async function dispatchConversions(
   const pixelId = pixelOf(c);
   if (!pixelId) throw unavailable('pixel id is not configured');
   const acceptedAt = Date.now();
-  const messages = conversions.map((conversion) => ({
-    body: { pixelId, conversion, acceptedAt } satisfies DeliveryMessage,
-    contentType: 'json' as const,
-  }));
+  const messages = await Promise.all(
+    conversions.map(async (built) => {
+      const { conversion, sealedAddress } = await sealAddress(c.env, built);
+      const body: DeliveryMessage = { pixelId, conversion, acceptedAt };
+      if (sealedAddress) body.sealedAddress = sealedAddress;
+      return { body, contentType: 'json' as const };
+    }),
+  );
   // A failure after some chunks were stored still answers 503: the caller's
   // retry re-sends those, and the consumer's dedup forwards them once.
   try {

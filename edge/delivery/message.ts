@@ -15,7 +15,10 @@ export const DEAD_LETTER_QUEUE_NAME = 'x-capi-deliveries-dlq';
 export interface DeliveryMessage {
   /** The pixel (Universal Website Tag) the conversion belongs to. */
   pixelId: string;
+  /** The conversion without its `{ip_address, user_agent}` identifier (see `sealedAddress`). */
   conversion: XConversion;
+  /** That identifier, AES-GCM sealed (./seal-address.ts): no raw IP is ever queued. */
+  sealedAddress?: string;
   /** When ingest accepted it (epoch milliseconds), to measure delivery lag. */
   acceptedAt: number;
 }

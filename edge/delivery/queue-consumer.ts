@@ -27,6 +27,7 @@ import {
   rateLimitedRetryDelay,
   transientRetryDelay,
 } from './retry-delay.ts';
+import { openAddress } from './seal-address.ts';
 
 /** X takes at most 500 conversions per request. */
 export const MAX_CONVERSIONS_PER_REQUEST = 500;
@@ -327,11 +328,10 @@ async function sendOnce(
   messages: Message<DeliveryMessage>[],
 ): Promise<DeliveryOutcome> {
   try {
-    return await group.options.send(
-      group.config,
-      messages.map((m) => m.body.conversion),
-      { pixelId: group.pixelId },
+    const conversions = await Promise.all(
+      messages.map((m) => openAddress(group.env, m.body.conversion, m.body.sealedAddress)),
     );
+    return await group.options.send(group.config, conversions, { pixelId: group.pixelId });
   } catch (err) {
     return { kind: 'retryable', reason: `send threw: ${String(err)}` };
   }

@@ -14,6 +14,7 @@ import {
   deliverBatch,
   type SendToX,
 } from '../../edge/delivery/queue-consumer.ts';
+import { sealAddress } from '../../edge/delivery/seal-address.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
 
@@ -136,6 +137,30 @@ describe('deliverBatch: success', () => {
     expect(x.requests.find((r) => r.pixelId === b)?.ids).toEqual(['b1', 'b2']);
     expect(result.explicitAcks.sort()).toEqual(['a1', 'a2', 'a3', 'b1', 'b2']);
     expect(result.retryMessages).toEqual([]);
+  });
+
+  it('opens the sealed address so X gets the IP and user agent', async () => {
+    const pixel = freshPixel();
+    const built = conversion('ip1', {
+      identifiers: [{ ip_address: '192.0.2.9', user_agent: 'Mozilla/5.0 Test' }],
+    });
+    const { conversion: queued, sealedAddress } = await sealAddress(env, built);
+    const seen: XConversion[] = [];
+    const send: SendToX = async (_config, conversions) => {
+      seen.push(...conversions);
+      return delivered();
+    };
+    const batch = createMessageBatch<DeliveryMessage>(QUEUE, [
+      {
+        id: 'ip1',
+        timestamp: new Date(),
+        attempts: 1,
+        body: { pixelId: pixel, conversion: queued, sealedAddress, acceptedAt: 1 },
+      },
+    ]);
+    const result = await run(batch, send);
+    expect(seen).toEqual([built]);
+    expect(result.explicitAcks).toEqual(['ip1']);
   });
 
   it('acks a dry run without remembering it as delivered', async () => {

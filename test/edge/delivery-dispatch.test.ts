@@ -17,7 +17,10 @@ function conversions(n: number): XConversion[] {
   return Array.from({ length: n }, (_, i) => ({
     conversion_time: '2026-11-28T10:00:00.000Z',
     event_id: 'o9d2g',
-    identifiers: [{ hashed_email: 'a'.repeat(64) }],
+    identifiers: [
+      { hashed_email: 'a'.repeat(64) },
+      { ip_address: '198.51.100.23', user_agent: 'Mozilla/5.0 Test' },
+    ],
     conversion_id: `order-${i}`,
   }));
 }
@@ -64,6 +67,10 @@ describe('dispatchConversions', () => {
     expect(first?.pixelId).toBe('o9d7n');
     expect(first?.conversion.conversion_id).toBe('order-0');
     expect(typeof first?.acceptedAt).toBe('number');
+    // The address travels sealed: no raw IP is stored on the queue.
+    expect(first?.conversion.identifiers).toEqual([{ hashed_email: 'a'.repeat(64) }]);
+    expect(typeof first?.sealedAddress).toBe('string');
+    expect(JSON.stringify(sent)).not.toContain('198.51.100.23');
   });
 
   it('answers 503 in X’s error shape when the queue refuses', async () => {

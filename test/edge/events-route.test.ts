@@ -8,6 +8,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../edge/app.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
+import { openAddress } from '../../edge/delivery/seal-address.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
@@ -52,15 +53,20 @@ async function post(
     },
   } as unknown as Queue<DeliveryMessage>;
   const ctx = createExecutionContext();
+  const testEnv: Env = { ...env, X_PIXEL_ID: PIXEL, DELIVERY_QUEUE: queue, ...envOverrides };
   const res = await app.fetch(
     new Request(`${EDGE}/events`, { method: 'POST', ...init }),
-    { ...env, X_PIXEL_ID: PIXEL, DELIVERY_QUEUE: queue, ...envOverrides },
+    testEnv,
     ctx,
   );
   await waitOnExecutionContext(ctx);
   const text = await res.text();
   const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  return { res, body, messages, conversions: messages.map((m) => m.conversion) };
+  // The IP+UA identifier is queued sealed (edge/delivery/seal-address.ts): open it as the consumer does.
+  const conversions = await Promise.all(
+    messages.map((m) => openAddress(testEnv, m.conversion, m.sealedAddress)),
+  );
+  return { res, body, messages, conversions };
 }
 
 /** A browser beacon: `text/plain` JSON from the shop. */
