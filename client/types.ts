@@ -47,4 +47,6 @@ export interface XcapiFunction {
   (...command: XcapiCommand): void;
   /** Calls made before the script loaded (the stub's queue of `arguments`). */
   q?: ArrayLike<unknown>[];
+  /** `true` once the real script has replaced the stub. */
+  loaded?: true;
 }

@@ -11,7 +11,10 @@
 import { createTracker } from './tracker.ts';
 import type { XcapiFunction } from './types.ts';
 
-if (typeof document !== 'undefined') {
+const win = globalThis as typeof globalThis & { xcapi?: XcapiFunction };
+
+// Loaded twice (two tags)? The first copy already runs: a second would report every form twice.
+if (typeof document !== 'undefined' && !win.xcapi?.loaded) {
   try {
     // Only set while the script first runs, which is now.
     const script = document.currentScript as HTMLScriptElement | null;
@@ -19,16 +22,21 @@ if (typeof document !== 'undefined') {
     const days = Number(data('cookie-days'));
     const run = createTracker({
       // Default: the origin and directory the script itself was loaded from.
-      endpoint: (data('endpoint') ?? new URL('.', script?.src).href).replace(/\/+$/, ''),
+      // Without a script URL (an inline copy), the page's own origin.
+      endpoint: (data('endpoint') ?? (script?.src ? new URL('.', script.src).href : '')).replace(
+        /\/+$/,
+        '',
+      ),
       cookieDays: days > 0 ? days : 30,
       consent: data('consent') === 'pending' ? 'pending' : 'granted',
     });
-    const win = window as Window & { xcapi?: XcapiFunction };
     const queued = win.xcapi?.q || [];
-    win.xcapi = function xcapi() {
+    const xcapi: XcapiFunction = function xcapi() {
       // biome-ignore lint/complexity/noArguments: the public stub queues `arguments` too
       run(arguments);
-    } as XcapiFunction;
+    };
+    xcapi.loaded = true;
+    win.xcapi = xcapi;
     for (const args of queued) run(args);
   } catch {}
 }

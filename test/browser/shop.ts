@@ -248,10 +248,9 @@ export async function startRig(): Promise<Rig | undefined> {
       errors,
       sent: () => page.evaluate(() => (window as unknown as { __sent: string[] }).__sent),
       scriptLoaded: async () => {
-        await page.waitForFunction(() => {
-          const xcapi = (window as { xcapi?: { q?: unknown } }).xcapi;
-          return typeof xcapi === 'function' && !('q' in xcapi);
-        });
+        await page.waitForFunction(
+          () => (window as { xcapi?: { loaded?: boolean } }).xcapi?.loaded === true,
+        );
       },
       clickCookie: async () => (await context.cookies(SHOP)).find((c) => c.name === '_twclid'),
       storedCopy: () => page.evaluate(() => localStorage.getItem('_twclid')),

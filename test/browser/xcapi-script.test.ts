@@ -279,4 +279,21 @@ describe.skipIf(!browserTestsEnabled())('the browser script in Chromium', () => 
     expect(eventsSent(s).some((e) => 'twclid' in e)).toBe(false);
     expect(requestsTo(s, '/events').map((r) => r.status)).toEqual([202, 202, 202]);
   });
+
+  it('runs once when the tag is on the page twice', async () => {
+    const page = shopPage({
+      // A script's load event fires after it ran: the test waits for both copies.
+      extraHead: `<script async src="/xcapi.js?copy=2" onload="window.secondRan = true"></script>
+        <script>xcapi('track', 'lead', { conversion_id: 'twice-1', email: 'q@example.com' })</script>`,
+      body: `<form data-xcapi-event="signup" action="/thanks"><input name="email" value="q@example.com"><button id="go">go</button></form>`,
+    });
+    const s = await open({ pages: { '/': page, '/thanks': THANKS } });
+    await s.page.goto('/');
+    await s.scriptLoaded();
+    await s.page.waitForFunction(() => (window as { secondRan?: boolean }).secondRan === true);
+    await s.page.click('#go');
+    await s.page.waitForURL('**/thanks?email=*');
+    await expect.poll(() => eventsSent(s).length).toBe(2);
+    expect(eventsSent(s).map((e) => e.event)).toEqual(['lead', 'signup']);
+  });
 });
