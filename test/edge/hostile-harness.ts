@@ -49,6 +49,8 @@ export function recordingQueue(): QueueRecorder {
 /** What a test wants to send: everything optional, defaults make a valid browser beacon. */
 export interface CallSpec {
   method?: string;
+  /** Path and query after the edge's origin; default `/events`. */
+  path?: string;
   /** Raw body; `json` is stringified when this is absent. A function makes a fresh stream. */
   body?: string | Uint8Array<ArrayBuffer> | (() => ReadableStream<Uint8Array>);
   json?: unknown;
@@ -81,12 +83,13 @@ export function buildRequest(spec: CallSpec): Request {
   if (spec.server) headers.set('authorization', `Bearer ${SERVER_KEY}`);
   if (spec.authorization !== undefined) headers.set('authorization', spec.authorization);
   const method = spec.method ?? 'POST';
-  if (method === 'GET' || method === 'HEAD') return new Request(EDGE_URL, { method, headers });
+  const url = spec.path === undefined ? EDGE_URL : new URL(spec.path, EDGE_URL).href;
+  if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers });
   let body = typeof spec.body === 'function' ? spec.body() : spec.body;
   if (body === undefined && spec.json !== undefined) body = JSON.stringify(spec.json);
   // A string body would make the Request add `text/plain` by itself.
   if (spec.contentType === null && typeof body === 'string') body = new TextEncoder().encode(body);
-  return new Request(EDGE_URL, { method, headers, body });
+  return new Request(url, { method, headers, body });
 }
 
 /** The real app with the test bindings and a recording delivery queue. */

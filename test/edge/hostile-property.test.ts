@@ -10,8 +10,8 @@
  *   whatever is queued is exactly what X takes: it passes the same rules the
  *   fake X API enforces (test/fake-x/validate-conversions.ts), so junk can
  *   never be forwarded to the advertiser's X account;
- * - no raw email or phone from the input appears in a queued message or in the
- *   answer.
+ * - no raw email, phone or client IP address appears in a queued message or in
+ *   the answer (the IP travels sealed, edge/delivery/seal-address.ts).
  *
  * And one liveness property, so "refuse everything" cannot pass: every
  * well-formed browser event is accepted and queued.
@@ -34,6 +34,8 @@ import {
 } from './hostile-harness.ts';
 
 const EVENT_IDS = new Set(Object.values(TEST_ACCOUNT.events));
+/** Client addresses the generated requests come from: never readable in a queued message or an answer. */
+const CLIENT_ADDRESSES = ['203.0.113.50', '2001:db8::50', 'not-an-ip'] as const;
 const SEED = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
 
 const edge = createEdge();
@@ -71,7 +73,7 @@ function assertSane(res: CallResult, queued: DeliveryMessage[], secrets: string[
     for (const m of queued) expect(m.pixelId).toBe(TEST_ACCOUNT.pixelId);
   }
   const queuedText = JSON.stringify(queued);
-  for (const secret of secrets) {
+  for (const secret of [...secrets, ...CLIENT_ADDRESSES]) {
     expect(res.text.includes(secret), `answer echoes ${secret}`).toBe(false);
     expect(queuedText.includes(secret), `queue holds ${secret}`).toBe(false);
   }
@@ -143,7 +145,7 @@ const extraHeaders = fc.record(
     'sec-gpc': fc.constantFrom('1', '0', 'yes'),
     referer: fc.oneof(fc.constant(`${ALLOWED_ORIGIN}/cart`), headerText(80)),
     'user-agent': headerText(600),
-    'cf-connecting-ip': fc.constantFrom('203.0.113.50', '2001:db8::50', 'not-an-ip'),
+    'cf-connecting-ip': fc.constantFrom(...CLIENT_ADDRESSES),
   },
   { requiredKeys: [] },
 );

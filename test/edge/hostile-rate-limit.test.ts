@@ -16,6 +16,7 @@ import {
   rateLimitKey,
 } from '../../edge/http/browser-rate-limit.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
+import { ALLOWED_ORIGIN, type CallSpec, createEdge, isXErrorBody } from './hostile-harness.ts';
 
 /** The limit configured in wrangler.toml. */
 const LIMIT = 60;
@@ -219,5 +220,39 @@ describe('browserRateLimit with the BROWSER_RATE_LIMITER binding', () => {
     expect(logged).toHaveLength(1);
     expect(logged[0]).toContain('browser rate limiter failed');
     expect(logged[0]).not.toContain(ip);
+  });
+});
+
+describe('browser rate limit wired into POST /events', () => {
+  it(`the ${LIMIT + 1}th browser call from one address is a 429 the page can read, and queues nothing`, async () => {
+    const edge = createEdge();
+    const ip = freshIpv4();
+    const beacon: CallSpec = {
+      json: { event: 'purchase', email: 'flood@example.com', value: 1 },
+      headers: { 'cf-connecting-ip': ip },
+    };
+    for (let i = 0; i < LIMIT; i++) expect((await edge.call(beacon)).status).toBe(202);
+    const queued = edge.recorder.messages.length;
+    expect(queued).toBe(LIMIT);
+
+    const res = await edge.call(beacon);
+    expect(res.status).toBe(429);
+    expect(isXErrorBody(res.json)).toBe(true);
+    expect(res.json).toMatchObject({ errors: [{ code: 'TOO_MANY_REQUESTS' }] });
+    expect(res.headers.get('retry-after')).toBe('60');
+    // CORS runs first, so the page's script can read the 429.
+    expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
+    expect(edge.recorder.messages.length).toBe(queued);
+
+    // Junk from the same address is refused before its body is read: still 429, not 400.
+    expect((await edge.call({ body: '{', headers: { 'cf-connecting-ip': ip } })).status).toBe(429);
+    // The backend's server calls from the same address go through.
+    const serverCall = await edge.call({
+      server: true,
+      origin: null,
+      json: { event: 'purchase', hashed_email: 'a'.repeat(64) },
+      headers: { 'cf-connecting-ip': ip },
+    });
+    expect(serverCall.status).toBe(202);
   });
 });
