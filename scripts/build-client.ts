@@ -4,14 +4,16 @@
  * - `dist/xcapi.js`: the script-tag IIFE, minified, ES2020;
  * - `dist/client.mjs`: the ESM build for bundler users;
  * - `edge/generated/client-script.ts`: the IIFE's source and strong ETag, so the
- *   Worker serves `GET /xcapi.js` from memory, without file I/O.
+ *   Worker serves `GET /xcapi.js` from memory, without file I/O;
+ * - types: `dist/client.d.mts` (the ESM exports), `dist/xcapi.d.ts` (the
+ *   `window.xcapi` global) and `dist/xcapi-types.d.ts` (what both share).
  * Prints raw / gzip / brotli bytes per output and exits non-zero (writing nothing)
  * when the IIFE is over its gzip budget.
  *
  *     node scripts/build-client.ts [--gzip-budget=BYTES]
  */
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -70,6 +72,39 @@ export const CLIENT_SCRIPT_ETAG: string = ${JSON.stringify(etag)};
 `;
 }
 
+/** Path (relative to the root) to text of the published declaration files. */
+async function declarations(): Promise<Map<string, string>> {
+  // Loaded only here: the TypeScript compiler is big and only this step needs it.
+  const { default: ts } = await import('typescript');
+  const outDir = join(root, '.d-ts');
+  const emitted = new Map<string, string>();
+  const program = ts.createProgram([join(root, 'client/index.ts')], {
+    declaration: true,
+    emitDeclarationOnly: true,
+    outDir,
+    rootDir: root,
+    allowImportingTsExtensions: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    strict: true,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+    types: [],
+    skipLibCheck: true,
+  });
+  const result = program.emit(undefined, (file, text) => emitted.set(relative(outDir, file), text));
+  const index = emitted.get('client/index.d.ts');
+  const types = emitted.get('client/types.d.ts');
+  if (result.emitSkipped || !index || !types) throw new Error('could not emit client types');
+  // Source imports end in .ts; published ones point at the published file.
+  const published = (text: string) => text.replaceAll("'./types.ts'", "'./xcapi-types.js'");
+  return new Map([
+    ['dist/client.d.mts', published(index)],
+    ['dist/xcapi-types.d.ts', types],
+    ['dist/xcapi.d.ts', published(await readFile(join(root, 'client/global.d.ts'), 'utf8'))],
+  ]);
+}
+
 /**
  * Builds both outputs in memory, checks the budget, then writes them.
  * Rejects (and writes nothing) when the IIFE is over budget.
@@ -113,6 +148,9 @@ export async function buildClient({ gzipBudget = IIFE_GZIP_BUDGET } = {}): Promi
   for (const output of outputs) {
     await mkdir(dirname(output.path), { recursive: true });
     await writeFile(output.path, output.contents);
+  }
+  for (const [file, text] of await declarations()) {
+    await writeFile(join(root, file), text);
   }
   const generated = join(root, 'edge/generated/client-script.ts');
   await mkdir(dirname(generated), { recursive: true });
