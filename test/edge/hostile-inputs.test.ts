@@ -37,7 +37,23 @@ interface Row {
   queued?: number;
   /** Extra checks on what was queued. */
   check?: (queued: DeliveryMessage[]) => void;
+  /** The answer lists exactly this many errors. */
+  errorCount?: number;
+  /**
+   * A known defect in code this file does not own: the row asserts the right
+   * behaviour and runs as `it.fails` until the fix lands (the invariants are
+   * checked separately meanwhile).
+   */
+  knownBug?: string;
 }
+
+/**
+ * An array's cap must be judged before its items: a 16 KB beacon holds ~8,000
+ * one-character items, and validating each first costs 4-9 ms of CPU (measured
+ * in Node), most of the Workers free plan's 10 ms per request.
+ */
+const CAP_AFTER_ITEMS_BUG =
+  'event-schema.ts validates every array item before the array cap (CPU per request grows with the body)';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -177,6 +193,28 @@ const rows: Row[] = [
     Array.from({ length: 51 }, (_, i) => ({ content_id: `sku-${i}` })),
     'contents must have at most 50 items',
   ),
+  {
+    name: 'contents: 8,000 numbers: only the cap is reported, the items are never looked at',
+    spec: browser(undefined, {
+      body: `{"event":"purchase","email":"a@example.com","contents":[${Array(8000).fill('1').join(',')}]}`,
+    }),
+    status: 400,
+    code: 'INVALID_PARAMETER',
+    parameter: 'contents',
+    message: 'contents must have at most 50 items',
+    errorCount: 1,
+    knownBug: CAP_AFTER_ITEMS_BUG,
+  },
+  {
+    name: 'server batch of 20,000 numbers: only the count limit is reported',
+    spec: server(undefined, { body: `{"events":[${Array(20_000).fill('1').join(',')}]}` }),
+    status: 400,
+    code: 'INVALID_PARAMETER',
+    parameter: 'events',
+    message: 'Conversion count limit is 500',
+    errorCount: 1,
+    knownBug: CAP_AFTER_ITEMS_BUG,
+  },
   {
     name: 'contents: 50 items (at the cap)',
     spec: browser(
@@ -1147,7 +1185,15 @@ describe('POST /events under hostile input', () => {
   });
 
   for (const row of rows) {
-    it(`${row.status} <- ${row.name}`, async () => {
+    if (row.knownBug) {
+      it(`< 500, X's shape <- ${row.name}`, async () => {
+        const res = await edge.call(row.spec);
+        expect(res.status, res.text).toBeLessThan(500);
+        expect(isXErrorBody(res.json) || isAcceptedBody(res.json), res.text).toBe(true);
+      });
+    }
+    const test = row.knownBug ? it.fails : it;
+    test(`${row.status} <- ${row.name}${row.knownBug ? ` [known bug: ${row.knownBug}]` : ''}`, async () => {
       const queuedBefore = edge.recorder.messages.length;
       const res = await edge.call(row.spec);
       const queued = edge.recorder.messages.slice(queuedBefore);
@@ -1168,6 +1214,7 @@ describe('POST /events under hostile input', () => {
         if (row.message) {
           expect(errors.map((e) => e.message).join(' | ')).toContain(row.message);
         }
+        if (row.errorCount !== undefined) expect(errors, res.text).toHaveLength(row.errorCount);
         expect(queued).toEqual([]);
       } else if (row.status === 202) {
         expect(isAcceptedBody(res.json), res.text).toBe(true);
