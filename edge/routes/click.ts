@@ -13,6 +13,7 @@ import { Hono } from 'hono';
 import { formatTwclidCookie, isValidTwclid } from '../../common/twclid-cookie.ts';
 import { type AppEnv, requireConfig } from '../app.ts';
 import { invalidParameter } from '../errors.ts';
+import { browserRateLimit } from '../http/browser-rate-limit.ts';
 import {
   allowedOriginsCors,
   allowedRequestOrigin,
@@ -41,7 +42,9 @@ function twclidFromBody(text: string): string {
 }
 
 export const clickRoute = new Hono<AppEnv>()
+  // As for /events: CORS first so even a 429 is readable, the limit before the body is read.
   .use('/click', allowedOriginsCors())
+  .use('/click', browserRateLimit())
   .post('/click', async function storeClick(c) {
     const config = requireConfig(c.get('configResult'));
     if (!allowedRequestOrigin(c.req.raw.headers, config.allowedOrigins)) throw originNotAllowed();

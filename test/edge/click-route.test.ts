@@ -129,4 +129,24 @@ describe('POST /click', () => {
     expect(res.headers.get('access-control-allow-credentials')).toBe('true');
     expect(res.headers.get('access-control-allow-methods')).toContain('POST');
   });
+
+  it('shares the browser rate limit per address: the 61st click in a minute is a readable 429', async () => {
+    // An address no other test uses (TEST-NET-3), so the count is this test's own.
+    const ip = '203.0.113.77';
+    const statuses: number[] = [];
+    for (let i = 0; i < 61; i++) {
+      const res = await postClick(JSON.stringify({ twclid: TWCLID }), { 'CF-Connecting-IP': ip });
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(res.headers.get('set-cookie')).toBeNull();
+        expect(res.headers.get('access-control-allow-origin')).toBe(ORIGIN);
+        const json = await res.json<{ errors: { code: string }[] }>();
+        expect(json.errors[0]?.code).toBe('TOO_MANY_REQUESTS');
+      } else {
+        await res.body?.cancel();
+      }
+    }
+    expect(statuses.slice(0, 60).every((s) => s === 204)).toBe(true);
+    expect(statuses[60]).toBe(429);
+  });
 });
