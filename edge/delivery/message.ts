@@ -21,6 +21,11 @@ export interface DeliveryMessage {
   sealedAddress?: string;
   /** When ingest accepted it (epoch milliseconds), to measure delivery lag. */
   acceptedAt: number;
+  /**
+   * Failed sends before this message was re-enqueued (a wait for budget or
+   * X's 429 re-enqueues instead of retrying); backoff counts from here.
+   */
+  failures?: number;
 }
 
 /** Why a conversion was given up on. */

@@ -5,10 +5,11 @@
  *
  * Per pixel in the batch (at most 100 messages, so one request of <= 500):
  * 1. ask the pixel's `RateBudget` which conversions may go now (budget, dedup);
+ *    those that must wait are re-enqueued with a delay (see `Verdict`);
  * 2. send them as one request and act on X's answer:
  *    - delivered: ack; remembered for 48 h so a redelivered copy is not resent;
- *    - 5xx / network / timeout: retry, backoff growing with `msg.attempts`;
- *    - 429: retry after X's wait, and pause the pixel's budget for that long;
+ *    - 5xx / network / timeout: retry, backoff growing with the failures so far;
+ *    - 429: re-enqueue for X's wait (not a failure), and pause the pixel's budget;
  *    - 400: X rejects the whole request for one bad conversion, so split the
  *      group in halves and resend each until the bad ones stand alone; those go
  *      to the dead letter queue with X's error, the rest are delivered;
@@ -58,8 +59,17 @@ export interface DeliveryOptions {
   random?: () => number;
 }
 
-/** What happens to one message; applied only after every decision is made. */
-type Verdict = { ack: true } | { ack: false; delaySeconds: number };
+/**
+ * What happens to one message; applied only after every decision is made.
+ * `postpone` is for waits that are not failures (our budget, X's 429, another
+ * copy in flight): the message is re-enqueued with a delay and the original
+ * acked, so the wait neither spends one of `max_retries` nor makes the
+ * backoff after later 5xx grow (`msg.retry` would do both).
+ */
+type Verdict =
+  | { ack: true }
+  | { ack: false; delaySeconds: number }
+  | { postpone: true; delaySeconds: number };
 
 interface GroupContext {
   config: EdgeConfig;
@@ -143,10 +153,48 @@ export async function deliverBatch(
     ),
   );
 
+  const postponed: [Message<DeliveryMessage>, number][] = [];
   for (const [msg, verdict] of verdicts) {
-    if (verdict.ack) msg.ack();
+    if ('postpone' in verdict)
+      postponed.push([msg as Message<DeliveryMessage>, verdict.delaySeconds]);
+    else if (verdict.ack) msg.ack();
     else msg.retry({ delaySeconds: verdict.delaySeconds });
   }
+  await postpone(env, postponed);
+}
+
+/**
+ * Re-enqueues messages that must wait without having failed, carrying their
+ * failures so far, then acks the originals. If the queue refuses, they are
+ * retried instead (nothing is acked that is not stored again).
+ */
+async function postpone(env: Env, waiting: [Message<DeliveryMessage>, number][]): Promise<void> {
+  const queue = env.DELIVERY_QUEUE;
+  for (let i = 0; i < waiting.length; i += 100) {
+    const chunk = waiting.slice(i, i + 100);
+    try {
+      if (!queue) throw new Error('DELIVERY_QUEUE binding missing');
+      await queue.sendBatch(
+        chunk.map(([msg, delaySeconds]) => ({
+          body: { ...msg.body, failures: failuresSoFar(msg) },
+          delaySeconds,
+          contentType: 'json' as const,
+        })),
+      );
+      for (const [msg] of chunk) msg.ack();
+    } catch (err) {
+      log('warn', { msg: 'could not re-enqueue, retrying instead', error: String(err) });
+      for (const [msg, delaySeconds] of chunk) msg.retry({ delaySeconds });
+    }
+  }
+}
+
+/**
+ * Failed sends of this conversion so far: those carried by a re-enqueued
+ * message plus this message's own retries (postponing never retries).
+ */
+function failuresSoFar(msg: Message<DeliveryMessage>): number {
+  return (msg.body.failures ?? 0) + Math.max(msg.attempts - 1, 0);
 }
 
 /** One pixel's share of the batch: reserve, send, settle. */
@@ -189,16 +237,16 @@ async function deliverGroup(
     // by then it is a duplicate to ack, or free to send if that send failed.
     const msg = take(key);
     group.verdicts.set(msg, {
-      ack: false,
+      postpone: true,
       delaySeconds: Math.max(
         1,
-        transientRetryDelay(msg.attempts, group.retryBaseSeconds, group.options.random),
+        transientRetryDelay(failuresSoFar(msg) + 1, group.retryBaseSeconds, group.options.random),
       ),
     });
   }
   for (const key of reservation.deferred) {
     group.verdicts.set(take(key), {
-      ack: false,
+      postpone: true,
       delaySeconds: rateLimitedRetryDelay(reservation.retryAfterSeconds, group.options.random),
     });
   }
@@ -280,7 +328,7 @@ async function sendAndJudge(
       await pauseBudget(group, wait);
       for (const msg of messages) {
         group.verdicts.set(msg, {
-          ack: false,
+          postpone: true,
           delaySeconds: rateLimitedRetryDelay(wait, group.options.random),
         });
       }
@@ -298,7 +346,7 @@ async function sendAndJudge(
       for (const msg of messages) {
         group.verdicts.set(msg, {
           ack: false,
-          delaySeconds: misconfiguredRetryDelay(msg.attempts),
+          delaySeconds: misconfiguredRetryDelay(failuresSoFar(msg) + 1),
         });
       }
       return;
@@ -337,10 +385,14 @@ async function sendOnce(
   }
 }
 
-function retryTransient(group: GroupContext, msg: Message<unknown>): void {
+function retryTransient(group: GroupContext, msg: Message<DeliveryMessage>): void {
   group.verdicts.set(msg, {
     ack: false,
-    delaySeconds: transientRetryDelay(msg.attempts, group.retryBaseSeconds, group.options.random),
+    delaySeconds: transientRetryDelay(
+      failuresSoFar(msg) + 1,
+      group.retryBaseSeconds,
+      group.options.random,
+    ),
   });
 }
 

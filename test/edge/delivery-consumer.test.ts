@@ -65,6 +65,24 @@ function scriptedX(answer: (conversions: XConversion[]) => DeliveryOutcome) {
 
 const delivered = (): DeliveryOutcome => ({ kind: 'delivered', status: 200 });
 
+/** An env whose delivery queue records what is re-enqueued (and can refuse). */
+function envWithRecordedQueue(refuse = false): {
+  env: Env;
+  requeued: { body: DeliveryMessage; delaySeconds?: number }[];
+} {
+  const requeued: { body: DeliveryMessage; delaySeconds?: number }[] = [];
+  const queue = {
+    async send() {
+      throw new Error('not used');
+    },
+    async sendBatch(messages: Iterable<MessageSendRequest<DeliveryMessage>>) {
+      if (refuse) throw new Error('Queue is overloaded');
+      for (const m of messages) requeued.push({ body: m.body, delaySeconds: m.delaySeconds });
+    },
+  } as unknown as Queue<DeliveryMessage>;
+  return { env: { ...env, DELIVERY_QUEUE: queue }, requeued };
+}
+
 /** An env whose dead letter queue records what it is sent. */
 function envWithRecordedDlq(): { env: Env; letters: DeadLetter[] } {
   const letters: DeadLetter[] = [];
@@ -194,6 +212,21 @@ describe('deliverBatch: transient failures', () => {
     expect(delays).toEqual([3, 5, 20, 160, 450]);
   });
 
+  it('counts failures carried by a re-enqueued message in the backoff', async () => {
+    const unavailable = scriptedX(() => ({ kind: 'retryable', status: 503, reason: 'HTTP 503' }));
+    const batch = createMessageBatch<DeliveryMessage>(QUEUE, [
+      {
+        id: 'carried',
+        timestamp: new Date(),
+        attempts: 1,
+        body: { pixelId: freshPixel(), conversion: conversion('c1'), acceptedAt: 1, failures: 3 },
+      },
+    ]);
+    const result = await run(batch, unavailable.send, { ...env, RETRY_BASE_SECONDS: '5' });
+    // Fourth failure: ceiling 5 * 2^3 = 40 s, jitter 0 gives half.
+    expect(result.retryMessages).toEqual([{ msgId: 'carried', delaySeconds: 20 }]);
+  });
+
   it('spreads retries of one failure with jitter within [ceiling/2, ceiling]', async () => {
     const unavailable = scriptedX(() => ({ kind: 'retryable', reason: 'timeout' }));
     const batch = batchOf(freshPixel(), [conversion('j1')], 3);
@@ -220,23 +253,45 @@ describe('deliverBatch: transient failures', () => {
 });
 
 describe('deliverBatch: rate limits', () => {
-  it("retries after X's Retry-After on 429 and holds the pixel's other sends", async () => {
+  it("re-enqueues for X's Retry-After on 429 and holds the pixel's other sends", async () => {
     const pixel = freshPixel();
+    const { env: queueEnv, requeued } = envWithRecordedQueue();
     const limited = scriptedX(() => ({
       kind: 'rate-limited',
       status: 429,
       retryAfterSeconds: 120,
     }));
-    const result = await run(batchOf(pixel, [conversion('l1'), conversion('l2')]), limited.send);
-    expect(result.retryMessages.map((m) => m.delaySeconds)).toEqual([120, 120]);
+    const result = await run(
+      batchOf(pixel, [conversion('l1'), conversion('l2')], 3),
+      limited.send,
+      queueEnv,
+    );
+    // Stored again with X's delay, then acked: a wait is not a failure.
+    expect(requeued.map((r) => [r.body.conversion.conversion_id, r.delaySeconds])).toEqual([
+      ['l1', 120],
+      ['l2', 120],
+    ]);
+    expect(requeued[0]?.body.failures).toBe(2);
+    expect(result.explicitAcks).toHaveLength(2);
+    expect(result.retryMessages).toEqual([]);
 
     // The budget is paused: the next batch waits without calling X.
     const x = scriptedX(delivered);
-    const next = await run(batchOf(pixel, [conversion('l3')]), x.send);
+    requeued.length = 0;
+    await run(batchOf(pixel, [conversion('l3')]), x.send, queueEnv);
     expect(x.requests).toEqual([]);
-    expect(next.retryMessages).toHaveLength(1);
-    expect(next.retryMessages[0]?.delaySeconds).toBeGreaterThanOrEqual(119);
-    expect(next.retryMessages[0]?.delaySeconds).toBeLessThanOrEqual(120);
+    expect(requeued).toHaveLength(1);
+    expect(requeued[0]?.delaySeconds).toBeGreaterThanOrEqual(119);
+    expect(requeued[0]?.delaySeconds).toBeLessThanOrEqual(120);
+  });
+
+  it('retries instead of acking when the queue refuses to take a postponed message back', async () => {
+    const { env: refusing } = envWithRecordedQueue(true);
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const limited = scriptedX(() => ({ kind: 'rate-limited', status: 429, retryAfterSeconds: 30 }));
+    const result = await run(batchOf(freshPixel(), [conversion('r9')]), limited.send, refusing);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages).toEqual([{ msgId: 'm-r9-0', delaySeconds: 30 }]);
   });
 });
 
@@ -388,13 +443,15 @@ describe('deliverBatch: dedup', () => {
 
   it('sends one of two copies in a batch and acks the other once the first is delivered', async () => {
     const pixel = freshPixel();
+    const { env: queueEnv, requeued } = envWithRecordedQueue();
     const x = scriptedX(delivered);
-    const first = await run(batchOf(pixel, [conversion('t1'), conversion('t1')]), x.send);
+    const first = await run(batchOf(pixel, [conversion('t1'), conversion('t1')]), x.send, queueEnv);
     expect(x.requests).toEqual([{ pixelId: pixel, ids: ['t1'] }]);
-    expect(first.explicitAcks).toHaveLength(1);
-    expect(first.retryMessages).toHaveLength(1);
+    // One delivered, the other stored again to look later: both originals acked.
+    expect(first.explicitAcks).toHaveLength(2);
+    expect(requeued).toHaveLength(1);
     // Checked again soon (not after the 5-minute lease): by then it is a duplicate.
-    expect(first.retryMessages[0]?.delaySeconds).toBe(1);
+    expect(requeued[0]?.delaySeconds).toBe(1);
 
     const retried = await run(batchOf(pixel, [conversion('t1')], 2), x.send);
     expect(x.requests).toHaveLength(1);
