@@ -1088,6 +1088,26 @@ const rows: Row[] = [
     code: 'INVALID_PARAMETER',
     parameter: 'redirect',
   },
+  ...(
+    [
+      ['backslashes', '\\\\evil.example/phish'],
+      ['a tab inside the slashes', '/\t/evil.example/phish'],
+      ['the allowed host as a prefix', 'https://shop.example.evil.example/'],
+      ['a data: URL', 'data:text/html,<script>alert(1)</script>'],
+      ['2,049 characters', `/${'a'.repeat(2048)}`],
+    ] as const
+  ).map(
+    ([what, redirect]): Row => ({
+      name: `form with a redirect using ${what}`,
+      spec: {
+        contentType: 'application/x-www-form-urlencoded',
+        body: `event=lead&email=a%40example.com&redirect=${encodeURIComponent(redirect)}`,
+      },
+      status: 400,
+      code: 'INVALID_PARAMETER',
+      parameter: 'redirect',
+    }),
+  ),
   {
     name: 'form with a negative value',
     spec: {
@@ -1203,6 +1223,7 @@ describe('POST /events under hostile input', () => {
       expect(res.status, res.text).toBe(row.status);
 
       if (row.status >= 400) {
+        expect(res.headers.get('content-type')).toMatch(/^application\/json/);
         expect(isXErrorBody(res.json), res.text).toBe(true);
         const errors = (
           res.json as { errors: { code: string; message: string; parameter?: string }[] }
