@@ -296,4 +296,30 @@ describe.skipIf(!browserTestsEnabled())('the browser script in Chromium', () => 
     await expect.poll(() => eventsSent(s).length).toBe(2);
     expect(eventsSent(s).map((e) => e.event)).toEqual(['lead', 'signup']);
   });
+
+  it('honours data-endpoint and data-cookie-days', async () => {
+    // The rig answers /noop/* itself (200, no cookie), so the cookie left is the script's own.
+    const page = shopPage({ tag: 'data-endpoint="/noop/" data-cookie-days="7"' });
+    const s = await open({ pages: { '/': page, '/noop/click': 'ok', '/noop/events': 'ok' } });
+    await s.page.goto(`/?twclid=${TWCLID}`);
+    await s.scriptLoaded();
+    await expect.poll(() => requestsTo(s, '/noop/click')[0]?.status).toBe(200);
+    expect(JSON.parse(requestsTo(s, '/noop/click')[0]?.body ?? '')).toEqual({ twclid: TWCLID });
+    const cookie = await s.clickCookie();
+    expect(cookie?.value).toMatch(PIXEL_FORM);
+    const daysLeft = ((cookie?.expires ?? 0) - Date.now() / 1000) / DAY_S;
+    expect(daysLeft).toBeGreaterThan(6.9);
+    expect(daysLeft).toBeLessThanOrEqual(7);
+
+    await s.page.evaluate(() =>
+      (window as unknown as { xcapi: (...a: unknown[]) => void }).xcapi('track', 'lead', {}),
+    );
+    await expect.poll(() => requestsTo(s, '/noop/events').length).toBe(1);
+    expect(JSON.parse(requestsTo(s, '/noop/events')[0]?.body ?? '')).toMatchObject({
+      event: 'lead',
+      twclid: TWCLID,
+    });
+    expect(requestsTo(s, '/click')).toEqual([]);
+    expect(await s.sent()).toEqual(['fetch /noop/click', 'beacon /noop/events']);
+  });
 });
