@@ -34,6 +34,8 @@ export interface ShopOptions {
   gpc?: boolean;
   /** Make `document.cookie` and `localStorage` throw, as a locked-down browser does. */
   blockStorage?: boolean;
+  /** More script to run before the page's own (after the send spy). */
+  initScript?: string;
 }
 
 export interface Shop {
@@ -174,7 +176,12 @@ export async function startRig(): Promise<Rig | undefined> {
   const chrome = browser;
   const contexts: BrowserContext[] = [];
 
-  async function newShop({ pages, gpc = false, blockStorage = false }: ShopOptions): Promise<Shop> {
+  async function newShop({
+    pages,
+    gpc = false,
+    blockStorage = false,
+    initScript,
+  }: ShopOptions): Promise<Shop> {
     const context = await chrome.newContext({ baseURL: SHOP });
     contexts.push(context);
     const requests: RecordedRequest[] = [];
@@ -185,6 +192,7 @@ export async function startRig(): Promise<Rig | undefined> {
       await context.setExtraHTTPHeaders({ 'Sec-GPC': '1' });
     }
     if (blockStorage) await context.addInitScript(BLOCK_STORAGE);
+    if (initScript) await context.addInitScript(initScript);
 
     await context.route(`${SHOP}/**`, async (route) => {
       const request = route.request();

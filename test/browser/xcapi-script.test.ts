@@ -322,4 +322,51 @@ describe.skipIf(!browserTestsEnabled())('the browser script in Chromium', () => 
     expect(requestsTo(s, '/click')).toEqual([]);
     expect(await s.sent()).toEqual(['fetch /noop/click', 'beacon /noop/events']);
   });
+
+  it.each([
+    [
+      'returns false (quota full)',
+      `navigator.sendBeacon = () => { window.__sent.push('beacon refused'); return false; };`,
+    ],
+    ['is missing', 'navigator.sendBeacon = undefined;'],
+  ])('falls back to a keepalive fetch with cookies when sendBeacon %s', async (_, initScript) => {
+    const s = await open({ initScript, pages: { '/': LANDING } });
+    await land(s);
+    await s.page.evaluate(() =>
+      (window as unknown as { xcapi: (...a: unknown[]) => void }).xcapi('track', 'lead', {
+        conversion_id: 'fallback-1',
+      }),
+    );
+    await expect.poll(() => requestsTo(s, '/events')[0]?.status).toBe(202);
+    const [events] = requestsTo(s, '/events');
+    expect(JSON.parse(events?.body ?? '')).toMatchObject({
+      conversion_id: 'fallback-1',
+      twclid: TWCLID,
+    });
+    expect(events?.headers['content-type']).toBe('text/plain');
+    expect(events?.headers.cookie).toContain('_twclid=');
+    expect((await s.sent()).filter((call) => call.endsWith('/events')).at(-1)).toBe(
+      'fetch /events',
+    );
+  });
+
+  it('keeps beacons under the 64 KiB quota: drops contents first, then refuses', async () => {
+    const s = await open({ pages: { '/': LANDING } });
+    await land(s);
+    await s.page.evaluate(() => {
+      const xcapi = (window as unknown as { xcapi: (...a: unknown[]) => void }).xcapi;
+      const contents = Array.from({ length: 2000 }, (_, i) => ({
+        content_id: `sku-${i}`,
+        content_name: 'A rather long product name to fill the payload',
+      }));
+      xcapi('track', 'purchase', { conversion_id: 'big-1', value: 1, currency: 'USD', contents });
+      xcapi('track', 'purchase', { conversion_id: 'huge-1', description: 'x'.repeat(70_000) });
+      xcapi('track', 'lead', { conversion_id: 'small-1' });
+    });
+    await expect.poll(() => eventsSent(s).length).toBe(2);
+    expect(eventsSent(s).map((e) => e.conversion_id)).toEqual(['big-1', 'small-1']);
+    expect(eventsSent(s)[0]).not.toHaveProperty('contents');
+    expect(eventsSent(s)[0]).toMatchObject({ value: 1, currency: 'USD', twclid: TWCLID });
+    expect((await s.sent()).filter((call) => call.endsWith('/events'))).toHaveLength(2);
+  });
 });
