@@ -50,7 +50,7 @@ export function createTracker({ endpoint, cookieDays, consent }: XcapiSettings):
   const run: RunCommand = (args) => {
     try {
       const [command, arg, data] = args as [unknown, unknown, TrackData | undefined];
-      if (command === 'track' && state === 'pending') held.push(args);
+      if (command === 'track' && state === 'pending' && !gpc) held.push(args);
       if (command === 'track' && arg && allowed()) {
         sendJson(`${endpoint}/events`, {
           event: arg,
