@@ -16,7 +16,7 @@
  * And one liveness property, so "refuse everything" cannot pass: every
  * well-formed browser event is accepted and queued.
  *
- * Run counts: 600 + 800 + 600 + 300 = 2,300 requests.
+ * Run counts: 600 + 800 + 600 + 300 (/click) + 300 = 2,600 requests.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -353,6 +353,42 @@ describe('POST /events, property-based', () => {
       }),
       { numRuns: 600, seed: SEED },
     );
+  });
+
+  it('POST /click with any body and headers: never 5xx, and a cookie only for a valid click id (300 runs)', async () => {
+    const bodies = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? 'null'),
+      fc.string({ unit: 'binary', maxLength: 200 }).map((twclid) => JSON.stringify({ twclid })),
+      fc.stringMatching(/^[A-Za-z0-9_-]{1,128}$/).map((twclid) => JSON.stringify({ twclid })),
+      fc.string({ unit: 'binary', maxLength: 2000 }),
+    );
+    let cookiesSet = 0;
+    await fc.assert(
+      fc.asyncProperty(envelope, bodies, async (env, body) => {
+        const res = await edge.call({ ...specOf(env, body), path: '/click' });
+        expect(res.status, res.text).toBeLessThan(500);
+        const cookie = res.headers.get('set-cookie');
+        if (res.status === 204) {
+          expect(res.text).toBe('');
+          if (cookie !== null) {
+            cookiesSet++;
+            const twclid = (JSON.parse(body) as { twclid: string }).twclid;
+            expect(cookie).toMatch(
+              /^_twclid=[A-Za-z0-9%._-]+; Path=\/; Max-Age=\d+; SameSite=Lax; Secure$/,
+            );
+            expect(
+              decodeURIComponent(cookie.split(';')[0]?.slice('_twclid='.length) ?? ''),
+            ).toContain(`"twclid":"${twclid}"`);
+          }
+        } else {
+          expect(cookie).toBeNull();
+          expect(isXErrorBody(res.json), res.text).toBe(true);
+        }
+      }),
+      { numRuns: 300, seed: SEED },
+    );
+    // The cookie branch must have been exercised.
+    expect(cookiesSet).toBeGreaterThan(10);
   });
 
   it('liveness: every well-formed browser event is accepted and queued as X takes it (300 runs)', async () => {
