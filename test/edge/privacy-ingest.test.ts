@@ -314,6 +314,22 @@ describe('privacy at ingest: failures on our side', () => {
     expectNoLeak(o, [...PERSONAL, ...SECRETS, IP]);
   });
 
+  it('GET /health, with a valid and a broken configuration, shows no secret value', async () => {
+    for (const overrides of [{}, { X_CONSUMER_KEY: undefined, X_PIXEL_ID: '' }]) {
+      const edge = createEdge(overrides);
+      const { result: res, logs } = await captureConsole(() =>
+        edge.fetch(new Request('https://edge.example/health')),
+      );
+      const text = await res.text();
+      // 503 is how health reports a broken configuration.
+      expect([200, 503]).toContain(res.status);
+      for (const secret of SECRETS) {
+        expect(text).not.toContain(secret);
+        expect(logs.join('\n')).not.toContain(secret);
+      }
+    }
+  });
+
   it('the rate limiter logs no address when the binding fails', async () => {
     const edge = createEdge({
       BROWSER_RATE_LIMITER: {
