@@ -95,7 +95,7 @@ function log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>):
 /**
  * Consumes one batch of the delivery queue. Every message ends acked or
  * retried; nothing is acked unless X accepted it, it is a known duplicate, or
- * it is safely on the dead letter queue.
+ * it is safely stored again (re-enqueued to wait, or on the dead letter queue).
  *
  * @example
  * export default {
