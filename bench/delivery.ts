@@ -25,7 +25,6 @@ const EVENTS_PER_CALL = 100;
 const CALLS_IN_FLIGHT = 4;
 /** How long to wait for the last conversions (the backoff tail after many 503s in a row). */
 const DELIVERY_LIMIT_MS = Number(process.env.BENCH_DELIVERY_LIMIT_SECONDS ?? 420) * 1000;
-const PURCHASE = TEST_ACCOUNT.events.purchase ?? 'o9d2g';
 
 interface PhaseResult {
   conversions: number;
