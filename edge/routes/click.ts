@@ -10,9 +10,11 @@
  * `Sec-GPC: 1` gets a 204 without a cookie.
  */
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
 import { formatTwclidCookie, isValidTwclid } from '../../common/twclid-cookie.ts';
 import { type AppEnv, requireConfig } from '../app.ts';
-import { invalidParameter } from '../errors.ts';
+import { invalidParameter, XApiError } from '../errors.ts';
 import { browserRateLimit } from '../http/browser-rate-limit.ts';
 import {
   allowedOriginsCors,
@@ -21,13 +23,28 @@ import {
 } from '../http/origin-policy.ts';
 
 /** A click body is a few dozen bytes; anything much bigger is not one. */
-const MAX_BODY_CHARS = 1024;
+const MAX_BODY_BYTES = 1024;
+
+/** Refuses other sites before a byte of the body is read. */
+const requireAllowedOrigin = createMiddleware<AppEnv>(async function requireAllowedOrigin(c, next) {
+  const config = requireConfig(c.get('configResult'));
+  if (!allowedRequestOrigin(c.req.raw.headers, config.allowedOrigins)) throw originNotAllowed();
+  await next();
+});
+
+/** Stops reading at the cap, whatever `Content-Length` says (a stream has none). */
+const limitBody = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError() {
+    throw new XApiError(413, {
+      code: 'REQUEST_TOO_LARGE',
+      message: `Request body is larger than ${MAX_BODY_BYTES} bytes`,
+    });
+  },
+});
 
 /** The click id in a `/click` body, or a 400 in X's shape. */
 function twclidFromBody(text: string): string {
-  if (text.length > MAX_BODY_CHARS) {
-    throw invalidParameter('twclid', `Body must be at most ${MAX_BODY_CHARS} characters`);
-  }
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -45,9 +62,8 @@ export const clickRoute = new Hono<AppEnv>()
   // As for /events: CORS first so even a 429 is readable, the limit before the body is read.
   .use('/click', allowedOriginsCors())
   .use('/click', browserRateLimit())
-  .post('/click', async function storeClick(c) {
+  .post('/click', requireAllowedOrigin, limitBody, async function storeClick(c) {
     const config = requireConfig(c.get('configResult'));
-    if (!allowedRequestOrigin(c.req.raw.headers, config.allowedOrigins)) throw originNotAllowed();
     const twclid = twclidFromBody(await c.req.text());
     c.header('Cache-Control', 'no-store');
     if (c.req.header('sec-gpc') === '1') {

@@ -89,7 +89,6 @@ describe('POST /click', () => {
     ['no twclid', JSON.stringify({ click: TWCLID })],
     ['JSON null', 'null'],
     ['a body that is not JSON', `twclid=${TWCLID}`],
-    ['a huge body', JSON.stringify({ twclid: TWCLID, pad: 'x'.repeat(5000) })],
   ])('answers 400 in X shape for %s, without a cookie', async (_, body) => {
     const res = await postClick(body);
     expect(res.status).toBe(400);
@@ -148,5 +147,13 @@ describe('POST /click', () => {
     }
     expect(statuses.slice(0, 60).every((s) => s === 204)).toBe(true);
     expect(statuses[60]).toBe(429);
+  });
+
+  it('answers 413 in X shape for a body over 1 KB, without a cookie', async () => {
+    const res = await postClick(JSON.stringify({ twclid: TWCLID, pad: 'x'.repeat(2000) }));
+    expect(res.status).toBe(413);
+    expect(res.headers.get('set-cookie')).toBeNull();
+    const json = await res.json<{ errors: { code: string }[] }>();
+    expect(json.errors[0]?.code).toBe('REQUEST_TOO_LARGE');
   });
 });
