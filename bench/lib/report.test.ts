@@ -88,4 +88,41 @@ describe('renderBenchmarks', () => {
       '**Not measured in this run:** missing: bench/delivery.ts does not exist',
     );
   });
+
+  it('reports delivery figures, saying which phase did not finish within its wait', () => {
+    const phase = {
+      conversions: 10_000,
+      accepted: 10_000,
+      delivered: 10_000,
+      duplicates: 0,
+      xRequests: 100,
+      xRequestsPer10k: 100,
+      meanConversionsPerRequest: 100,
+      answers: { '200': 100 },
+      secondsTo99: 20.5,
+      secondsToDeliverAll: 25,
+    };
+    const markdown = renderBenchmarks(
+      results({
+        delivery: {
+          status: 'measured',
+          command: 'BENCH_DELIVERY_LIMIT_SECONDS=60 node bench/delivery.ts 10000',
+          seconds: 150,
+          phaseLimitSeconds: 60,
+          report: {
+            conversionsPerPhase: 10_000,
+            steady: phase,
+            faults: { ...phase, delivered: 9_990, completeness: 0.999, secondsToDeliverAll: null },
+          },
+          summary: 'delivery: 100 X requests per 10,000 conversions',
+        },
+      }),
+    );
+    expect(markdown).toContain(
+      '| steady | 10,000 | 10,000 | 10,000 | 0 | 100 | 100 | 100.0 | - | 20.5 | 25.0 |',
+    );
+    expect(markdown).toContain(
+      '| 30 % 503 + 5 % 429 | 10,000 | 10,000 | 9,990 | 0 | 100 | 100 | 100.0 | 99.90 % | 20.5 | not within 60 s |',
+    );
+  });
 });

@@ -274,7 +274,12 @@ batch of conversions (section 5), so per conversion it is that figure divided by
 batch size.`;
 }
 
-function phaseRow(name: string, p: DeliveryPhase): string[] {
+function seconds(value: number | null | undefined, limit: number): string {
+  if (value === undefined) return '-';
+  return value === null ? `not within ${num(limit)} s` : num(value, 1);
+}
+
+function phaseRow(name: string, p: DeliveryPhase, limit: number): string[] {
   return [
     name,
     num(p.conversions),
@@ -285,7 +290,8 @@ function phaseRow(name: string, p: DeliveryPhase): string[] {
     num(p.xRequestsPer10k),
     num(p.meanConversionsPerRequest, 1),
     p.completeness === undefined ? '-' : `${num(p.completeness * 100, 2)} %`,
-    p.secondsToDeliverAll === null ? 'not all delivered' : num(p.secondsToDeliverAll, 1),
+    seconds(p.secondsTo99, limit),
+    seconds(p.secondsToDeliverAll, limit),
   ];
 }
 
@@ -295,13 +301,16 @@ function deliverySection(outcome: DeliveryOutcome): string {
     return `${head}\n\nCommand: \`${outcome.command}\`.\n\n${notMeasured(`${outcome.status}: ${outcome.reason}`)}`;
   }
   const r = outcome.report;
+  const limit = outcome.phaseLimitSeconds;
   return `${head}
 
 Written with the durable queue delivery (\`bench/delivery.ts\`, see its header for the
 method): the real Worker in local workerd with its queues and Durable Objects, the fake X
 API in process, conversions posted as server calls of 100 events. Phase 1 is steady; in
-phase 2 the fake X answers 30 % of requests 503 and 5 % 429 (seeded). Command:
-\`${outcome.command}\` (run by \`bench/run.ts\`, ${num(outcome.seconds)} s).
+phase 2 the fake X answers 30 % of requests 503 and 5 % 429 (seeded), and retries start at
+1 s (production: 5 s). Command: \`${outcome.command}\` (run by \`bench/run.ts\`, ${num(outcome.seconds)} s;
+each phase waits at most ${num(limit)} s for its last conversions so the whole benchmark stays
+under 5 minutes: "delivered" and "completeness" are counted at that point).
 
 ${table(
   [
@@ -314,9 +323,10 @@ ${table(
     'X requests per 10,000',
     'conversions per request',
     'completeness',
-    's to deliver all',
+    's to 99 %',
+    's to 100 %',
   ],
-  [phaseRow('steady', r.steady), phaseRow('30 % 503 + 5 % 429', r.faults)],
+  [phaseRow('steady', r.steady, limit), phaseRow('30 % 503 + 5 % 429', r.faults, limit)],
 )}
 
 Its own summary line: ${outcome.summary || '(none printed)'}`;
