@@ -250,6 +250,15 @@ async function deliverGroup(
       delaySeconds: rateLimitedRetryDelay(reservation.retryAfterSeconds, group.options.random),
     });
   }
+  if (reservation.inFlight.length > 0 || reservation.deferred.length > 0) {
+    log('info', {
+      msg: 'conversions postponed',
+      pixelId: group.pixelId,
+      inFlight: reservation.inFlight.length,
+      overBudget: reservation.deferred.length,
+      retryAfterSeconds: reservation.retryAfterSeconds,
+    });
+  }
   if (reservation.duplicates.length > 0) {
     log('info', {
       msg: 'duplicates skipped',
