@@ -359,7 +359,7 @@ ${deliverySection(results.delivery)}
 ## Reproduce
 
 \`\`\`sh
-npm ci                 # exact versions from package-lock.json
+npm install            # versions pinned in package.json / package-lock.json
 npm run bench          # = npm run build && node bench/run.ts; needs /usr/bin/chromium
 node bench/run.ts --quick   # a shorter smoke run (fewer loads, shorter load phases)
 \`\`\`
