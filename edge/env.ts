@@ -59,6 +59,8 @@ export interface Env {
   X_RATE_LIMIT_WINDOW_SECONDS?: string;
   /** First retry delay in seconds after a 5xx or network failure (default 5; tests use 0). */
   RETRY_BASE_SECONDS?: string;
+  /** Longest wait between retries after transient failures (default 900 s). */
+  RETRY_MAX_SECONDS?: string;
   /**
    * Optional secret sealing IP addresses inside queue messages (edge/delivery/seal-address.ts);
    * without it the key is derived from the X credentials' secrets.

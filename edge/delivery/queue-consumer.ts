@@ -24,7 +24,9 @@ import type { XConversion } from '../x-api/conversion.ts';
 import { type DeadLetter, type DeliveryMessage, dedupKey, isDeliveryMessage } from './message.ts';
 import type { Settlement } from './rate-budget.ts';
 import {
+  MAX_TRANSIENT_DELAY_SECONDS,
   misconfiguredRetryDelay,
+  type RetryPolicy,
   rateLimitedRetryDelay,
   transientRetryDelay,
 } from './retry-delay.ts';
@@ -76,16 +78,27 @@ interface GroupContext {
   env: Env;
   pixelId: string;
   options: DeliveryOptions;
-  retryBaseSeconds: number;
+  retry: RetryPolicy;
   verdicts: Map<Message<unknown>, Verdict>;
   settlement: Settlement;
 }
 
-function retryBaseSeconds(env: Env): number {
-  const n = Number(env.RETRY_BASE_SECONDS);
-  return env.RETRY_BASE_SECONDS !== undefined && Number.isFinite(n) && n >= 0
-    ? n
-    : DEFAULT_RETRY_BASE_SECONDS;
+function seconds(raw: string | undefined, fallback: number): number {
+  const n = Number(raw);
+  return raw !== undefined && raw !== '' && Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+/** Backoff settings from `RETRY_BASE_SECONDS` / `RETRY_MAX_SECONDS`. */
+function retryPolicy(env: Env): RetryPolicy {
+  return {
+    baseSeconds: seconds(env.RETRY_BASE_SECONDS, DEFAULT_RETRY_BASE_SECONDS),
+    maxSeconds: seconds(env.RETRY_MAX_SECONDS, MAX_TRANSIENT_DELAY_SECONDS),
+  };
+}
+
+/** The next wait after a transient failure, under this env's policy. */
+function transientDelay(attempts: number, policy: RetryPolicy, random?: () => number): number {
+  return transientRetryDelay(attempts, policy.baseSeconds, random, policy.maxSeconds);
 }
 
 function log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>): void {
@@ -126,7 +139,7 @@ export async function deliverBatch(
     if (!isDeliveryMessage(msg.body)) {
       // Can never be sent; keep it for a human rather than retrying 100 times.
       log('error', { msg: 'malformed delivery message dead-lettered', id: msg.id });
-      await deadLetterOrRetry(env, msg, msg.body, verdicts, retryBaseSeconds(env));
+      await deadLetterOrRetry(env, msg, msg.body, verdicts, retryPolicy(env));
       continue;
     }
     const typed = msg as Message<DeliveryMessage>;
@@ -143,7 +156,7 @@ export async function deliverBatch(
           env,
           pixelId,
           options,
-          retryBaseSeconds: retryBaseSeconds(env),
+          retry: retryPolicy(env),
           verdicts,
           settlement: { delivered: [], released: [] },
         },
@@ -240,7 +253,7 @@ async function deliverGroup(
       postpone: true,
       delaySeconds: Math.max(
         1,
-        transientRetryDelay(failuresSoFar(msg) + 1, group.retryBaseSeconds, group.options.random),
+        transientDelay(failuresSoFar(msg) + 1, group.retry, group.options.random),
       ),
     });
   }
@@ -368,7 +381,7 @@ async function sendAndJudge(
           reason: { kind: 'rejected', status: 400, errors: outcome.errors },
           deadAt: Date.now(),
         };
-        await deadLetterOrRetry(group.env, msg, letter, group.verdicts, group.retryBaseSeconds);
+        await deadLetterOrRetry(group.env, msg, letter, group.verdicts, group.retry);
         return;
       }
       // X is all-or-nothing: find the bad ones by halving (log2(100) ~ 7 levels).
@@ -397,11 +410,7 @@ async function sendOnce(
 function retryTransient(group: GroupContext, msg: Message<DeliveryMessage>): void {
   group.verdicts.set(msg, {
     ack: false,
-    delaySeconds: transientRetryDelay(
-      failuresSoFar(msg) + 1,
-      group.retryBaseSeconds,
-      group.options.random,
-    ),
+    delaySeconds: transientDelay(failuresSoFar(msg) + 1, group.retry, group.options.random),
   });
 }
 
@@ -421,7 +430,7 @@ async function deadLetterOrRetry(
   msg: Message<unknown>,
   body: unknown,
   verdicts: Map<Message<unknown>, Verdict>,
-  baseSeconds: number,
+  retry: RetryPolicy,
 ): Promise<void> {
   if (!env.DEAD_LETTER_QUEUE) {
     log('error', { msg: 'DEAD_LETTER_QUEUE binding missing: keeping the message', id: msg.id });
@@ -433,6 +442,6 @@ async function deadLetterOrRetry(
     verdicts.set(msg, { ack: true });
   } catch (err) {
     log('warn', { msg: 'dead letter queue unavailable, retrying', id: msg.id, error: String(err) });
-    verdicts.set(msg, { ack: false, delaySeconds: transientRetryDelay(msg.attempts, baseSeconds) });
+    verdicts.set(msg, { ack: false, delaySeconds: transientDelay(msg.attempts, retry) });
   }
 }

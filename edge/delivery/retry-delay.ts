@@ -4,8 +4,14 @@
  * the consumer passes the result to `msg.retry({ delaySeconds })`.
  */
 
-/** Longest wait after a transient failure: 15 minutes. */
+/** Longest wait after a transient failure: 15 minutes (`RETRY_MAX_SECONDS` overrides). */
 export const MAX_TRANSIENT_DELAY_SECONDS = 15 * 60;
+
+/** `RETRY_BASE_SECONDS` and `RETRY_MAX_SECONDS`, parsed. */
+export interface RetryPolicy {
+  baseSeconds: number;
+  maxSeconds: number;
+}
 /** Bounds of the wait while X says our credentials or pixel are wrong (401/403/404). */
 export const MISCONFIGURED_MIN_DELAY_SECONDS = 15 * 60;
 export const MISCONFIGURED_MAX_DELAY_SECONDS = 60 * 60;
@@ -14,13 +20,14 @@ const QUEUE_MAX_DELAY_SECONDS = 43_200;
 
 /**
  * Exponential backoff with "equal jitter" after a 5xx, network error or timeout:
- * the ceiling `base * 2^(attempts-1)` (capped at 15 minutes) doubles per attempt
+ * the ceiling `base * 2^(attempts-1)` (capped at `max`, 15 minutes) doubles per attempt
  * and the delay is drawn from its upper half, so delays grow with attempts while
  * retries of one failed batch spread out instead of hitting X together again.
  *
  * @param attempts `msg.attempts` (1 on the first delivery).
  * @param baseSeconds `RETRY_BASE_SECONDS` (default 5).
  * @param random a number in [0, 1), injectable for tests.
+ * @param maxSeconds `RETRY_MAX_SECONDS` (default 15 minutes).
  * @example
  * transientRetryDelay(1, 5, () => 0.99) // 5 (ceiling 5: between 3 and 5)
  * transientRetryDelay(4, 5, () => 0)    // 20 (ceiling 40: between 20 and 40)
@@ -29,9 +36,10 @@ export function transientRetryDelay(
   attempts: number,
   baseSeconds: number,
   random: () => number = Math.random,
+  maxSeconds: number = MAX_TRANSIENT_DELAY_SECONDS,
 ): number {
   const exponent = Math.min(Math.max(attempts, 1) - 1, 30);
-  const ceiling = Math.min(baseSeconds * 2 ** exponent, MAX_TRANSIENT_DELAY_SECONDS);
+  const ceiling = Math.min(baseSeconds * 2 ** exponent, maxSeconds);
   return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }
 

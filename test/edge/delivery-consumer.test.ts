@@ -212,6 +212,21 @@ describe('deliverBatch: transient failures', () => {
     expect(delays).toEqual([3, 5, 20, 160, 450]);
   });
 
+  it('caps the backoff at RETRY_MAX_SECONDS when set', async () => {
+    const unavailable = scriptedX(() => ({ kind: 'retryable', status: 503, reason: 'HTTP 503' }));
+    const delays: number[] = [];
+    for (const attempts of [1, 4, 9]) {
+      const result = await run(
+        batchOf(freshPixel(), [conversion('m1')], attempts),
+        unavailable.send,
+        { ...env, RETRY_BASE_SECONDS: '1', RETRY_MAX_SECONDS: '30' },
+      );
+      delays.push(result.retryMessages[0]?.delaySeconds ?? -1);
+    }
+    // Ceilings 1, 8, then 256 capped to 30; jitter 0 gives half of each.
+    expect(delays).toEqual([1, 4, 15]);
+  });
+
   it('counts failures carried by a re-enqueued message in the backoff', async () => {
     const unavailable = scriptedX(() => ({ kind: 'retryable', status: 503, reason: 'HTTP 503' }));
     const batch = createMessageBatch<DeliveryMessage>(QUEUE, [
