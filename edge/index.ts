@@ -8,6 +8,7 @@ import { appFor } from './app.ts';
 import { logDeadLetters } from './delivery/dead-letter-consumer.ts';
 import { DEAD_LETTER_QUEUE_NAME } from './delivery/message.ts';
 import { deliverBatch } from './delivery/queue-consumer.ts';
+import { recordingOutbound } from './demo/outbox.ts';
 import type { Env } from './env.ts';
 import { sendConversions } from './x-api/x-client.ts';
 
@@ -19,6 +20,7 @@ export default {
   },
   async queue(batch, env) {
     if (batch.queue === DEAD_LETTER_QUEUE_NAME) return logDeadLetters(batch);
-    await deliverBatch(batch, env, { send: sendConversions });
+    const send = env.DEMO === 'true' ? recordingOutbound(sendConversions) : sendConversions;
+    await deliverBatch(batch, env, { send });
   },
 } satisfies ExportedHandler<Env>;

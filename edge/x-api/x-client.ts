@@ -54,8 +54,11 @@ function maskAddresses(text: string): string {
     .replace(/(?:[0-9a-f]{0,4}:){3,7}[0-9a-f]{0,4}/gi, '[ip]'); // 3+ colons: not a clock time
 }
 
-/** The dry-run log shows the body, but a raw IP address never goes to logs. */
-function maskIpAddresses(body: XConversionRequestBody): XConversionRequestBody {
+/**
+ * The body with every `ip_address` replaced by `[ip]`: dry-run logs and the demo's
+ * "what was sent" page show bodies, and a raw IP address never goes to either.
+ */
+export function maskIpAddresses(body: XConversionRequestBody): XConversionRequestBody {
   return {
     conversions: body.conversions.map((conversion) => ({
       ...conversion,
@@ -131,6 +134,16 @@ async function authHeaders(
 }
 
 /**
+ * X's Conversion API endpoint for one pixel.
+ *
+ * @example
+ * conversionsUrl(config, 'o9d7n'); // 'https://ads-api.x.com/12/measurement/conversions/o9d7n'
+ */
+export function conversionsUrl(config: EdgeConfig, pixelId: string): string {
+  return `${config.apiBaseUrl}/${config.apiVersion}/measurement/conversions/${encodeURIComponent(pixelId)}`;
+}
+
+/**
  * Posts `{"conversions": [...]}` to X (at most 500: the caller batches) and
  * classifies the answer.
  *
@@ -143,8 +156,8 @@ export async function sendConversions(
   conversions: XConversion[],
   options: SendOptions = {},
 ): Promise<SendOutcome> {
+  const url = conversionsUrl(config, options.pixelId ?? config.pixelId);
   const pixelId = options.pixelId ?? config.pixelId;
-  const url = `${config.apiBaseUrl}/${config.apiVersion}/measurement/conversions/${encodeURIComponent(pixelId)}`;
   const body: XConversionRequestBody = { conversions };
   const auth = await authHeaders(config, url);
   const headers: Record<string, string> = { 'content-type': 'application/json', ...auth };
