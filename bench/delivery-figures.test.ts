@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDeliveryLine } from './delivery-figures.ts';
+import { deliveryPhaseLimitSeconds, parseDeliveryLine } from './delivery-figures.ts';
 
 const phase = {
   conversions: 10_000,
@@ -42,5 +42,16 @@ describe('parseDeliveryLine', () => {
     expect(
       parseDeliveryLine(JSON.stringify({ bench: 'delivery', steady: phase, faults: incomplete })),
     ).toBeUndefined();
+  });
+});
+
+describe('deliveryPhaseLimitSeconds', () => {
+  it('leaves 40 s of the time left for start-up and the steady phase', () => {
+    expect(deliveryPhaseLimitSeconds(150_000)).toBe(110);
+    expect(deliveryPhaseLimitSeconds(175_500)).toBe(135);
+  });
+
+  it('never asks for less than 10 s per phase', () => {
+    expect(deliveryPhaseLimitSeconds(5_000)).toBe(10);
   });
 });

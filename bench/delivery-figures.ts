@@ -85,10 +85,24 @@ export function parseDeliveryLine(line: string): DeliveryReport | undefined {
 }
 
 /**
+ * The per-phase wait for bench/delivery.ts inside `timeoutMs`: the faults
+ * phase's retry tail is what needs the time (the steady phase delivers in
+ * seconds), so it gets everything but 40 s for start-up, the steady phase and
+ * the 3 s straggler pauses. If the steady phase ever needed its whole wait
+ * too, the child is stopped at `timeoutMs` and the part reports a timeout.
+ *
+ * @example
+ * deliveryPhaseLimitSeconds(150_000); // 110
+ */
+export function deliveryPhaseLimitSeconds(timeoutMs: number): number {
+  return Math.max(10, Math.floor(timeoutMs / 1000 - 40));
+}
+
+/**
  * Runs `node bench/delivery.ts [conversions]` with a time limit. Each of its
  * two phases waits for the last conversions at most
- * `BENCH_DELIVERY_LIMIT_SECONDS`, set here so that both phases fit in
- * `timeoutMs` and it prints what it got by then instead of being killed.
+ * `BENCH_DELIVERY_LIMIT_SECONDS` (see `deliveryPhaseLimitSeconds`), so it
+ * prints what it got by then instead of being killed.
  *
  * @example
  * const outcome = await runDeliveryBench({ conversions: 10_000, timeoutMs: 150_000 });
@@ -102,8 +116,7 @@ export function runDeliveryBench({
   timeoutMs: number;
 }): Promise<DeliveryOutcome> {
   const args = [DELIVERY_SCRIPT, String(conversions)];
-  // Start-up, then two phases of (limit + a 3 s straggler wait): keep 30 s spare.
-  const phaseLimitSeconds = Math.max(10, Math.floor((timeoutMs / 1000 - 30) / 2));
+  const phaseLimitSeconds = deliveryPhaseLimitSeconds(timeoutMs);
   const command = `BENCH_DELIVERY_LIMIT_SECONDS=${phaseLimitSeconds} node ${args.join(' ')}`;
   if (!existsSync(DELIVERY_SCRIPT)) {
     return Promise.resolve({
@@ -118,6 +131,7 @@ export function runDeliveryBench({
     const child = spawn(process.execPath, args, {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, BENCH_DELIVERY_LIMIT_SECONDS: String(phaseLimitSeconds) },
     });
     let stdout = '';
     let stderr = '';

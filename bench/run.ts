@@ -36,7 +36,7 @@ const SETTINGS = quick
       connections: 2,
       cryptoBatches: 15,
       deliveryConversions: 10_000,
-      deliveryLimitSeconds: 150,
+      deliveryLimitSeconds: 200,
     };
 
 /**
@@ -44,7 +44,7 @@ const SETTINGS = quick
  * the delivery child gets what is left of this, and the watchdog only fires
  * if something hangs regardless.
  */
-const RUN_LIMIT_MS = 285_000;
+const RUN_LIMIT_MS = 275_000;
 
 function errorText(error: unknown): string {
   return error instanceof Error

@@ -309,8 +309,9 @@ method): the real Worker in local workerd with its queues and Durable Objects, t
 API in process, conversions posted as server calls of 100 events. Phase 1 is steady; in
 phase 2 the fake X answers 30 % of requests 503 and 5 % 429 (seeded), and retries start at
 1 s (production: 5 s). Command: \`${outcome.command}\` (run by \`bench/run.ts\`, ${num(outcome.seconds)} s;
-each phase waits at most ${num(limit)} s for its last conversions so the whole benchmark stays
-under 5 minutes: "delivered" and "completeness" are counted at that point).
+each phase waits at most ${num(limit)} s for its last conversions, so that the whole benchmark
+stays under 5 minutes: "delivered" and "completeness" are counted when all arrived or at that
+limit, whichever came first).
 
 ${table(
   [
