@@ -36,15 +36,15 @@ const SETTINGS = quick
       connections: 2,
       cryptoBatches: 15,
       deliveryConversions: 10_000,
-      deliveryLimitSeconds: 200,
+      deliveryLimitSeconds: 240,
     };
 
 /**
- * The whole run must end inside 5 minutes. Parts are bounded on their own;
+ * The whole run must end inside 7 minutes. Parts are bounded on their own;
  * the delivery child gets what is left of this, and the watchdog only fires
  * if something hangs regardless.
  */
-const RUN_LIMIT_MS = 275_000;
+const RUN_LIMIT_MS = 410_000;
 
 function errorText(error: unknown): string {
   return error instanceof Error
