@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
-/** The IIFE's budget, js-cookie included: a tag on every page must stay tiny. */
+/** The IIFE's gzip budget, everything included: a tag on every page must stay tiny. */
 export const IIFE_GZIP_BUDGET = 1536;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
