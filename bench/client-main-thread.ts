@@ -17,20 +17,9 @@
  *   script's cookie/storage work and its /click beacon included.
  */
 import { readFile } from 'node:fs/promises';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromium } from '../test/browser/chromium.ts';
 import { type SampleSummary, summarize } from './lib/stats.ts';
-
-/** Launch arguments from the project brief: headless, no GPU, no background traffic. */
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-sync',
-];
 
 const SHOP = 'https://shop.example';
 const TWCLID = '26al4tn7x9n5o40h6sd2ds3kbt';
@@ -178,11 +167,7 @@ export async function measureClientMainThread({
     xcapi: await readFile('dist/xcapi.js', 'utf8'),
     empty: '',
   };
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-    timeout: 60_000,
-  });
+  const browser = await launchChromium({ timeout: 60_000 });
   try {
     const pairs: Array<[LoadSample, LoadSample]> = [];
     for (let i = 0; i < warmupLoads + loads && performance.now() < deadline; i++) {

@@ -9,13 +9,14 @@
  * production, and every request the script makes is recorded.
  */
 import { existsSync } from 'node:fs';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startFakeX } from '../fake-x/server.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
+import { CHROMIUM_EXECUTABLE, launchChromium } from './chromium.ts';
 import { type EdgeWorker, startEdgeWorker } from './edge-worker.ts';
 
 export const SHOP = 'https://shop.example';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? CHROMIUM_EXECUTABLE;
 
 /** One request the page sent to the shop's origin, and the answer it got. */
 export interface RecordedRequest {
@@ -153,19 +154,7 @@ export async function startRig(): Promise<Rig | undefined> {
       X_ACCESS_TOKEN_SECRET: TEST_ACCOUNT.accessTokenSecret,
       SERVER_KEY: TEST_ACCOUNT.serverKey,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-quic',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium({ executablePath: CHROMIUM });
   } catch (error) {
     await browser?.close();
     await edge?.close();
