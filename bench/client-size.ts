@@ -5,20 +5,11 @@
  * figures for other trackers we can cite (not measured here: no internet).
  */
 import { readFile } from 'node:fs/promises';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-
-/** The IIFE's gzip budget (scripts/build-client.ts enforces the same number). */
-export const CLIENT_GZIP_BUDGET = 1536;
+// Importing the build runs nothing: it builds only when run as a script.
+import { IIFE_GZIP_BUDGET, measure, type OutputSize } from '../scripts/build-client.ts';
 
 /** The outputs `npm run build` writes, in the order they are reported. */
 export const CLIENT_OUTPUTS = ['dist/xcapi.js', 'dist/client.mjs'] as const;
-
-export interface FileSize {
-  file: string;
-  raw: number;
-  gzip: number;
-  brotli: number;
-}
 
 export interface PublishedSize {
   tracker: string;
@@ -28,7 +19,7 @@ export interface PublishedSize {
 }
 
 export interface ClientSize {
-  files: FileSize[];
+  files: OutputSize[];
   gzipBudget: number;
   /** Whether dist/xcapi.js fits its gzip budget. */
   withinBudget: boolean;
@@ -53,40 +44,21 @@ export const PUBLISHED_TRACKER_SIZES: readonly PublishedSize[] = [
 ];
 
 /**
- * Raw, gzip -9 and brotli (quality 11) byte counts of one buffer.
- *
- * @example
- * compressedSizes('x.js', new TextEncoder().encode('console.log(1)'));
- * // { file: 'x.js', raw: 14, gzip: 34, brotli: 18 }
- */
-export function compressedSizes(file: string, bytes: Uint8Array): FileSize {
-  return {
-    file,
-    raw: bytes.byteLength,
-    gzip: gzipSync(bytes, { level: 9 }).byteLength,
-    brotli: brotliCompressSync(bytes, {
-      // Maximum quality, default (generic) mode: the same settings as the build's
-      // own size line, so the two never disagree.
-      params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY },
-    }).byteLength,
-  };
-}
-
-/**
- * Sizes of the built browser outputs (run `npm run build` first).
+ * Sizes of the built browser outputs (run `npm run build` first), measured
+ * with the build's own `measure`, so the bench and the build's size line agree.
  *
  * @example
  * const { files, withinBudget } = await measureClientSize();
  */
 export async function measureClientSize(): Promise<ClientSize> {
   const files = await Promise.all(
-    CLIENT_OUTPUTS.map(async (file) => compressedSizes(file, await readFile(file))),
+    CLIENT_OUTPUTS.map(async (file) => measure(file, await readFile(file))),
   );
   const iife = files[0];
   return {
     files,
-    gzipBudget: CLIENT_GZIP_BUDGET,
-    withinBudget: iife !== undefined && iife.gzip <= CLIENT_GZIP_BUDGET,
+    gzipBudget: IIFE_GZIP_BUDGET,
+    withinBudget: iife !== undefined && iife.gzip <= IIFE_GZIP_BUDGET,
     published: [...PUBLISHED_TRACKER_SIZES],
   };
 }
