@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 
 export const DELIVERY_SCRIPT = 'bench/delivery.ts';
 
-/** One phase of bench/delivery.ts, as it prints it. */
+/** One phase of bench/delivery.ts, as it prints it (bench/delivery.ts builds it with this type). */
 export interface DeliveryPhase {
   conversions: number;
   accepted: number;

@@ -20,27 +20,14 @@
 import { unstable_startWorker } from 'wrangler';
 import { type FakeXServer, startFakeX } from '../test/fake-x/server.ts';
 import { TEST_ACCOUNT } from '../test/fake-x/test-account.ts';
+// The shape of a printed phase lives with its reader; a type import runs nothing.
+import type { DeliveryPhase } from './delivery-figures.ts';
 
 const CONVERSIONS = Number(process.argv[2] ?? 10_000);
 const EVENTS_PER_CALL = 100;
 const CALLS_IN_FLIGHT = 4;
 /** How long to wait for the last conversions (the backoff tail after many 503s in a row). */
 const DELIVERY_LIMIT_MS = Number(process.env.BENCH_DELIVERY_LIMIT_SECONDS ?? 420) * 1000;
-
-interface PhaseResult {
-  conversions: number;
-  accepted: number;
-  delivered: number;
-  duplicates: number;
-  xRequests: number;
-  xRequestsPer10k: number;
-  meanConversionsPerRequest: number;
-  answers: Record<string, number>;
-  /** Seconds from the first POST until 99% / 99.9% / 100% of accepted conversions reached X. */
-  secondsTo99: number | null;
-  secondsTo999: number | null;
-  secondsToDeliverAll: number | null;
-}
 
 function plainText(value: string) {
   return { type: 'plain_text' as const, value };
@@ -81,7 +68,7 @@ async function post(base: URL, ids: string[]): Promise<number> {
 }
 
 /** Sends one phase's conversions and waits (bounded) until X has all of them. */
-async function phase(base: URL, fakeX: FakeXServer, prefix: string): Promise<PhaseResult> {
+async function phase(base: URL, fakeX: FakeXServer, prefix: string): Promise<DeliveryPhase> {
   const ids = Array.from({ length: CONVERSIONS }, (_, i) => `${prefix}-${i}`);
   const started = Date.now();
   const accepted = await post(base, ids);
