@@ -12,6 +12,8 @@
  * so `url` is the user Worker's own address (Miniflare's entry socket, as a
  * plain Miniflare would serve it), taken from the dev environment's
  * `reloadComplete` event; `proxyUrl` is what `wrangler dev` would print.
+ * The browser tests use `proxyUrl` with `origin`: only the proxy rewrites
+ * request URLs to the origin a Worker would see behind Cloudflare.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -32,6 +34,11 @@ export interface LocalWorkerOptions {
   vars?: Record<string, string>;
   /** Parent of the throwaway state directory (gitignored `.bench-tmp`). */
   stateParent?: string;
+  /**
+   * The origin the Worker sees in requests that come through `proxyUrl`
+   * (wrangler's `dev.origin`); requests to `url` keep the listening address.
+   */
+  origin?: { secure: boolean; hostname: string };
 }
 
 /** The part of wrangler's `reloadComplete` event read here (its types are not published). */
@@ -59,6 +66,7 @@ export async function startLocalWorker({
   config,
   vars = {},
   stateParent = '.bench-tmp',
+  origin,
 }: LocalWorkerOptions): Promise<LocalWorker> {
   // Offline machine: skip the fetch of Cloudflare's sample `request.cf`
   // object and wrangler's telemetry instead of waiting for them to fail.
@@ -82,6 +90,7 @@ export async function startLocalWorker({
     bindings,
     dev: {
       server: { hostname: '127.0.0.1', port: 0 },
+      origin,
       inspector: false,
       watch: false,
       logLevel: 'none',

@@ -1,13 +1,11 @@
 /**
  * @module
- * Runs the real edge Worker in local workerd (wrangler's `unstable_startWorker`,
- * the project's wrangler.toml with its local queues and Durable Objects) on
+ * Runs the real edge Worker in local workerd (bench/lib/local-worker.ts: the
+ * project's wrangler.toml with its local queues and Durable Objects) on
  * 127.0.0.1 and a free port, seeing every request as `https://shop.example`, the
  * way Cloudflare would in front of the shop: so `Set-Cookie` gets `Secure`.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { unstable_startWorker } from 'wrangler';
+import { startLocalWorker } from '../../bench/lib/local-worker.ts';
 
 export interface EdgeWorker {
   /** Where the Worker listens, e.g. `http://127.0.0.1:41233`. */
@@ -23,35 +21,12 @@ export interface EdgeWorker {
  * await edge.close();
  */
 export async function startEdgeWorker(vars: Record<string, string>): Promise<EdgeWorker> {
-  // Offline machine: no fetch of Cloudflare's sample `request.cf`, no telemetry.
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
-  process.env.WRANGLER_SEND_METRICS = 'false';
-  await mkdir('.bench-tmp', { recursive: true });
-  const state = await mkdtemp(join('.bench-tmp', 'browser-edge-'));
-  const worker = await unstable_startWorker({
+  const worker = await startLocalWorker({
     config: 'wrangler.toml',
-    bindings: Object.fromEntries(
-      Object.entries(vars).map(([name, value]) => [name, { type: 'plain_text', value }]),
-    ),
-    dev: {
-      server: { hostname: '127.0.0.1', port: 0 },
-      // The URL the Worker sees: the shop's own https origin.
-      origin: { secure: true, hostname: 'shop.example' },
-      inspector: false,
-      watch: false,
-      logLevel: 'none',
-      persist: state,
-    },
+    vars,
+    origin: { secure: true, hostname: 'shop.example' },
   });
-  const close = async () => {
-    await worker.dispose();
-    await rm(state, { recursive: true, force: true });
-  };
-  try {
-    await worker.ready;
-    return { url: (await worker.url).origin, close };
-  } catch (error) {
-    await close().catch(() => {});
-    throw error;
-  }
+  // Through wrangler's dev proxy: it is what rewrites the URL the Worker sees
+  // to the shop's https origin (the direct `url` would be seen as http://127.0.0.1).
+  return { url: worker.proxyUrl.origin, close: worker.close };
 }
