@@ -14,6 +14,9 @@ declare global {
     interface GlobalProps {
       mainModule: typeof import('../edge/index.ts');
     }
-    interface Env extends EdgeEnv {}
+    interface Env extends EdgeEnv {
+      /** Seed of the property-based tests (vitest.config.ts). */
+      FC_SEED?: string;
+    }
   }
 }

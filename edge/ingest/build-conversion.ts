@@ -76,7 +76,7 @@ async function identifiersFor(
     if (!phone) {
       throw invalidParameter(
         `${prefix}phone`,
-        `phone is not a valid phone number: use E.164 such as +14155552671, or a national number of ${options.config.phoneDefaultCountry}`,
+        `phone is not a valid phone number: use E.164 (+, country code, number), or a national number of ${options.config.phoneDefaultCountry}`,
       );
     }
     identifiers.push({ hashed_phone_number: await hashPhone(phone) });

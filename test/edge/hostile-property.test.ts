@@ -18,6 +18,7 @@
  *
  * Run counts: 600 + 800 + 600 + 300 (/click) + 300 = 2,600 requests.
  */
+import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
@@ -36,7 +37,8 @@ import {
 const EVENT_IDS = new Set(Object.values(TEST_ACCOUNT.events));
 /** Client addresses the generated requests come from: never readable in a queued message or an answer. */
 const CLIENT_ADDRESSES = ['203.0.113.50', '2001:db8::50', 'not-an-ip'] as const;
-const SEED = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+/** From the FC_SEED binding (vitest.config.ts): fixed in CI, new per local run; fast-check prints it on failure. */
+const SEED = Number(env.FC_SEED ?? Date.now() % 2 ** 31);
 
 const edge = createEdge();
 
