@@ -17,6 +17,7 @@ function page(title: string, body: ReturnType<typeof html>) {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${title} · x-capi-edge demo</title>
+<link rel="icon" href="data:,">
 <style>
 body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#0f1419}
 nav a{margin-right:1rem}code,pre{background:#f4f4f4;border-radius:4px;padding:.1rem .3rem}

@@ -153,6 +153,8 @@ export async function startRig(): Promise<Rig | undefined> {
       X_ACCESS_TOKEN: TEST_ACCOUNT.accessToken,
       X_ACCESS_TOKEN_SECRET: TEST_ACCOUNT.accessTokenSecret,
       SERVER_KEY: TEST_ACCOUNT.serverKey,
+      // The demo pages (`npm start`) are tested through the same rig.
+      DEMO: 'true',
     });
     browser = await launchChromium({ executablePath: CHROMIUM });
   } catch (error) {
