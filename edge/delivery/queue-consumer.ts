@@ -73,10 +73,14 @@ type Verdict =
   | { ack: false; delaySeconds: number }
   | { postpone: true; delaySeconds: number };
 
+/** The pixel's `RateBudget` Durable Object. */
+type RateBudgetStub = ReturnType<NonNullable<Env['RATE_BUDGET']>['get']>;
+
 interface GroupContext {
   config: EdgeConfig;
   env: Env;
   pixelId: string;
+  budget: RateBudgetStub;
   options: DeliveryOptions;
   retry: RetryPolicy;
   verdicts: Map<Message<unknown>, Verdict>;
@@ -121,6 +125,7 @@ export async function deliverBatch(
   options: DeliveryOptions,
 ): Promise<void> {
   const verdicts = new Map<Message<unknown>, Verdict>();
+  const retry = retryPolicy(env);
   const configResult = configFor(env);
   const budget = env.RATE_BUDGET;
   if (!configResult.ok || !budget) {
@@ -139,7 +144,7 @@ export async function deliverBatch(
     if (!isDeliveryMessage(msg.body)) {
       // Can never be sent; keep it for a human rather than retrying 100 times.
       log('error', { msg: 'malformed delivery message dead-lettered', id: msg.id });
-      await deadLetterOrRetry(env, msg, msg.body, verdicts, retryPolicy(env));
+      await deadLetterOrRetry(env, msg, msg.body, verdicts, retry);
       continue;
     }
     const typed = msg as Message<DeliveryMessage>;
@@ -155,12 +160,12 @@ export async function deliverBatch(
           config: configResult.config,
           env,
           pixelId,
+          budget: budget.get(budget.idFromName(pixelId)),
           options,
-          retry: retryPolicy(env),
+          retry,
           verdicts,
           settlement: { delivered: [], released: [] },
         },
-        budget,
         messages,
       ),
     ),
@@ -213,10 +218,9 @@ function failuresSoFar(msg: Message<DeliveryMessage>): number {
 /** One pixel's share of the batch: reserve, send, settle. */
 async function deliverGroup(
   group: GroupContext,
-  budget: NonNullable<Env['RATE_BUDGET']>,
   messages: Message<DeliveryMessage>[],
 ): Promise<void> {
-  const stub = budget.get(budget.idFromName(group.pixelId));
+  const stub = group.budget;
   const byKey = new Map<string, Message<DeliveryMessage>[]>();
   for (const msg of messages) {
     const key = dedupKey(msg.body.conversion);
@@ -415,10 +419,8 @@ function retryTransient(group: GroupContext, msg: Message<DeliveryMessage>): voi
 }
 
 async function pauseBudget(group: GroupContext, retryAfterSeconds: number): Promise<void> {
-  const budget = group.env.RATE_BUDGET;
-  if (!budget) return;
   try {
-    await budget.get(budget.idFromName(group.pixelId)).pause(retryAfterSeconds);
+    await group.budget.pause(retryAfterSeconds);
   } catch (err) {
     log('warn', { msg: 'could not pause rate budget', pixelId: group.pixelId, error: String(err) });
   }
