@@ -2,7 +2,8 @@
  * @module
  * Sends one request of conversions to X's Conversion API and classifies the
  * answer, so the delivery code decides what to do from one `SendOutcome`:
- * done, drop (invalid), wait (rate-limited), alert (misconfigured) or retry.
+ * done, isolate the bad conversions (invalid), wait (rate-limited), alert
+ * (misconfigured) or retry.
  * It never throws for anything X or the network does.
  *
  * Logs are one JSON line each and carry no secret: credentials are redacted,
@@ -156,8 +157,8 @@ export async function sendConversions(
   conversions: XConversion[],
   options: SendOptions = {},
 ): Promise<SendOutcome> {
-  const url = conversionsUrl(config, options.pixelId ?? config.pixelId);
   const pixelId = options.pixelId ?? config.pixelId;
+  const url = conversionsUrl(config, pixelId);
   const body: XConversionRequestBody = { conversions };
   const auth = await authHeaders(config, url);
   const headers: Record<string, string> = { 'content-type': 'application/json', ...auth };
