@@ -27,8 +27,14 @@ function tooLarge(limit: number): XApiError {
   });
 }
 
-/** The body as text, or 413 once more than `limit` bytes have arrived. */
-async function readTextCapped(request: Request, limit: number): Promise<string> {
+/**
+ * The body as text, or 413 in X's shape once more than `limit` bytes have
+ * arrived: reading stops there, whatever `Content-Length` says.
+ *
+ * @example
+ * const text = await readTextCapped(c.req.raw, 1024);
+ */
+export async function readTextCapped(request: Request, limit: number): Promise<string> {
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   if (!request.body) return '';

@@ -10,17 +10,17 @@
  * `Sec-GPC: 1` gets a 204 without a cookie.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { formatTwclidCookie, isValidTwclid } from '../../common/twclid-cookie.ts';
 import { type AppEnv, requireConfig } from '../app.ts';
-import { invalidParameter, XApiError } from '../errors.ts';
+import { invalidParameter } from '../errors.ts';
 import { browserRateLimit } from '../http/browser-rate-limit.ts';
 import {
   allowedOriginsCors,
   allowedRequestOrigin,
   originNotAllowed,
 } from '../http/origin-policy.ts';
+import { readTextCapped } from '../ingest/parse-body.ts';
 
 /** A click body is a few dozen bytes; anything much bigger is not one. */
 const MAX_BODY_BYTES = 1024;
@@ -30,17 +30,6 @@ const requireAllowedOrigin = createMiddleware<AppEnv>(async function requireAllo
   const config = requireConfig(c.get('configResult'));
   if (!allowedRequestOrigin(c.req.raw.headers, config.allowedOrigins)) throw originNotAllowed();
   await next();
-});
-
-/** Stops reading at the cap, whatever `Content-Length` says (a stream has none). */
-const limitBody = bodyLimit({
-  maxSize: MAX_BODY_BYTES,
-  onError() {
-    throw new XApiError(413, {
-      code: 'REQUEST_TOO_LARGE',
-      message: `Request body is larger than ${MAX_BODY_BYTES} bytes`,
-    });
-  },
 });
 
 /** The click id in a `/click` body, or a 400 in X's shape. */
@@ -62,9 +51,10 @@ export const clickRoute = new Hono<AppEnv>()
   // As for /events: CORS first so even a 429 is readable, the limit before the body is read.
   .use('/click', allowedOriginsCors())
   .use('/click', browserRateLimit())
-  .post('/click', requireAllowedOrigin, limitBody, async function storeClick(c) {
+  .post('/click', requireAllowedOrigin, async function storeClick(c) {
     const config = requireConfig(c.get('configResult'));
-    const twclid = twclidFromBody(await c.req.text());
+    // The same capped read as /events: stops at the cap, whatever `Content-Length` says.
+    const twclid = twclidFromBody(await readTextCapped(c.req.raw, MAX_BODY_BYTES));
     c.header('Cache-Control', 'no-store');
     if (c.req.header('sec-gpc') === '1') {
       // Global Privacy Control: an opt-out of sharing, so nothing is kept.
