@@ -51,7 +51,19 @@ export function requestOrigin(headers: Headers): string | undefined {
 export function isAllowedOrigin(origin: string | undefined, allowed: readonly string[]): boolean {
   if (origin === undefined) return false;
   const canonical = canonicalOrigin(origin);
-  return canonical !== undefined && allowed.some((a) => canonicalOrigin(a) === canonical);
+  return canonical !== undefined && canonicalOrigins(allowed).has(canonical);
+}
+
+/** The configured list, canonical, once per list (it is asked twice per browser call). */
+const canonicalCache = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function canonicalOrigins(allowed: readonly string[]): ReadonlySet<string> {
+  let set = canonicalCache.get(allowed);
+  if (!set) {
+    set = new Set(allowed.map(canonicalOrigin).filter((o): o is string => o !== undefined));
+    canonicalCache.set(allowed, set);
+  }
+  return set;
 }
 
 /**
