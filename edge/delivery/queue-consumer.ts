@@ -20,7 +20,7 @@ import { configFor } from '../app.ts';
 import type { EdgeConfig } from '../config.ts';
 import type { Env } from '../env.ts';
 import type { XErrorItem } from '../errors.ts';
-import type { XConversion } from '../x-api/conversion.ts';
+import { MAX_CONVERSIONS_PER_REQUEST, type XConversion } from '../x-api/conversion.ts';
 import { type DeadLetter, type DeliveryMessage, dedupKey, isDeliveryMessage } from './message.ts';
 import type { Settlement } from './rate-budget.ts';
 import {
@@ -32,8 +32,6 @@ import {
 } from './retry-delay.ts';
 import { openAddress } from './seal-address.ts';
 
-/** X takes at most 500 conversions per request. */
-export const MAX_CONVERSIONS_PER_REQUEST = 500;
 const DEFAULT_RETRY_BASE_SECONDS = 5;
 /** Immediate extra tries of a 5xx answer to one half during bisection. */
 const BISECTION_RETRIES = 2;

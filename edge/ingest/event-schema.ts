@@ -15,9 +15,10 @@
 import * as v from 'valibot';
 import { isValidTwclid } from '../../common/twclid-cookie.ts';
 import type { XErrorItem } from '../errors.ts';
+import { MAX_CONVERSIONS_PER_REQUEST } from '../x-api/conversion.ts';
 
 /** X's per-request maximum, and so the most one server call may carry. */
-export const MAX_EVENTS_PER_CALL = 500;
+export const MAX_EVENTS_PER_CALL = MAX_CONVERSIONS_PER_REQUEST;
 /** A cart of 50 lines is plenty for attribution; bounds hashing and request size. */
 export const MAX_CONTENTS = 50;
 /** Largest accepted `value`/`content_price`: far above any real order, below float trouble. */

@@ -40,7 +40,10 @@ export interface XConversion {
   contents?: XContent[];
 }
 
-/** Body of `POST /{version}/measurement/conversions/{pixel_id}`. */
+/** X takes at most 500 conversions per request. */
+export const MAX_CONVERSIONS_PER_REQUEST = 500;
+
+/** Body of `POST /{version}/measurement/conversions/{pixel_id}` (at most `MAX_CONVERSIONS_PER_REQUEST`). */
 export interface XConversionRequestBody {
   conversions: XConversion[];
 }
