@@ -12,7 +12,7 @@
  * address is sealed before it is queued (./seal-address.ts).
  */
 import type { Context } from 'hono';
-import type { AppEnv } from '../app.ts';
+import { type AppEnv, requireConfig } from '../app.ts';
 import { XApiError } from '../errors.ts';
 import type { XConversion } from '../x-api/conversion.ts';
 import type { DeliveryMessage } from './message.ts';
@@ -43,8 +43,7 @@ export async function dispatchConversions(
     );
     throw unavailable('delivery queue is not configured');
   }
-  const pixelId = pixelOf(c);
-  if (!pixelId) throw unavailable('pixel id is not configured');
+  const { pixelId } = requireConfig(c.get('configResult'));
   const acceptedAt = Date.now();
   const messages = await Promise.all(
     conversions.map(async (built) => {
@@ -64,11 +63,6 @@ export async function dispatchConversions(
     console.error(JSON.stringify({ msg: 'enqueue failed', error: String(err) }));
     throw unavailable('could not store the conversions, retry later');
   }
-}
-
-function pixelOf(c: Context<AppEnv>): string | undefined {
-  const result = c.get('configResult');
-  return result.ok ? result.config.pixelId : undefined;
 }
 
 function unavailable(message: string): XApiError {
