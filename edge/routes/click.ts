@@ -20,6 +20,7 @@ import {
   allowedRequestOrigin,
   originNotAllowed,
 } from '../http/origin-policy.ts';
+import { TWCLID_COOKIE } from '../identity/twclid.ts';
 import { readTextCapped } from '../ingest/parse-body.ts';
 
 /** A click body is a few dozen bytes; anything much bigger is not one. */
@@ -65,7 +66,7 @@ export const clickRoute = new Hono<AppEnv>()
     const secure = new URL(c.req.url).protocol === 'https:' ? '; Secure' : '';
     c.header(
       'Set-Cookie',
-      `_twclid=${formatTwclidCookie(twclid, Date.now())}; Path=/; Max-Age=${
+      `${TWCLID_COOKIE}=${formatTwclidCookie(twclid, Date.now())}; Path=/; Max-Age=${
         config.cookieDays * 86400
       }; SameSite=Lax${secure}`,
     );
