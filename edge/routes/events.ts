@@ -159,6 +159,8 @@ export const eventsRoute = new Hono<AppEnv>()
 
     if (caller === 'browser' && c.req.header('sec-gpc') === '1') {
       // Global Privacy Control is an opt-out of sharing: nothing is read or forwarded.
+      // A form still goes on to its page; the header says why nothing was sent (as /click does).
+      c.header('X-Xcapi-Gpc', 'honoured');
       if (redirect) return c.redirect(redirect, 303);
       return c.json(
         {

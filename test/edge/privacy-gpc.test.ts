@@ -42,7 +42,7 @@ describe('Sec-GPC: 1 on browser calls', () => {
     }
   });
 
-  it('an HTML form with a redirect: 303 to the site, nothing queued', async () => {
+  it('an HTML form with a redirect: 303 to the site saying GPC was honoured, nothing queued', async () => {
     const res = await edge.call({
       contentType: 'application/x-www-form-urlencoded',
       body: new URLSearchParams({ event: 'lead', email: EMAIL, redirect: '/thanks' }).toString(),
@@ -50,6 +50,7 @@ describe('Sec-GPC: 1 on browser calls', () => {
     });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`${ALLOWED_ORIGIN}/thanks`);
+    expect(res.headers.get('x-xcapi-gpc')).toBe('honoured');
     expect(edge.recorder.messages).toEqual([]);
   });
 
