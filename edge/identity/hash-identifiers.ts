@@ -6,8 +6,6 @@
  * value never leaves the edge.
  */
 
-const SHA256_HEX = /^[0-9a-f]{64}$/i;
-
 /**
  * Lowercase hex SHA-256 of the UTF-8 bytes of `text`.
  *
@@ -40,15 +38,4 @@ export function hashEmail(normalizedEmail: string): Promise<string> {
  */
 export function hashPhone(e164: string): Promise<string> {
   return sha256Hex(e164);
-}
-
-/**
- * A hash a server call sent already hashed, lowercased; `undefined` when it
- * is not 64 hex digits (X would answer "is not a valid SHA-256 hash").
- *
- * @example
- * normalizeSha256Hex('D360D510...'); // 'd360d510...'
- */
-export function normalizeSha256Hex(value: string): string | undefined {
-  return SHA256_HEX.test(value) ? value.toLowerCase() : undefined;
 }

@@ -10,12 +10,7 @@ import {
   parseTwclidCookie,
 } from '../../common/twclid-cookie.ts';
 import { keysMatch } from '../../edge/http/server-auth.ts';
-import {
-  hashEmail,
-  hashPhone,
-  normalizeSha256Hex,
-  sha256Hex,
-} from '../../edge/identity/hash-identifiers.ts';
+import { hashEmail, hashPhone, sha256Hex } from '../../edge/identity/hash-identifiers.ts';
 import { normalizeEmail } from '../../edge/identity/normalize-email.ts';
 import { normalizePhone } from '../../edge/identity/phone.ts';
 
@@ -108,15 +103,6 @@ describe('normalizePhone', () => {
 
   it('refuses a national number when the default country is unknown', () => {
     expect(normalizePhone('415-555-2671', 'ZZ')).toBeUndefined();
-  });
-});
-
-describe('normalizeSha256Hex', () => {
-  it('lowercases uppercase hex and refuses anything else', () => {
-    expect(normalizeSha256Hex(TEST_AT_TWITTER.toUpperCase())).toBe(TEST_AT_TWITTER);
-    expect(normalizeSha256Hex('abc')).toBeUndefined();
-    expect(normalizeSha256Hex(`${TEST_AT_TWITTER}0`)).toBeUndefined();
-    expect(normalizeSha256Hex(`${TEST_AT_TWITTER.slice(1)}g`)).toBeUndefined();
   });
 });
 
