@@ -8,11 +8,8 @@
  * reading uses the compact `clickIdIn` below, because the shared parser's extra
  * checks cost about 100 of the script's 1,536 gzip bytes.
  */
-import { formatTwclidCookie, isValidTwclid } from '../common/twclid-cookie.ts';
+import { formatTwclidCookie, isValidTwclid, TWCLID_COOKIE } from '../common/twclid-cookie.ts';
 import { getCookie, removeCookie, setCookie } from './cookie.ts';
-
-/** Cookie name the X pixel uses; also the localStorage key. */
-export const CLICK_ID_KEY = '_twclid';
 
 /** Runs a cookie or storage touch; a blocked API yields undefined instead of throwing. */
 function attempt<T>(touch: () => T): T | undefined {
@@ -48,8 +45,8 @@ export function clickIdIn(stored: string | null | undefined, notBefore = 0): str
  */
 export function readClickId(days: number): string | undefined {
   return (
-    attempt(() => clickIdIn(getCookie(CLICK_ID_KEY))) ||
-    attempt(() => clickIdIn(localStorage.getItem(CLICK_ID_KEY), Date.now() - days * 864e5))
+    attempt(() => clickIdIn(getCookie(TWCLID_COOKIE))) ||
+    attempt(() => clickIdIn(localStorage.getItem(TWCLID_COOKIE), Date.now() - days * 864e5))
   );
 }
 
@@ -62,13 +59,13 @@ export function readClickId(days: number): string | undefined {
 export function storeClickId(twclid: string, days: number): void {
   const value = formatTwclidCookie(twclid, Date.now());
   attempt(() =>
-    setCookie(CLICK_ID_KEY, value, {
+    setCookie(TWCLID_COOKIE, value, {
       expires: days,
       sameSite: 'Lax',
       secure: location.protocol === 'https:',
     }),
   );
-  attempt(() => localStorage.setItem(CLICK_ID_KEY, value));
+  attempt(() => localStorage.setItem(TWCLID_COOKIE, value));
 }
 
 /**
@@ -78,8 +75,8 @@ export function storeClickId(twclid: string, days: number): void {
  * forgetClickId();
  */
 export function forgetClickId(): void {
-  attempt(() => removeCookie(CLICK_ID_KEY));
-  attempt(() => localStorage.removeItem(CLICK_ID_KEY));
+  attempt(() => removeCookie(TWCLID_COOKIE));
+  attempt(() => localStorage.removeItem(TWCLID_COOKIE));
 }
 
 /**

@@ -8,6 +8,9 @@
  * only the pixel's form is written, so the pixel and this project share one cookie.
  */
 
+/** Name of the first-party cookie (and localStorage key) the X pixel and this project share. */
+export const TWCLID_COOKIE = '_twclid';
+
 /**
  * A click id: letters, digits, `_` and `-`, 1 to 128 characters.
  *

@@ -7,10 +7,7 @@
 
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { parseTwclidCookie } from '../../common/twclid-cookie.ts';
-
-/** Name of the first-party cookie the X pixel and this project share. */
-export const TWCLID_COOKIE = '_twclid';
+import { parseTwclidCookie, TWCLID_COOKIE } from '../../common/twclid-cookie.ts';
 
 /**
  * The `_twclid` cookie's click id, in either of its forms, or `undefined`.

@@ -11,7 +11,7 @@
  */
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { formatTwclidCookie, isValidTwclid } from '../../common/twclid-cookie.ts';
+import { formatTwclidCookie, isValidTwclid, TWCLID_COOKIE } from '../../common/twclid-cookie.ts';
 import { type AppEnv, requireConfig } from '../app.ts';
 import { invalidParameter } from '../errors.ts';
 import { browserRateLimit } from '../http/browser-rate-limit.ts';
@@ -20,7 +20,6 @@ import {
   allowedRequestOrigin,
   originNotAllowed,
 } from '../http/origin-policy.ts';
-import { TWCLID_COOKIE } from '../identity/twclid.ts';
 import { readTextCapped } from '../ingest/parse-body.ts';
 
 /** A click body is a few dozen bytes; anything much bigger is not one. */
