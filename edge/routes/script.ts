@@ -17,13 +17,13 @@
  * revalidation after that a body-less 304.
  */
 import { type Context, Hono } from 'hono';
-import type { AppEnv } from '../app.ts';
 import type { EdgeConfig } from '../config.ts';
 import {
   CLIENT_SCRIPT,
   DATA_LAYER_SCRIPT,
   PIXEL_EVENTS_PLACEHOLDER,
 } from '../generated/client-script.ts';
+import type { AppEnv } from '../http/context.ts';
 
 const CACHE_CONTROL = 'public, max-age=300';
 
@@ -91,7 +91,7 @@ function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
 
 function serve(name: string, source: string) {
   return async function clientScript(c: Context<AppEnv>) {
-    const result = c.get('configResult');
+    const result = c.var.config;
     const { body, etag } = await served(
       name,
       source,
