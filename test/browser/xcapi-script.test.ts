@@ -84,7 +84,13 @@ describe.skipIf(!browserTestsEnabled())('the browser script in Chromium', () => 
     expect(click?.setCookie).toHaveLength(1);
     const [value, ...attributes] = (click?.setCookie[0] ?? '').split('; ');
     expect(value?.replace(/^_twclid=/, '')).toMatch(PIXEL_FORM);
-    expect(attributes).toEqual(['Path=/', `Max-Age=${30 * DAY_S}`, 'SameSite=Lax', 'Secure']);
+    // Attribute order is the cookie library's business.
+    expect(attributes.sort()).toEqual([
+      `Max-Age=${30 * DAY_S}`,
+      'Path=/',
+      'SameSite=Lax',
+      'Secure',
+    ]);
 
     const cookie = await s.clickCookie();
     expect(cookie?.value).toMatch(PIXEL_FORM);
