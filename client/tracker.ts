@@ -59,8 +59,8 @@ export function createTracker({
     const fromUrl = clickIdFromUrl(location.search);
     if (fromUrl && fromUrl !== clickId && allowed()) {
       clickId = fromUrl;
+      // In a task of its own, after the script's: unless consent is withdrawn meanwhile.
       setTimeout(() => {
-        // Unless consent was withdrawn meanwhile.
         if (clickId !== fromUrl) return;
         storeClickId(fromUrl, cookieDays, cookieDomain);
         // The edge's HTTP Set-Cookie outlives Safari's 7-day cap on script-written cookies.

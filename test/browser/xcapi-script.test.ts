@@ -145,7 +145,7 @@ describe.skipIf(!browserTestsEnabled())('the browser script in Chromium', () => 
       twclid: TWCLID,
     });
     const [events] = requestsTo(s, '/events');
-    expect(events?.headers['content-type']).toBe('text/plain');
+    expect(events?.headers['content-type']).toBe('text/plain;charset=UTF-8');
     expect(events?.headers.cookie).toContain('_twclid=');
     expect(events?.status).toBe(202);
     expect(await s.sent()).toEqual(['beacon /events']);
