@@ -32,11 +32,32 @@ export interface EdgeConfig {
   phoneDefaultCountry: string;
   credentials: XCredentials;
   serverKey: string | undefined;
+  /** QUEUE_SEAL_KEY: seals IP addresses on the queue; required when there are X credentials. */
+  sealKey?: string;
+  /** QUEUE_SEAL_KEY_PREVIOUS: the key before a rotation, still opening messages it sealed. */
+  sealKeyPrevious?: string;
+  /** DEMO_PUBLIC: serve the demo pages on any host, not only on a loopback one. */
+  demoPublic: boolean;
+  /** SERVER_BUDGET_PERCENT: share of X's quota kept for server calls (browser copies get the rest). */
+  serverBudgetPercent: number;
+  /** BROWSER_HOLD_SECONDS: how long a browser copy waits on the queue before it may be sent. */
+  browserHoldSeconds: number;
+  /** DEDUP_MAX_ROWS: most conversion ids a pixel's `RateBudget` remembers. */
+  dedupMaxRows: number;
 }
 
 export type ConfigResult =
   | { ok: true; config: EdgeConfig }
   | { ok: false; problems: string[]; partial: Partial<EdgeConfig> };
+
+/** Share of the budget no browser call can take, unless SERVER_BUDGET_PERCENT says otherwise. */
+export const DEFAULT_SERVER_BUDGET_PERCENT = 50;
+/** Long enough for a checkout backend's call to overtake the page's beacon. */
+export const DEFAULT_BROWSER_HOLD_SECONDS = 60;
+/** Dedup rows per pixel: a few days of a busy shop's conversions, a few MB of SQLite. */
+export const DEFAULT_DEDUP_MAX_ROWS = 500_000;
+/** Shortest SERVER_KEY and QUEUE_SEAL_KEY accepted: 32 characters, e.g. `openssl rand -base64 32`. */
+export const MIN_SECRET_LENGTH = 32;
 
 const PIXEL_ID = /^[a-z0-9]{3,16}$/i;
 const EVENT_NAME = /^[a-z0-9_.-]{1,64}$/i;
@@ -106,6 +127,53 @@ function parseCredentials(env: Env, problems: string[]): XCredentials {
   return { kind: 'none' };
 }
 
+/** A whole number from `min` to `max`, `fallback` when unset; a problem otherwise. */
+function wholeNumber(
+  name: string,
+  raw: string | undefined,
+  range: { min: number; max: number; fallback: number },
+  problems: string[],
+): number {
+  if (raw === undefined || raw.trim() === '') return range.fallback;
+  const n = Number(raw);
+  if (Number.isInteger(n) && n >= range.min && n <= range.max) return n;
+  problems.push(`${name} must be a whole number from ${range.min} to ${range.max}`);
+  return range.fallback;
+}
+
+/** The secrets guarding server calls and queued addresses: long enough, and there when needed. */
+function checkSecrets(
+  env: Env,
+  credentials: XCredentials,
+  problems: string[],
+): Pick<EdgeConfig, 'serverKey' | 'sealKey' | 'sealKeyPrevious'> {
+  const serverKey = nonEmpty(env.SERVER_KEY);
+  const sealKey = nonEmpty(env.QUEUE_SEAL_KEY);
+  const sealKeyPrevious = nonEmpty(env.QUEUE_SEAL_KEY_PREVIOUS);
+  const generate = 'generate one with: openssl rand -base64 32';
+  if (serverKey !== undefined && serverKey.length < MIN_SECRET_LENGTH) {
+    problems.push(`SERVER_KEY must be at least ${MIN_SECRET_LENGTH} characters: ${generate}`);
+  }
+  if (credentials.kind !== 'none' && sealKey === undefined) {
+    problems.push(
+      `QUEUE_SEAL_KEY is not set: it seals IP addresses on the queue when X credentials are set; ${generate}`,
+    );
+  }
+  for (const [name, key] of [
+    ['QUEUE_SEAL_KEY', sealKey],
+    ['QUEUE_SEAL_KEY_PREVIOUS', sealKeyPrevious],
+  ] as const) {
+    if (key !== undefined && key.length < MIN_SECRET_LENGTH) {
+      problems.push(`${name} must be at least ${MIN_SECRET_LENGTH} characters: ${generate}`);
+    }
+  }
+  return {
+    serverKey,
+    ...(sealKey ? { sealKey } : {}),
+    ...(sealKeyPrevious ? { sealKeyPrevious } : {}),
+  };
+}
+
 /**
  * Checks the Worker's bindings. Never throws.
  *
@@ -157,6 +225,26 @@ export function parseConfig(env: Env): ConfigResult {
   }
 
   const credentials = parseCredentials(env, problems);
+  const secrets = checkSecrets(env, credentials, problems);
+  const serverBudgetPercent = wholeNumber(
+    'SERVER_BUDGET_PERCENT',
+    env.SERVER_BUDGET_PERCENT,
+    { min: 0, max: 90, fallback: DEFAULT_SERVER_BUDGET_PERCENT },
+    problems,
+  );
+  const browserHoldSeconds = wholeNumber(
+    'BROWSER_HOLD_SECONDS',
+    env.BROWSER_HOLD_SECONDS,
+    // Cloudflare Queues delay a message by at most 12 hours.
+    { min: 0, max: 43_200, fallback: DEFAULT_BROWSER_HOLD_SECONDS },
+    problems,
+  );
+  const dedupMaxRows = wholeNumber(
+    'DEDUP_MAX_ROWS',
+    env.DEDUP_MAX_ROWS,
+    { min: 1, max: 100_000_000, fallback: DEFAULT_DEDUP_MAX_ROWS },
+    problems,
+  );
   const config: EdgeConfig = {
     pixelId: pixelId ?? '',
     events,
@@ -167,7 +255,11 @@ export function parseConfig(env: Env): ConfigResult {
     cookieDays,
     phoneDefaultCountry,
     credentials,
-    serverKey: nonEmpty(env.SERVER_KEY),
+    ...secrets,
+    demoPublic: env.DEMO_PUBLIC?.trim() === 'true',
+    serverBudgetPercent,
+    browserHoldSeconds,
+    dedupMaxRows,
   };
   return problems.length === 0 ? { ok: true, config } : { ok: false, problems, partial: config };
 }

@@ -26,6 +26,8 @@ export interface Env {
 
   /** `true` mounts the local demo pages under `/demo/` (`npm start` sets it). */
   DEMO?: string;
+  /** `true` serves those pages on any host; otherwise only on a loopback host (127.0.0.1, localhost). */
+  DEMO_PUBLIC?: string;
 
   /**
    * Workers Rate Limiting binding counting browser calls per client address
@@ -33,6 +35,14 @@ export interface Env {
    * Optional: without it browser calls are not rate limited.
    */
   BROWSER_RATE_LIMITER?: RateLimit;
+  /** The same for an IPv6 client's /56 prefix (one customer's usual allocation). */
+  BROWSER_RATE_LIMITER_56?: RateLimit;
+  /** The same for an IPv6 client's /48 prefix (a site's usual allocation). */
+  BROWSER_RATE_LIMITER_48?: RateLimit;
+  /** Browser calls without a usable client address, all in one bucket. */
+  BROWSER_NO_ADDRESS_LIMITER?: RateLimit;
+  /** All browser calls to the pixel together, per Cloudflare location. */
+  BROWSER_PIXEL_RATE_LIMITER?: RateLimit;
 
   /** OAuth 1.0a (HMAC-SHA1) credentials: all four, or none. */
   X_CONSUMER_KEY?: string;
@@ -41,7 +51,7 @@ export interface Env {
   X_ACCESS_TOKEN_SECRET?: string;
   /** Alternative to OAuth: X's pixel access token, sent as `X-Pixel-Token`. */
   X_PIXEL_TOKEN?: string;
-  /** Bearer key for server calls (a checkout backend). */
+  /** Bearer key for server calls (a checkout backend); at least 32 characters. */
   SERVER_KEY?: string;
 
   /**
@@ -62,8 +72,16 @@ export interface Env {
   /** Longest wait between retries after transient failures (default 900 s). */
   RETRY_MAX_SECONDS?: string;
   /**
-   * Optional secret sealing IP addresses inside queue messages (edge/delivery/seal-address.ts);
-   * without it the key is derived from the X credentials' secrets.
+   * Secret sealing IP addresses inside queue messages (edge/delivery/seal-address.ts);
+   * required when X credentials are set, at least 32 characters.
    */
   QUEUE_SEAL_KEY?: string;
+  /** The seal key before a rotation: still opens messages queued under it. */
+  QUEUE_SEAL_KEY_PREVIOUS?: string;
+  /** Share of X's quota (percent, default 50) browser copies can never take. */
+  SERVER_BUDGET_PERCENT?: string;
+  /** Seconds a browser copy waits on the queue so a server copy can overtake it (default 60). */
+  BROWSER_HOLD_SECONDS?: string;
+  /** Most conversion ids remembered for dedup per pixel (default 500000). */
+  DEDUP_MAX_ROWS?: string;
 }

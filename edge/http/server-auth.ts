@@ -40,17 +40,25 @@ export async function keysMatch(presented: string, expected: string): Promise<bo
   return bytesEqual(a, b);
 }
 
-function unauthorized(message: string): XApiError {
+/**
+ * The one 401 every refused bearer key gets, whether `SERVER_KEY` is set or
+ * not, so an unauthenticated caller learns nothing about the configuration.
+ */
+function unauthorized(): XApiError {
   return new XApiError(
     401,
-    { code: 'UNAUTHORIZED', message },
+    { code: 'UNAUTHORIZED', message: 'Authorization must be "Bearer SERVER_KEY" with a valid key' },
     { 'WWW-Authenticate': 'Bearer realm="x-capi-edge"' },
   );
 }
 
+/** Compared against when no key is configured, so a refusal costs the same either way. */
+const NO_KEY = crypto.getRandomValues(new Uint8Array(32)).join('.');
+
 /**
- * Classifies a request by its `Authorization` header. Throws 401 for a
- * bearer key that does not match `serverKey` (or when no key is configured).
+ * Classifies a request by its `Authorization` header. Throws the same 401 for
+ * a malformed header, a bearer key that does not match `serverKey`, and any
+ * key when none is configured.
  *
  * @example
  * const caller = await callerOf(c.req.header('authorization'), config.serverKey);
@@ -63,13 +71,8 @@ export async function callerOf(
   // Only the Bearer scheme claims to be a server: a browser on a site behind
   // HTTP Basic auth sends `Authorization: Basic ...` on its own beacons.
   if (authorization === undefined || !/^Bearer(?:\s|$)/i.test(authorization)) return 'browser';
-  const match = /^Bearer[ \t]+(\S+)\s*$/i.exec(authorization);
-  if (!match) throw unauthorized('Authorization must be "Bearer SERVER_KEY"');
-  if (!serverKey) {
-    throw unauthorized('Server calls are disabled: SERVER_KEY is not set on the edge');
-  }
-  if (!(await keysMatch(match[1] as string, serverKey))) {
-    throw unauthorized('The bearer key does not match SERVER_KEY');
-  }
+  const presented = /^Bearer[ \t]+(\S+)\s*$/i.exec(authorization)?.[1] ?? '';
+  const matches = await keysMatch(presented, serverKey ?? NO_KEY);
+  if (!matches || serverKey === undefined || presented === '') throw unauthorized();
   return 'server';
 }

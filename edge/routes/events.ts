@@ -194,7 +194,7 @@ export const eventsRoute = new Hono<AppEnv>()
       config,
       caller === 'browser' ? browserSignals(c) : undefined,
     );
-    await dispatchConversions(c, conversions);
+    await dispatchConversions(c, conversions, caller);
 
     if (redirect) return c.redirect(redirect, 303);
     return c.json(

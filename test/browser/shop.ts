@@ -153,6 +153,8 @@ export async function startRig(): Promise<Rig | undefined> {
       X_ACCESS_TOKEN: TEST_ACCOUNT.accessToken,
       X_ACCESS_TOKEN_SECRET: TEST_ACCOUNT.accessTokenSecret,
       SERVER_KEY: TEST_ACCOUNT.serverKey,
+      QUEUE_SEAL_KEY: TEST_ACCOUNT.queueSealKey,
+      BROWSER_HOLD_SECONDS: '0',
       // The demo pages (`npm start`) are tested through the same rig.
       DEMO: 'true',
     });

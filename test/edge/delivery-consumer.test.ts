@@ -7,7 +7,8 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { EdgeConfig } from '../../edge/config.ts';
+import { requireConfig } from '../../edge/app.ts';
+import { type EdgeConfig, parseConfig } from '../../edge/config.ts';
 import type { DeadLetter, DeliveryMessage } from '../../edge/delivery/message.ts';
 import {
   type DeliveryOutcome,
@@ -162,7 +163,11 @@ describe('deliverBatch: success', () => {
     const built = conversion('ip1', {
       identifiers: [{ ip_address: '192.0.2.9', user_agent: 'Mozilla/5.0 Test' }],
     });
-    const { conversion: queued, sealedAddress } = await sealAddress(env, built);
+    const { conversion: queued, sealedAddress } = await sealAddress(
+      requireConfig(parseConfig(env)),
+      pixel,
+      built,
+    );
     const seen: XConversion[] = [];
     const send: SendToX = async (_config, conversions) => {
       seen.push(...conversions);

@@ -32,7 +32,7 @@ function appSending(n: number): Hono<AppEnv> {
     await next();
   });
   app.post('/events', async (c) => {
-    await dispatchConversions(c, conversions(n));
+    await dispatchConversions(c, conversions(n), 'server');
     return c.json({ accepted: n }, 202);
   });
   app.onError(handleError);

@@ -6,7 +6,8 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../edge/app.ts';
+import { createApp, requireConfig } from '../../edge/app.ts';
+import { parseConfig } from '../../edge/config.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
 import { openAddress } from '../../edge/delivery/seal-address.ts';
 import type { Env } from '../../edge/env.ts';
@@ -64,7 +65,9 @@ async function post(
   const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
   // The IP+UA identifier is queued sealed (edge/delivery/seal-address.ts): open it as the consumer does.
   const conversions = await Promise.all(
-    messages.map((m) => openAddress(testEnv, m.conversion, m.sealedAddress)),
+    messages.map((m) =>
+      openAddress(requireConfig(parseConfig(testEnv)), m.pixelId, m.conversion, m.sealedAddress),
+    ),
   );
   return { res, body, messages, conversions };
 }

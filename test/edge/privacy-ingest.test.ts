@@ -9,6 +9,8 @@
  * never readable on the queue. The tests open the seal as the consumer does.
  */
 import { describe, expect, it } from 'vitest';
+import { requireConfig } from '../../edge/app.ts';
+import { parseConfig } from '../../edge/config.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
 import { openAddress } from '../../edge/delivery/seal-address.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
@@ -96,7 +98,12 @@ describe('privacy at ingest: valid input', () => {
     expect(o.queued).toHaveLength(1);
     const message = o.queued[0] as DeliveryMessage;
     expect(message.sealedAddress).toEqual(expect.any(String));
-    const opened = await openAddress(edge.env, message.conversion, message.sealedAddress);
+    const opened = await openAddress(
+      requireConfig(parseConfig(edge.env)),
+      message.pixelId,
+      message.conversion,
+      message.sealedAddress,
+    );
     expect(opened.identifiers).toEqual(
       expect.arrayContaining([
         { hashed_email: await sha256Hex(EMAIL.trim().toLowerCase()) },

@@ -33,6 +33,10 @@ function configFor(account: FakeAccount, credentials: XCredentials = OAUTH): Edg
     phoneDefaultCountry: 'US',
     credentials,
     serverKey: undefined,
+    demoPublic: false,
+    serverBudgetPercent: 50,
+    browserHoldSeconds: 0,
+    dedupMaxRows: 1000,
   };
 }
 
