@@ -32,12 +32,27 @@ export interface EdgeConfig {
   phoneDefaultCountry: string;
   credentials: XCredentials;
   serverKey: string | undefined;
-  /** QUEUE_SEAL_KEY: seals IP addresses on the queue; required when there are X credentials. */
+  /** Delay before the first retry after a transient failure, doubling up to `maxSeconds`. */
+  retry: { baseSeconds: number; maxSeconds: number };
+  /** X's quota per pixel: `events` per `windowSeconds`. */
+  rateLimit: { events: number; windowSeconds: number };
+  /** Key sealing IP addresses inside queue messages, and the one it replaced. */
   sealKey?: string;
-  /** QUEUE_SEAL_KEY_PREVIOUS: the key before a rotation, still opening messages it sealed. */
   sealKeyPrevious?: string;
-  /** DEMO_PUBLIC: serve the demo pages on any host, not only on a loopback one. */
+  /** Mounts the demo pages under `/demo/`. */
+  demo: boolean;
+  /** Serves the demo pages on hosts other than loopback. */
   demoPublic: boolean;
+  /** Conversions older than this are refused: X does not attribute them. */
+  maxConversionAgeDays: number;
+  /** Captures click ids on the site's own routes in front of `originUrl`. */
+  siteCapture: boolean;
+  /** The site the edge stands in front of when capturing on its routes. */
+  originUrl?: string;
+  /** Adds the browser script to HTML pages passing through the edge. */
+  injectScript: boolean;
+  /** Domain of the `_twclid` cookie, without a leading dot, e.g. `shop.example`. */
+  cookieDomain?: string;
   /** SERVER_BUDGET_PERCENT: share of X's quota kept for server calls (browser copies get the rest). */
   serverBudgetPercent: number;
   /** BROWSER_HOLD_SECONDS: how long a browser copy waits on the queue before it may be sent. */
@@ -127,18 +142,64 @@ function parseCredentials(env: Env, problems: string[]): XCredentials {
   return { kind: 'none' };
 }
 
-/** A whole number from `min` to `max`, `fallback` when unset; a problem otherwise. */
-function wholeNumber(
+/** A whole number within `min..max`, or `fallback` when unset; a problem otherwise. */
+function parseWholeNumber(
   name: string,
   raw: string | undefined,
-  range: { min: number; max: number; fallback: number },
+  fallback: number,
+  min: number,
+  max: number,
+  unit: string,
   problems: string[],
 ): number {
-  if (raw === undefined || raw.trim() === '') return range.fallback;
-  const n = Number(raw);
-  if (Number.isInteger(n) && n >= range.min && n <= range.max) return n;
-  problems.push(`${name} must be a whole number from ${range.min} to ${range.max}`);
-  return range.fallback;
+  const text = raw?.trim();
+  if (!text) return fallback;
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (Number.isSafeInteger(value) && value >= min && value <= max) return value;
+  problems.push(`${name} must be a whole number of ${unit} from ${min} to ${max}`);
+  return fallback;
+}
+
+/** `"true"` or `"false"`; unset or empty is false. */
+function parseBoolean(name: string, raw: string | undefined, problems: string[]): boolean {
+  const text = raw?.trim().toLowerCase();
+  if (!text || text === 'false') return false;
+  if (text === 'true') return true;
+  problems.push(`${name} must be "true" or "false"`);
+  return false;
+}
+
+function parseHttpUrl(
+  name: string,
+  raw: string | undefined,
+  problems: string[],
+): string | undefined {
+  const text = nonEmpty(raw);
+  if (!text) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    problems.push(`${name} must be an http(s) URL such as https://origin.shop.example`);
+    return undefined;
+  }
+  return text.replace(/\/+$/, '');
+}
+
+const DOMAIN =
+  /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
+
+function parseCookieDomain(raw: string | undefined, problems: string[]): string | undefined {
+  const text = nonEmpty(raw)?.toLowerCase().replace(/^\./, '');
+  if (!text) return undefined;
+  if (!DOMAIN.test(text)) {
+    problems.push('COOKIE_DOMAIN must be a domain such as shop.example');
+    return undefined;
+  }
+  return text;
 }
 
 /** The secrets guarding server calls and queued addresses: long enough, and there when needed. */
@@ -174,13 +235,7 @@ function checkSecrets(
   };
 }
 
-/**
- * Checks the Worker's bindings. Never throws.
- *
- * @example
- * const result = parseConfig(env);
- * if (!result.ok) console.error(result.problems.join('; '));
- */
+/** Checks the Worker's bindings. Never throws. */
 export function parseConfig(env: Env): ConfigResult {
   const problems: string[] = [];
   const pixelId = nonEmpty(env.X_PIXEL_ID);
@@ -214,11 +269,7 @@ export function parseConfig(env: Env): ConfigResult {
   if (!/^(\/[A-Za-z0-9._~-]+)*$/.test(basePath))
     problems.push('BASE_PATH must be a path such as /xcapi');
 
-  const cookieDays =
-    env.COOKIE_DAYS === undefined || env.COOKIE_DAYS === '' ? 30 : Number(env.COOKIE_DAYS);
-  if (!Number.isInteger(cookieDays) || cookieDays < 1 || cookieDays > 400) {
-    problems.push('COOKIE_DAYS must be a whole number of days from 1 to 400');
-  }
+  const cookieDays = parseWholeNumber('COOKIE_DAYS', env.COOKIE_DAYS, 30, 1, 400, 'days', problems);
   const phoneDefaultCountry = (nonEmpty(env.PHONE_DEFAULT_COUNTRY) ?? 'US').toUpperCase();
   if (!/^[A-Z]{2}$/.test(phoneDefaultCountry)) {
     problems.push('PHONE_DEFAULT_COUNTRY must be a two-letter ISO 3166 country code such as US');
@@ -226,23 +277,32 @@ export function parseConfig(env: Env): ConfigResult {
 
   const credentials = parseCredentials(env, problems);
   const secrets = checkSecrets(env, credentials, problems);
-  const serverBudgetPercent = wholeNumber(
+  const serverBudgetPercent = parseWholeNumber(
     'SERVER_BUDGET_PERCENT',
     env.SERVER_BUDGET_PERCENT,
-    { min: 0, max: 90, fallback: DEFAULT_SERVER_BUDGET_PERCENT },
+    DEFAULT_SERVER_BUDGET_PERCENT,
+    0,
+    90,
+    'percent',
     problems,
   );
-  const browserHoldSeconds = wholeNumber(
+  // Cloudflare Queues delay a message by at most 12 hours.
+  const browserHoldSeconds = parseWholeNumber(
     'BROWSER_HOLD_SECONDS',
     env.BROWSER_HOLD_SECONDS,
-    // Cloudflare Queues delay a message by at most 12 hours.
-    { min: 0, max: 43_200, fallback: DEFAULT_BROWSER_HOLD_SECONDS },
+    DEFAULT_BROWSER_HOLD_SECONDS,
+    0,
+    43_200,
+    'seconds',
     problems,
   );
-  const dedupMaxRows = wholeNumber(
+  const dedupMaxRows = parseWholeNumber(
     'DEDUP_MAX_ROWS',
     env.DEDUP_MAX_ROWS,
-    { min: 1, max: 100_000_000, fallback: DEFAULT_DEDUP_MAX_ROWS },
+    DEFAULT_DEDUP_MAX_ROWS,
+    1,
+    100_000_000,
+    'rows',
     problems,
   );
   const config: EdgeConfig = {
@@ -256,10 +316,67 @@ export function parseConfig(env: Env): ConfigResult {
     phoneDefaultCountry,
     credentials,
     ...secrets,
-    demoPublic: env.DEMO_PUBLIC?.trim() === 'true',
+    retry: {
+      baseSeconds: parseWholeNumber(
+        'RETRY_BASE_SECONDS',
+        env.RETRY_BASE_SECONDS,
+        5,
+        0,
+        3600,
+        'seconds',
+        problems,
+      ),
+      maxSeconds: parseWholeNumber(
+        'RETRY_MAX_SECONDS',
+        env.RETRY_MAX_SECONDS,
+        900,
+        1,
+        43_200,
+        'seconds',
+        problems,
+      ),
+    },
+    rateLimit: {
+      events: parseWholeNumber(
+        'X_RATE_LIMIT_EVENTS',
+        env.X_RATE_LIMIT_EVENTS,
+        60_000,
+        1,
+        10_000_000,
+        'events',
+        problems,
+      ),
+      windowSeconds: parseWholeNumber(
+        'X_RATE_LIMIT_WINDOW_SECONDS',
+        env.X_RATE_LIMIT_WINDOW_SECONDS,
+        900,
+        1,
+        86_400,
+        'seconds',
+        problems,
+      ),
+    },
+    demo: parseBoolean('DEMO', env.DEMO, problems),
+    demoPublic: parseBoolean('DEMO_PUBLIC', env.DEMO_PUBLIC, problems),
+    maxConversionAgeDays: parseWholeNumber(
+      'MAX_CONVERSION_AGE_DAYS',
+      env.MAX_CONVERSION_AGE_DAYS,
+      90,
+      1,
+      400,
+      'days',
+      problems,
+    ),
+    siteCapture: parseBoolean('SITE_CAPTURE', env.SITE_CAPTURE, problems),
+    originUrl: parseHttpUrl('ORIGIN_URL', env.ORIGIN_URL, problems),
+    injectScript: parseBoolean('INJECT_SCRIPT', env.INJECT_SCRIPT, problems),
+    cookieDomain: parseCookieDomain(env.COOKIE_DOMAIN, problems),
     serverBudgetPercent,
     browserHoldSeconds,
     dedupMaxRows,
   };
+  if (config.retry.maxSeconds < config.retry.baseSeconds) {
+    problems.push('RETRY_MAX_SECONDS must not be smaller than RETRY_BASE_SECONDS');
+  }
   return problems.length === 0 ? { ok: true, config } : { ok: false, problems, partial: config };
 }

@@ -52,6 +52,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { DEFAULT_DEDUP_MAX_ROWS, DEFAULT_SERVER_BUDGET_PERCENT, parseConfig } from '../config.ts';
 import type { Env } from '../env.ts';
+import { log } from '../log.ts';
 import { type ConversionSource, parseClaim } from './message.ts';
 
 /** How long X-accepted conversion ids are remembered. */
@@ -111,11 +112,6 @@ function verdictFor(source: ConversionSource, row: ClaimRow | undefined) {
   return row.state === 'delivered' ? 'duplicate' : 'in-flight';
 }
 
-function positiveNumber(raw: string | undefined, fallback: number): number {
-  const n = Number(raw);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
 export class RateBudget extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly limitEvents: number;
@@ -129,10 +125,10 @@ export class RateBudget extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.limitEvents = Math.floor(positiveNumber(env.X_RATE_LIMIT_EVENTS, DEFAULT_LIMIT_EVENTS));
-    this.windowMs = positiveNumber(env.X_RATE_LIMIT_WINDOW_SECONDS, DEFAULT_WINDOW_SECONDS) * 1000;
     const parsed = parseConfig(env);
     const config = parsed.ok ? parsed.config : parsed.partial;
+    this.limitEvents = config.rateLimit?.events ?? DEFAULT_LIMIT_EVENTS;
+    this.windowMs = (config.rateLimit?.windowSeconds ?? DEFAULT_WINDOW_SECONDS) * 1000;
     const serverPercent = config.serverBudgetPercent ?? DEFAULT_SERVER_BUDGET_PERCENT;
     this.browserLimit = Math.max(1, Math.floor((this.limitEvents * (100 - serverPercent)) / 100));
     this.maxRows = config.dedupMaxRows ?? DEFAULT_DEDUP_MAX_ROWS;
@@ -257,14 +253,11 @@ export class RateBudget extends DurableObject<Env> {
     }
     if (deferredBy.rowCap > 0) {
       waitMs = Math.max(waitMs, ROW_CAP_RETRY_MS);
-      console.warn(
-        JSON.stringify({
-          msg: 'dedup memory full: browser conversions wait until rows expire (DEDUP_MAX_ROWS)',
-          rows: this.rows,
-          max_rows: this.maxRows,
-          count: deferredBy.rowCap,
-        }),
-      );
+      log.warn('dedup memory full: browser conversions wait until rows expire (DEDUP_MAX_ROWS)', {
+        rows: this.rows,
+        max_rows: this.maxRows,
+        count: deferredBy.rowCap,
+      });
     }
     result.retryAfterSeconds = waitMs > 0 ? Math.ceil(waitMs / 1000) : 0;
     return result;
@@ -350,13 +343,10 @@ export class RateBudget extends DurableObject<Env> {
       .toArray().length;
     this.rows -= evicted;
     if (evicted > 0) {
-      console.warn(
-        JSON.stringify({
-          msg: 'dedup memory full: oldest browser-delivered rows evicted (DEDUP_MAX_ROWS)',
-          max_rows: this.maxRows,
-          count: evicted,
-        }),
-      );
+      log.warn('dedup memory full: oldest browser-delivered rows evicted (DEDUP_MAX_ROWS)', {
+        max_rows: this.maxRows,
+        count: evicted,
+      });
     }
     return this.rows < this.maxRows;
   }

@@ -22,6 +22,7 @@
  * on the dead letter queue with the reason).
  */
 import type { EdgeConfig } from '../config.ts';
+import { log } from '../log.ts';
 import type { XConversion, XIdentifier } from '../x-api/conversion.ts';
 
 type AddressIdentifier = Extract<XIdentifier, { ip_address: string }>;
@@ -214,12 +215,9 @@ export async function openAddress(
     address = undefined;
   }
   if (!address) {
-    console.warn(
-      JSON.stringify({
-        msg: 'sealed address could not be opened (key rotated out, or not this conversion): sending without it',
-        pixel_id: pixelId,
-        conversion_id: conversion.conversion_id,
-      }),
+    log.warn(
+      'sealed address could not be opened (key rotated out, or not this conversion): sending without it',
+      { pixel_id: pixelId, conversion_id: conversion.conversion_id },
     );
     return conversion;
   }

@@ -29,6 +29,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app.ts';
 import type { Env } from '../env.ts';
 import { XApiError } from '../errors.ts';
+import { errorName, log } from '../log.ts';
 import { callerOf } from './server-auth.ts';
 
 /**
@@ -212,12 +213,7 @@ async function withinLimit(limit: Limit): Promise<boolean> {
     return (await limit.binding.limit({ key: limit.key })).success;
   } catch (err) {
     // Name only: the message could quote the key, which is the client's address.
-    console.warn(
-      JSON.stringify({
-        msg: 'browser rate limiter failed; request allowed',
-        name: (err as Error).name,
-      }),
-    );
+    log.warn('browser rate limiter failed; request allowed', { error: errorName(err) });
     return true;
   }
 }
