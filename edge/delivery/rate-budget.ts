@@ -50,7 +50,7 @@
  * Server rows are never evicted: X's quota bounds them.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { DEFAULT_DEDUP_MAX_ROWS, DEFAULT_SERVER_BUDGET_PERCENT, parseConfig } from '../config.ts';
+import { configFor } from '../config.ts';
 import type { Env } from '../env.ts';
 import { log } from '../log.ts';
 import { type ConversionSource, parseClaim } from './message.ts';
@@ -63,8 +63,6 @@ export const LEASE_MS = 5 * 60 * 1000;
 const ROW_CAP_RETRY_MS = 60 * 1000;
 /** Browser-delivered rows evicted at once when the cap is reached. */
 const EVICTION_CHUNK = 100;
-const DEFAULT_LIMIT_EVENTS = 60_000;
-const DEFAULT_WINDOW_SECONDS = 900;
 
 /**
  * The answer to `reserve`: every claim (see `claimKey` in ./message.ts) lands
@@ -125,13 +123,16 @@ export class RateBudget extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    const parsed = parseConfig(env);
-    const config = parsed.ok ? parsed.config : parsed.partial;
-    this.limitEvents = config.rateLimit?.events ?? DEFAULT_LIMIT_EVENTS;
-    this.windowMs = (config.rateLimit?.windowSeconds ?? DEFAULT_WINDOW_SECONDS) * 1000;
-    const serverPercent = config.serverBudgetPercent ?? DEFAULT_SERVER_BUDGET_PERCENT;
-    this.browserLimit = Math.max(1, Math.floor((this.limitEvents * (100 - serverPercent)) / 100));
-    this.maxRows = config.dedupMaxRows ?? DEFAULT_DEDUP_MAX_ROWS;
+    // A broken setting elsewhere must not stop the budget: its own fields fall back to defaults.
+    const result = configFor(env);
+    const config = result.ok ? result.config : result.partial;
+    this.limitEvents = config.rateLimit.events;
+    this.windowMs = config.rateLimit.windowSeconds * 1000;
+    this.browserLimit = Math.max(
+      1,
+      Math.floor((this.limitEvents * (100 - config.serverBudgetPercent)) / 100),
+    );
+    this.maxRows = config.dedupMaxRows;
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS spending (
         at INTEGER NOT NULL, events INTEGER NOT NULL, source TEXT NOT NULL);

@@ -26,11 +26,10 @@
  * counted, which also slows down anyone guessing `SERVER_KEY`.
  */
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../app.ts';
 import type { Env } from '../env.ts';
 import { XApiError } from '../errors.ts';
 import { errorName, log } from '../log.ts';
-import { callerOf } from './server-auth.ts';
+import type { AppEnv } from './context.ts';
 
 /**
  * The period configured on the binding in wrangler.toml (`simple.period`).
@@ -192,20 +191,6 @@ function tooManyRequests(scope: Limit['scope']): XApiError {
   );
 }
 
-/** Whether the request is a server call with the right bearer key (anything else is counted). */
-async function isAuthenticatedServerCall(
-  authorization: string | undefined,
-  serverKey: string | undefined,
-): Promise<boolean> {
-  if (authorization === undefined) return false;
-  try {
-    return (await callerOf(authorization, serverKey)) === 'server';
-  } catch {
-    // A wrong or malformed key: the route answers 401; here it counts like any browser call.
-    return false;
-  }
-}
-
 /** Counts the call on one binding; a failing binding lets it through (and says so, without the key). */
 async function withinLimit(limit: Limit): Promise<boolean> {
   if (!limit.binding) return true;
@@ -228,26 +213,23 @@ async function withinLimit(limit: Limit): Promise<boolean> {
  * a binding itself fails, the request goes through: abuse control must never
  * take conversions down with it.
  *
- * Mount it before body parsing, so a flood costs the edge as little as possible.
- *
- * @example
- * export const eventsRoute = new Hono<AppEnv>()
- *   .use('/events', allowedOriginsCors())
- *   .use('/events', browserRateLimit())
- *   .post('/events', handler);
+ * Mount it after `identifyCaller` and before body parsing, so a flood costs
+ * the edge as little as possible.
  */
 export function browserRateLimit(): MiddlewareHandler<AppEnv> {
   return async function browserRateLimitMiddleware(c, next) {
     if (!c.env || c.req.method === 'OPTIONS') return next();
-    const configResult = c.get('configResult');
-    const config = configResult.ok ? configResult.config : configResult.partial;
+    // A wrong or malformed key counts like any browser call (the route answers 401).
+    const caller = c.var.caller;
+    if (caller.ok && caller.caller === 'server') return next();
+    const result = c.var.config;
+    const config = result.ok ? result.config : result.partial;
     const limits = limitsFor(
       c.env,
       clientAddress(c.req.header('cf-connecting-ip')),
-      config.pixelId ?? '',
+      config.pixelId,
     ).filter((l) => l.binding !== undefined);
-    if (limits.length === 0) return next();
-    if (await isAuthenticatedServerCall(c.req.header('authorization'), config.serverKey)) {
+    if (limits.length === 0) {
       return next();
     }
     const verdicts = await Promise.all(limits.map(withinLimit));

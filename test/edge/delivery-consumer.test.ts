@@ -7,8 +7,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { requireConfig } from '../../edge/app.ts';
-import { type EdgeConfig, parseConfig } from '../../edge/config.ts';
+import type { EdgeConfig } from '../../edge/config.ts';
 import type { DeadLetter, DeliveryMessage } from '../../edge/delivery/message.ts';
 import {
   type DeliveryOutcome,
@@ -18,6 +17,7 @@ import {
 import { sealAddress } from '../../edge/delivery/seal-address.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
+import { configOf } from './hostile-harness.ts';
 
 const QUEUE = 'x-capi-deliveries';
 let pixelCounter = 0;
@@ -163,11 +163,7 @@ describe('deliverBatch: success', () => {
     const built = conversion('ip1', {
       identifiers: [{ ip_address: '192.0.2.9', user_agent: 'Mozilla/5.0 Test' }],
     });
-    const { conversion: queued, sealedAddress } = await sealAddress(
-      requireConfig(parseConfig(env)),
-      pixel,
-      built,
-    );
+    const { conversion: queued, sealedAddress } = await sealAddress(configOf(env), pixel, built);
     const seen: XConversion[] = [];
     const send: SendToX = async (_config, conversions) => {
       seen.push(...conversions);

@@ -6,8 +6,6 @@
  */
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { requireConfig } from '../../edge/app.ts';
-import { parseConfig } from '../../edge/config.ts';
 import {
   openAddress,
   type SealKeys,
@@ -16,6 +14,7 @@ import {
 } from '../../edge/delivery/seal-address.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
+import { configOf } from './hostile-harness.ts';
 
 const IP = '203.0.113.77';
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Test/1.0';
@@ -26,7 +25,7 @@ const built: XConversion = {
   identifiers: [{ twclid: '26ofd9ed8tvlabf4n0z3uq0p6t' }, { ip_address: IP, user_agent: UA }],
   conversion_id: 'order-42',
 };
-const keys: SealKeys = requireConfig(parseConfig(env));
+const keys: SealKeys = configOf(env);
 const OLD_KEY = 'old-queue-seal-key-0123456789abcdef';
 const NEW_KEY = 'new-queue-seal-key-0123456789abcdef';
 

@@ -9,14 +9,13 @@
  * never readable on the queue. The tests open the seal as the consumer does.
  */
 import { describe, expect, it } from 'vitest';
-import { requireConfig } from '../../edge/app.ts';
-import { parseConfig } from '../../edge/config.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
 import { openAddress } from '../../edge/delivery/seal-address.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
 import {
   type CallSpec,
   captureConsole,
+  configOf,
   createEdge,
   type Edge,
   isXErrorBody,
@@ -99,7 +98,7 @@ describe('privacy at ingest: valid input', () => {
     const message = o.queued[0] as DeliveryMessage;
     expect(message.sealedAddress).toEqual(expect.any(String));
     const opened = await openAddress(
-      requireConfig(parseConfig(edge.env)),
+      configOf(edge.env),
       message.pixelId,
       message.conversion,
       message.sealedAddress,
