@@ -33,8 +33,6 @@ export interface DispatchTarget {
  * Stores each conversion as one message on the delivery queue.
  *
  * @throws XApiError 503 when the queue is missing or refuses the messages.
- * @example
- * await dispatchConversions({ queue, pixelId, config }, conversions, 'server');
  */
 export async function dispatchConversions(
   { queue, pixelId, config }: DispatchTarget,

@@ -176,9 +176,6 @@ export class RateBudget extends DurableObject<Env> {
    * allows (one event each): server claims first, then browser claims within
    * their share. `claims` come from `claimKey` (./message.ts); a plain dedup
    * key is a server claim.
-   *
-   * @example
-   * const r = await env.RATE_BUDGET.get(env.RATE_BUDGET.idFromName(pixelId)).reserve(claims);
    */
   reserve(claims: string[], now: number = Date.now()): Reservation {
     this.prune(now);
@@ -268,9 +265,6 @@ export class RateBudget extends DurableObject<Env> {
    * Records the outcome of a send: delivered claims are remembered for 48
    * hours, released claims can be claimed again. A browser copy's outcome
    * never overwrites a row a server copy took over meanwhile.
-   *
-   * @example
-   * await stub.settle({ delivered: ['o9d2g:order-1'], released: [] });
    */
   settle(settlement: Settlement, now: number = Date.now()): void {
     for (const claim of settlement.delivered) {
@@ -301,9 +295,6 @@ export class RateBudget extends DurableObject<Env> {
   /**
    * X answered 429: grant nothing until it said we may try again, whatever our
    * own count says (X's count is the one that matters).
-   *
-   * @example
-   * await stub.pause(120);
    */
   pause(retryAfterSeconds: number, now: number = Date.now()): void {
     const until = now + Math.max(0, retryAfterSeconds) * 1000;

@@ -118,9 +118,6 @@ export interface SealedConversion {
  * Takes the `{ip_address, user_agent}` identifier out of `conversion` and
  * seals it under `QUEUE_SEAL_KEY`, bound to the pixel, event and conversion id.
  * Without a seal key (dry run) the address is dropped.
- *
- * @example
- * const { conversion, sealedAddress } = await sealAddress(config, config.pixelId, built);
  */
 export async function sealAddress(
   keys: SealKeys,
@@ -197,9 +194,6 @@ async function open(
 /**
  * Puts the sealed address back into the conversion, or returns it without
  * the address when no configured key opens it (a key rotated out, tampering).
- *
- * @example
- * const conversion = await openAddress(config, pixelId, msg.body.conversion, msg.body.sealedAddress);
  */
 export async function openAddress(
   keys: SealKeys,
