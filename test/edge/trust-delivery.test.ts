@@ -20,7 +20,7 @@ import { RateBudget } from '../../edge/delivery/rate-budget.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
 import { sendConversions } from '../../edge/x-api/x-client.ts';
-import { fakeXControl } from '../fake-x/control.ts';
+import { type FakeAccount, fakeXControl } from '../fake-x/control.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
 
 const fakeX = fakeXControl(inject('fakeXUrl'));
@@ -132,6 +132,21 @@ function budgetWith(settings: Env): NonNullable<Env['RATE_BUDGET']> {
 
 const app = createApp('');
 
+/** The test bindings, sending to the fake's `account` through the simulated queue. */
+function envFor(
+  account: FakeAccount,
+  sim: ReturnType<typeof simulatedQueue>,
+  overrides: Partial<Env>,
+): Env {
+  return {
+    ...env,
+    X_PIXEL_ID: account.pixelId,
+    X_EVENTS: JSON.stringify(account.events),
+    DELIVERY_QUEUE: sim.queue,
+    ...overrides,
+  };
+}
+
 async function post(testEnv: Env, init: RequestInit & { headers: Record<string, string> }) {
   const ctx = createExecutionContext();
   const res = await app.fetch(
@@ -179,13 +194,7 @@ describe('suppressing a real conversion with a browser copy', () => {
     vi.spyOn(console, 'log').mockImplementation(() => {});
     const account = await fakeX.addAccount();
     const sim = simulatedQueue(Date.now());
-    const testEnv: Env = {
-      ...env,
-      X_PIXEL_ID: account.pixelId,
-      X_EVENTS: JSON.stringify(account.events),
-      DELIVERY_QUEUE: sim.queue,
-      BROWSER_HOLD_SECONDS: '60',
-    };
+    const testEnv = envFor(account, sim, { BROWSER_HOLD_SECONDS: '60' });
     const forged = await post(
       testEnv,
       beacon(
@@ -228,13 +237,7 @@ describe('suppressing a real conversion with a browser copy', () => {
     vi.spyOn(console, 'log').mockImplementation(() => {});
     const account = await fakeX.addAccount();
     const sim = simulatedQueue(Date.now());
-    const testEnv: Env = {
-      ...env,
-      X_PIXEL_ID: account.pixelId,
-      X_EVENTS: JSON.stringify(account.events),
-      DELIVERY_QUEUE: sim.queue,
-      BROWSER_HOLD_SECONDS: '60',
-    };
+    const testEnv = envFor(account, sim, { BROWSER_HOLD_SECONDS: '60' });
     const start = sim.now();
     await post(
       testEnv,
@@ -262,14 +265,10 @@ describe('crowding out the budget', () => {
     vi.spyOn(console, 'warn').mockImplementation(() => {});
     const account = await fakeX.addAccount();
     const sim = simulatedQueue(Date.now());
-    const testEnv: Env = {
-      ...env,
-      X_PIXEL_ID: account.pixelId,
-      X_EVENTS: JSON.stringify(account.events),
-      DELIVERY_QUEUE: sim.queue,
+    const testEnv = envFor(account, sim, {
       BROWSER_HOLD_SECONDS: '0',
       RATE_BUDGET: budgetWith({ X_RATE_LIMIT_EVENTS: '20', X_RATE_LIMIT_WINDOW_SECONDS: '60' }),
-    };
+    });
     // One routed /48 of the documentation range, each call from another /64: the
     // per-address limit sees 200 clients (test/edge/trust-rate-limit.test.ts shows
     // the /48 allowance cutting a longer flood off).

@@ -19,6 +19,7 @@ import {
 import { identifyCaller } from '../../edge/http/caller.ts';
 import { type AppEnv, attachConfig } from '../../edge/http/context.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
+import { buildRequest } from './hostile-harness.ts';
 
 /** Allowances in wrangler.toml. */
 const PER_56 = 240;
@@ -33,15 +34,12 @@ function limitedApp() {
   return app;
 }
 
+/** A browser call (or, with `authorization`, a server call) from `ip`. */
 function post(ip: string | undefined, headers: Record<string, string> = {}): Request {
-  return new Request('https://edge.example/events', {
-    method: 'POST',
-    headers: {
-      'content-type': 'text/plain',
-      ...(ip ? { 'cf-connecting-ip': ip } : {}),
-      ...headers,
-    },
+  return buildRequest({
+    origin: null,
     body: '{}',
+    headers: { ...(ip ? { 'cf-connecting-ip': ip } : {}), ...headers },
   });
 }
 
