@@ -24,8 +24,12 @@ function unauthorized(): XApiError {
   );
 }
 
-/** Compared against when no key is configured, so a refusal costs the same either way. */
-const NO_KEY = crypto.getRandomValues(new Uint8Array(32)).join('.');
+/**
+ * Compared against when no key is configured, so a refusal costs the same
+ * either way; presenting it wins nothing, since no key means no server call.
+ * (A random value would be nicer, but workerd forbids randomness at module scope.)
+ */
+const NO_KEY = 'x-capi-edge: no SERVER_KEY is configured';
 
 /**
  * Classifies a request by its `Authorization` header. Never throws: a

@@ -155,8 +155,10 @@ export async function startRig(): Promise<Rig | undefined> {
       SERVER_KEY: TEST_ACCOUNT.serverKey,
       QUEUE_SEAL_KEY: TEST_ACCOUNT.queueSealKey,
       BROWSER_HOLD_SECONDS: '0',
-      // The demo pages (`npm start`) are tested through the same rig.
+      // The demo pages (`npm start`) are tested through the same rig, which
+      // the Worker sees as https://shop.example rather than a loopback host.
       DEMO: 'true',
+      DEMO_PUBLIC: 'true',
     });
     browser = await launchChromium({ executablePath: CHROMIUM });
   } catch (error) {
