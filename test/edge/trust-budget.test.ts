@@ -212,3 +212,38 @@ describe('dedup rows stay bounded under a flood', () => {
     });
   });
 });
+
+describe('upgrading a RateBudget written before copies had a source', () => {
+  it('keeps its spending and dedup rows, as server rows', async () => {
+    const namespace = env.RATE_BUDGET;
+    if (!namespace) throw new Error('RATE_BUDGET binding missing');
+    const stub = namespace.get(namespace.idFromName(`trust-budget-upgrade-${Date.now()}`));
+    await runInDurableObject(stub, (_i: RateBudget, state) => {
+      const sql = state.storage.sql;
+      sql.exec('CREATE TABLE grants (at INTEGER NOT NULL, events INTEGER NOT NULL)');
+      sql.exec(
+        'CREATE TABLE conversions (key TEXT PRIMARY KEY, state TEXT NOT NULL, expires_at INTEGER NOT NULL)',
+      );
+      sql.exec('INSERT INTO grants VALUES (?, 9)', T0);
+      sql.exec("INSERT INTO conversions VALUES ('o9d2g:old-order', 'delivered', ?)", T0 + 60_000);
+      const budget = new RateBudget(state, {
+        ...env,
+        X_RATE_LIMIT_EVENTS: '10',
+        X_RATE_LIMIT_WINDOW_SECONDS: '60',
+      });
+      // The old grant still counts (1 event left), the old delivery still dedups.
+      const r = budget.reserve([server('old-order'), server('n1'), server('n2')], T0 + 1);
+      expect(r.duplicates).toEqual([server('old-order')]);
+      expect(r.granted).toEqual([server('n1')]);
+      expect(r.deferred).toEqual([server('n2')]);
+      // A browser copy of the old order is a duplicate of that server row.
+      expect(budget.reserve([browser('old-order')], T0 + 2).duplicates).toHaveLength(1);
+      const tables = sql
+        .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .toArray()
+        .map((t) => t.name);
+      expect(tables).not.toContain('grants');
+      expect(tables).not.toContain('conversions');
+    });
+  });
+});
