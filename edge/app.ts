@@ -4,7 +4,11 @@
  * `BASE_PATH` is a runtime variable, so one app is built per distinct base path
  * (in practice one per isolate) and reused.
  */
+
+import type { Context } from 'hono';
 import { Hono } from 'hono';
+import { siteCaptureSettings } from './capture/capture-settings.ts';
+import { passToOrigin } from './capture/site-capture.ts';
 import { type ConfigResult, type EdgeConfig, parseConfig } from './config.ts';
 import { demoRoute } from './demo/demo-pages.ts';
 import type { Env } from './env.ts';
@@ -63,8 +67,14 @@ export function createApp(basePath: string): Hono<AppEnv> {
   });
   app.route(basePath || '/', routes);
   app.onError(handleError);
-  app.notFound(handleNotFound);
+  app.notFound(siteOrNotFound);
   return app;
+}
+
+/** Outside the edge's routes: the site itself under edge capture, else a 404. */
+function siteOrNotFound(c: Context<AppEnv>): Response | Promise<Response> {
+  const capture = siteCaptureSettings(c.get('configResult'));
+  return capture ? passToOrigin(c.req.raw, capture) : handleNotFound(c);
 }
 
 const apps = new Map<string, Hono<AppEnv>>();

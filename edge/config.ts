@@ -32,6 +32,14 @@ export interface EdgeConfig {
   phoneDefaultCountry: string;
   credentials: XCredentials;
   serverKey: string | undefined;
+  /** Edge capture: requests outside the edge's own routes go through to the site's origin. */
+  siteCapture: boolean;
+  /** Where those requests go instead of the route's own origin (local runs and tests). */
+  originUrl?: string;
+  /** Edge capture adds the script tag to HTML pages that lack it. */
+  injectScript: boolean;
+  /** Parent domain the `_twclid` cookie is written for, e.g. `shop.example`. */
+  cookieDomain?: string;
 }
 
 export type ConfigResult =
@@ -156,6 +164,15 @@ export function parseConfig(env: Env): ConfigResult {
     problems.push('PHONE_DEFAULT_COUNTRY must be a two-letter ISO 3166 country code such as US');
   }
 
+  const originUrl = nonEmpty(env.ORIGIN_URL)?.replace(/\/+$/, '');
+  if (originUrl !== undefined && !/^https?:\/\/[^/\s?#]+$/.test(originUrl)) {
+    problems.push('ORIGIN_URL must be an origin such as http://127.0.0.1:3000 (no path)');
+  }
+  const cookieDomain = nonEmpty(env.COOKIE_DOMAIN)?.replace(/^\./, '').toLowerCase();
+  if (cookieDomain !== undefined && !/^[a-z0-9-]+(\.[a-z0-9-]+)*$/.test(cookieDomain)) {
+    problems.push('COOKIE_DOMAIN must be a domain such as shop.example');
+  }
+
   const credentials = parseCredentials(env, problems);
   const config: EdgeConfig = {
     pixelId: pixelId ?? '',
@@ -168,6 +185,10 @@ export function parseConfig(env: Env): ConfigResult {
     phoneDefaultCountry,
     credentials,
     serverKey: nonEmpty(env.SERVER_KEY),
+    siteCapture: env.SITE_CAPTURE === 'true',
+    originUrl,
+    injectScript: env.INJECT_SCRIPT === 'true',
+    cookieDomain,
   };
   return problems.length === 0 ? { ok: true, config } : { ok: false, problems, partial: config };
 }

@@ -24,6 +24,15 @@ export interface Env {
   /** ISO 3166 country assumed for phone numbers written without `+` (default US). */
   PHONE_DEFAULT_COUNTRY?: string;
 
+  /** `true`: requests outside the edge's routes pass through to the site's origin (edge capture). */
+  SITE_CAPTURE?: string;
+  /** Origin those requests go to instead of the route's own, e.g. `http://127.0.0.1:3000`. */
+  ORIGIN_URL?: string;
+  /** `true`: edge capture adds the script tag to HTML pages that do not have it. */
+  INJECT_SCRIPT?: string;
+  /** Parent domain for the `_twclid` cookie, e.g. `shop.example` (default: host-only). */
+  COOKIE_DOMAIN?: string;
+
   /** `true` mounts the local demo pages under `/demo/` (`npm start` sets it). */
   DEMO?: string;
 

@@ -33,6 +33,8 @@ function configFor(account: FakeAccount, credentials: XCredentials = OAUTH): Edg
     phoneDefaultCountry: 'US',
     credentials,
     serverKey: undefined,
+    siteCapture: false,
+    injectScript: false,
   };
 }
 

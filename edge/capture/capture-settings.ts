@@ -1,0 +1,31 @@
+/**
+ * @module
+ * Edge capture's settings from the configuration, valid or not: the site must
+ * keep being served while, say, `X_EVENTS` is broken, so capture reads the
+ * partial configuration rather than waiting for a valid one.
+ */
+import type { ConfigResult } from '../config.ts';
+import type { SiteCaptureSettings } from './site-capture.ts';
+
+const DEFAULT_COOKIE_DAYS = 30;
+
+/**
+ * The settings when `SITE_CAPTURE=true`, else `undefined`. A broken `COOKIE_DAYS`
+ * falls back to its default here (`/health` lists it); a broken `ORIGIN_URL`
+ * makes every passed request a 502 naming the origin as unreachable.
+ */
+export function siteCaptureSettings(result: ConfigResult): SiteCaptureSettings | undefined {
+  const config = result.ok ? result.config : result.partial;
+  if (!config.siteCapture) return undefined;
+  const days = config.cookieDays;
+  return {
+    originUrl: config.originUrl,
+    injectScript: config.injectScript ?? false,
+    basePath: config.basePath ?? '',
+    cookieDays:
+      days !== undefined && Number.isInteger(days) && days >= 1 && days <= 400
+        ? days
+        : DEFAULT_COOKIE_DAYS,
+    cookieDomain: config.cookieDomain,
+  };
+}
