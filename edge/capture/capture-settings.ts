@@ -11,8 +11,8 @@ const DEFAULT_COOKIE_DAYS = 30;
 
 /**
  * The settings when `SITE_CAPTURE=true`, else `undefined`. A broken `COOKIE_DAYS`
- * falls back to its default here (`/health` lists it); a broken `ORIGIN_URL`
- * makes every passed request a 502 naming the origin as unreachable.
+ * falls back to its default here (`/health` lists it, as it lists a broken
+ * `ORIGIN_URL`, which is then ignored: requests go to the route's own origin).
  */
 export function siteCaptureSettings(result: ConfigResult): SiteCaptureSettings | undefined {
   const config = result.ok ? result.config : result.partial;

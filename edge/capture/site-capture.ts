@@ -13,6 +13,7 @@
  * an origin that cannot be reached at all gets an answer of the edge's own: a
  * plain-text 502, as Cloudflare answers for an unreachable origin.
  */
+import { errorName, log } from '../log.ts';
 import { injectScript } from './inject-script.ts';
 import { type LandingCookieSettings, landingCookie } from './landing-cookie.ts';
 
@@ -61,12 +62,7 @@ export async function passToOrigin(
     // Redirects are the visitor's to follow (and to carry the cookie), not ours.
     response = await fetch(toOrigin(request, settings.originUrl), { redirect: 'manual' });
   } catch (error) {
-    console.warn(
-      JSON.stringify({
-        msg: 'site origin unreachable',
-        error: error instanceof Error ? error.name : 'unknown',
-      }),
-    );
+    log.warn('site origin unreachable', { error: errorName(error) });
     return new Response("502 Bad Gateway: the site's origin could not be reached.\n", {
       status: 502,
       headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
