@@ -1,27 +1,16 @@
 /**
  * @module
  * The `_twclid` cookie edge capture adds to a landing page's own response: the
- * X pixel's form (the same value `POST /click` and the browser script write),
- * for `COOKIE_DAYS`, on the whole site, `SameSite=Lax` so it rides along the
- * visitor's later navigations, and `Domain=COOKIE_DOMAIN` when set so every
- * subdomain reads it. Not HttpOnly: the script and X's pixel read it.
+ * same value and attributes as `POST /click` writes (edge/identity/twclid.ts),
+ * as a header for a response the edge did not build.
  */
 import { generateCookie } from 'hono/cookie';
-import { isValidTwclid, TWCLID_COOKIE } from '../../common/twclid-cookie.ts';
+import { formatTwclidCookie, isValidTwclid, TWCLID_COOKIE } from '../../common/twclid-cookie.ts';
+import { twclidCookieOptions } from '../identity/twclid.ts';
 
 export interface LandingCookieSettings {
   cookieDays: number;
   cookieDomain?: string;
-}
-
-/** Hosts a browser treats as secure over plain http, where a `Secure` cookie cannot be tested. */
-function isLoopbackHost(hostname: string): boolean {
-  return (
-    hostname === 'localhost' ||
-    hostname.endsWith('.localhost') ||
-    hostname === '127.0.0.1' ||
-    hostname === '[::1]'
-  );
 }
 
 /**
@@ -42,12 +31,7 @@ export function landingCookie(
   const url = new URL(request.url);
   const twclid = url.searchParams.get('twclid');
   if (!isValidTwclid(twclid)) return undefined;
-  // hono URI-encodes the value: the pixel's own form, as formatTwclidCookie writes it.
-  return generateCookie(TWCLID_COOKIE, JSON.stringify({ twclid, timestamp: now }), {
-    path: '/',
-    maxAge: settings.cookieDays * 86400,
-    sameSite: 'Lax',
-    secure: !isLoopbackHost(url.hostname),
-    domain: settings.cookieDomain,
-  });
+  // Hono URI-encodes the value itself; the shared format is already encoded.
+  const value = decodeURIComponent(formatTwclidCookie(twclid, now));
+  return generateCookie(TWCLID_COOKIE, value, twclidCookieOptions(settings, request.url));
 }
