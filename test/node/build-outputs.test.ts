@@ -25,5 +25,6 @@ describe('build outputs in the repository', () => {
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
-  });
+    // Biome reads the whole repository: seconds on a busy machine.
+  }, 60_000);
 });
