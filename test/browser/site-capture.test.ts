@@ -71,4 +71,24 @@ describe.runIf(enabled)('edge capture in Chromium', () => {
       await context.close();
     }
   });
+
+  it('keeps nothing for a visitor who sends Global Privacy Control', async () => {
+    if (!browser || !edge) throw new Error('edge capture rig did not start');
+    const site = `http://shop.localhost:${edge.url.port}`;
+    const context = await browser.newContext({
+      javaScriptEnabled: false,
+      extraHTTPHeaders: { 'Sec-GPC': '1' },
+    });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${site}/promo?twclid=${TWCLID}`);
+      expect(await page.textContent('h1')).toBe('Mug');
+      const names = (await context.cookies(site)).map((c) => c.name);
+      // The origin's own session cookie is there; the click id is not.
+      expect(names).toContain('session');
+      expect(names).not.toContain('_twclid');
+    } finally {
+      await context.close();
+    }
+  });
 });
