@@ -221,6 +221,28 @@ describe('script injection (INJECT_SCRIPT=true)', () => {
     expect(count(await res.text(), 'src="/xcapi.js"')).toBe(1);
   });
 
+  it('streams the page: the head arrives, injected, while the origin is still sending', async () => {
+    const id = crypto.randomUUID();
+    const res = await viaEdge(`/stream?id=${id}`, { headers: NAVIGATION }, injectEnv);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let received = '';
+    // Bounded: the origin has sent only this much, so a buffering edge would hang here.
+    while (!received.includes('<p>first</p>')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += decoder.decode(value, { stream: true });
+    }
+    expect(received).toContain('<script async src="/xcapi.js"></script></head>');
+    expect(received).not.toContain('second');
+
+    await (await fetch(`${ORIGIN}/stream-release?id=${id}`)).body?.cancel();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      received += decoder.decode(chunk.value, { stream: true });
+    }
+    expect(received).toMatch(/<p>first<\/p><p>second<\/p><\/body><\/html>$/);
+  });
+
   it('injects into a gzip-encoded page', async () => {
     const res = await viaEdge('/gzip', { headers: NAVIGATION }, injectEnv);
     expect(res.status).toBe(200);

@@ -40,8 +40,12 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Pages held open half-sent, by id, until `/stream-release?id=` finishes them. */
+const heldPages = new Map<string, () => void>();
+
 async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://origin').pathname;
+  const url = new URL(req.url ?? '/', 'http://origin');
+  const path = url.pathname;
   const method = req.method ?? 'GET';
   if (method === 'POST' && path === '/form') {
     // The body back as it came, as HTML: a POST answer must not be touched either.
@@ -76,6 +80,23 @@ async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
       });
       res.end(body);
       return;
+    }
+    case '/stream': {
+      // The head and a first paragraph now, the rest only once the test says so: a
+      // proxy that buffered the page would deliver nothing until then.
+      res.writeHead(200, { 'Content-Type': HTML });
+      res.write('<!doctype html><html><head><title>Stream</title></head><body><p>first</p>');
+      await new Promise<void>((release) =>
+        heldPages.set(url.searchParams.get('id') ?? '', release),
+      );
+      res.end('<p>second</p></body></html>');
+      return;
+    }
+    case '/stream-release': {
+      const id = url.searchParams.get('id') ?? '';
+      heldPages.get(id)?.();
+      heldPages.delete(id);
+      return send(res, 204, {});
     }
     case '/logo.png':
       res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': '4096' });
