@@ -4,14 +4,12 @@
  * a runtime variable, so one app is built per distinct base path (in practice
  * one per isolate) and reused.
  */
-import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { siteCaptureSettings } from './capture/capture-settings.ts';
-import { passToOrigin } from './capture/site-capture.ts';
+import { siteOrNotFound } from './capture/site-capture.ts';
 import { configFor } from './config.ts';
 import { demoRoute } from './demo/demo-pages.ts';
 import type { Env } from './env.ts';
-import { handleError, handleNotFound } from './errors.ts';
+import { handleError } from './errors.ts';
 import { type AppEnv, attachConfig } from './http/context.ts';
 import { clickRoute } from './routes/click.ts';
 import { eventsRoute } from './routes/events.ts';
@@ -33,12 +31,6 @@ export function createApp(basePath: string): Hono<AppEnv> {
   app.onError(handleError);
   app.notFound(siteOrNotFound);
   return app;
-}
-
-/** Outside the edge's routes: the site itself under edge capture, else a 404. */
-function siteOrNotFound(c: Context<AppEnv>): Response | Promise<Response> {
-  const capture = siteCaptureSettings(c.var.config);
-  return capture ? passToOrigin(c.req.raw, capture) : handleNotFound(c);
 }
 
 const apps = new Map<string, Hono<AppEnv>>();

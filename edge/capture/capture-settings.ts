@@ -5,7 +5,15 @@
  * partial configuration rather than waiting for a valid one.
  */
 import type { ConfigResult } from '../config.ts';
-import type { SiteCaptureSettings } from './site-capture.ts';
+import type { LandingCookieSettings } from './landing-cookie.ts';
+
+export interface SiteCaptureSettings extends LandingCookieSettings {
+  /** Origin to send requests to instead of the route's own (e.g. `http://127.0.0.1:3000`). */
+  originUrl?: string;
+  injectScript: boolean;
+  /** Where the edge serves `/xcapi.js`, for the injected tag. */
+  basePath: string;
+}
 
 const DEFAULT_COOKIE_DAYS = 30;
 

@@ -13,17 +13,13 @@
  * an origin that cannot be reached at all gets an answer of the edge's own: a
  * plain-text 502, as Cloudflare answers for an unreachable origin.
  */
+import type { Context } from 'hono';
+import { handleNotFound } from '../errors.ts';
+import type { AppEnv } from '../http/context.ts';
 import { errorName, log } from '../log.ts';
+import { type SiteCaptureSettings, siteCaptureSettings } from './capture-settings.ts';
 import { injectScript } from './inject-script.ts';
-import { type LandingCookieSettings, landingCookie } from './landing-cookie.ts';
-
-export interface SiteCaptureSettings extends LandingCookieSettings {
-  /** Origin to send requests to instead of the route's own (e.g. `http://127.0.0.1:3000`). */
-  originUrl?: string;
-  injectScript: boolean;
-  /** Where the edge serves `/xcapi.js`, for the injected tag. */
-  basePath: string;
-}
+import { landingCookie } from './landing-cookie.ts';
 
 /** The request as it goes to the origin: the same one, or re-aimed at `originUrl`. */
 function toOrigin(request: Request, originUrl: string | undefined): Request {
@@ -51,7 +47,7 @@ function isHtml(response: Response): boolean {
  * where they belong.
  *
  * @example
- * app.notFound((c) => passToOrigin(c.req.raw, settings));
+ * return passToOrigin(c.req.raw, { injectScript: false, basePath: '', cookieDays: 30 });
  */
 export async function passToOrigin(
   request: Request,
@@ -81,4 +77,10 @@ export async function passToOrigin(
   const answer = new Response(response.body, response);
   if (cookie) answer.headers.append('Set-Cookie', cookie);
   return inject ? injectScript(answer, settings.basePath) : answer;
+}
+
+/** The app's not-found handler: the site itself under edge capture, else a 404. */
+export function siteOrNotFound(c: Context<AppEnv>): Response | Promise<Response> {
+  const capture = siteCaptureSettings(c.var.config);
+  return capture ? passToOrigin(c.req.raw, capture) : handleNotFound(c);
 }
