@@ -30,6 +30,8 @@ export interface EdgeConfig {
   basePath: string;
   cookieDays: number;
   phoneDefaultCountry: string;
+  /** Oldest `conversion_time` a server call may send, in days (MAX_CONVERSION_AGE_DAYS). */
+  maxConversionAgeDays: number;
   credentials: XCredentials;
   serverKey: string | undefined;
 }
@@ -156,6 +158,18 @@ export function parseConfig(env: Env): ConfigResult {
     problems.push('PHONE_DEFAULT_COUNTRY must be a two-letter ISO 3166 country code such as US');
   }
 
+  const maxConversionAgeDays =
+    env.MAX_CONVERSION_AGE_DAYS === undefined || env.MAX_CONVERSION_AGE_DAYS.trim() === ''
+      ? 90
+      : Number(env.MAX_CONVERSION_AGE_DAYS);
+  if (
+    !Number.isInteger(maxConversionAgeDays) ||
+    maxConversionAgeDays < 1 ||
+    maxConversionAgeDays > 400
+  ) {
+    problems.push('MAX_CONVERSION_AGE_DAYS must be a whole number of days from 1 to 400');
+  }
+
   const credentials = parseCredentials(env, problems);
   const config: EdgeConfig = {
     pixelId: pixelId ?? '',
@@ -166,6 +180,7 @@ export function parseConfig(env: Env): ConfigResult {
     basePath,
     cookieDays,
     phoneDefaultCountry,
+    maxConversionAgeDays,
     credentials,
     serverKey: nonEmpty(env.SERVER_KEY),
   };

@@ -23,6 +23,8 @@ export interface Env {
   COOKIE_DAYS?: string;
   /** ISO 3166 country assumed for phone numbers written without `+` (default US). */
   PHONE_DEFAULT_COUNTRY?: string;
+  /** Oldest `conversion_time` a server call may send, in days (default 90). */
+  MAX_CONVERSION_AGE_DAYS?: string;
 
   /** `true` mounts the local demo pages under `/demo/` (`npm start` sets it). */
   DEMO?: string;

@@ -6,18 +6,21 @@
 
 /**
  * One identifier per object, except that `ip_address` and `user_agent` travel
- * together (and never count alone as an identifier).
+ * together when both are known. Either may come without the other, but
+ * neither counts alone: X needs a second identifier beside them.
  */
 export type XIdentifier =
   | { twclid: string }
   | { hashed_email: string }
   | { hashed_phone_number: string }
-  | { ip_address: string; user_agent: string };
+  | { ip_address: string; user_agent?: string }
+  | { user_agent: string };
 
 export interface XContent {
   content_id?: string;
   content_name?: string;
   content_type?: string;
+  /** A JSON number written from an exact decimal (at most 13 significant digits, so exact). */
   content_price?: number;
   num_items?: number;
   content_group_id?: string;

@@ -39,6 +39,8 @@ interface Row {
   check?: (queued: DeliveryMessage[]) => void;
   /** The answer lists exactly this many errors. */
   errorCount?: number;
+  /** 202 rows: the answer warns that this parameter was dropped (message fragment in `message`). */
+  dropped?: string;
 }
 
 const HOUR = 60 * 60 * 1000;
@@ -70,6 +72,14 @@ const bad = (
   status: 400,
   code: 'INVALID_PARAMETER',
   parameter,
+  ...(message ? { message } : {}),
+});
+/** An unusable optional identifier beside the valid event's email: dropped, said in a warning. */
+const dropped = (name: string, field: string, value: unknown, message?: string): Row => ({
+  name,
+  spec: browser(withField(field, value)),
+  status: 202,
+  dropped: field,
   ...(message ? { message } : {}),
 });
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -119,8 +129,8 @@ const rows: Row[] = [
     ['a@example.com', 'b@example.com'],
     'email must be a string',
   ),
-  bad('phone: number', 'phone', 14155552671, 'phone must be a string'),
-  bad('phone: object', 'phone', { number: '+14155552671' }, 'phone must be a string'),
+  dropped('phone: number', 'phone', 14155552671, 'phone must be a string'),
+  dropped('phone: object', 'phone', { number: '+14155552671' }, 'phone must be a string'),
   bad('value: boolean', 'value', true, 'value must be a number or a numeric string'),
   bad('value: array', 'value', [20], 'value must be a number or a numeric string'),
   bad('value: object', 'value', { amount: 20 }, 'value must be a number or a numeric string'),
@@ -135,8 +145,8 @@ const rows: Row[] = [
   bad('description: array', 'description', ['a', 'b'], 'description must be a string'),
   bad('contents: string', 'contents', 'sku-1', 'contents must be an array'),
   bad('contents: object', 'contents', { content_id: 'sku-1' }, 'contents must be an array'),
-  bad('twclid: number', 'twclid', 123456, 'twclid must be a string'),
-  bad('twclid: array', 'twclid', [TWCLID], 'twclid must be a string'),
+  dropped('twclid: number', 'twclid', 123456, 'twclid must be a string'),
+  dropped('twclid: array', 'twclid', [TWCLID], 'twclid must be a string'),
 
   // --- contents items ---
   bad('contents item: number', 'contents', [1], 'Expected a JSON object', 'contents[0]'),
@@ -234,7 +244,7 @@ const rows: Row[] = [
     `${'a'.repeat(243)}@example.com`,
     'not a valid email',
   ),
-  bad('phone: 41 characters', 'phone', `+1${'5'.repeat(39)}`, 'phone must be at most 40'),
+  dropped('phone: 41 characters', 'phone', `+1${'5'.repeat(39)}`, 'phone must be at most 40'),
   bad(
     'description: 257 characters',
     'description',
@@ -247,7 +257,7 @@ const rows: Row[] = [
     'c'.repeat(65),
     'conversion_id must be 1-64',
   ),
-  bad('twclid: 129 characters', 'twclid', 't'.repeat(129), 'twclid must be 1-128'),
+  dropped('twclid: 129 characters', 'twclid', 't'.repeat(129), 'twclid must be 1-128'),
   {
     ...bad(
       'content_id: 129 characters',
@@ -285,19 +295,17 @@ const rows: Row[] = [
     parameter: 'contents[0].content_group_id',
   },
   {
-    name: 'user_agent: 513 characters (server)',
+    name: 'user_agent: 513 characters (server) is dropped, the IP still sent',
     spec: server(serverEvent({ ip_address: '203.0.113.9', user_agent: 'u'.repeat(513) })),
-    status: 400,
-    code: 'INVALID_PARAMETER',
-    parameter: 'user_agent',
+    status: 202,
+    dropped: 'user_agent',
     message: 'at most 512',
   },
   {
-    name: 'ip_address: 46 characters (server)',
+    name: 'ip_address: 46 characters (server) is dropped',
     spec: server(serverEvent({ ip_address: `${'1'.repeat(46)}`, user_agent: 'Mozilla/5.0' })),
-    status: 400,
-    code: 'INVALID_PARAMETER',
-    parameter: 'ip_address',
+    status: 202,
+    dropped: 'ip_address',
   },
   {
     name: 'description: 256 characters (at the cap)',
@@ -397,16 +405,16 @@ const rows: Row[] = [
   bad('email: two @', 'email', 'a@@example.com', 'email is not a valid email address'),
   bad('email: space inside', 'email', 'shop per@example.com', 'email is not a valid email address'),
   bad('email: empty label', 'email', 'shopper@example..com', 'email is not a valid email address'),
-  bad('phone: words', 'phone', 'call me maybe', 'phone is not a valid phone number'),
-  bad('phone: too short', 'phone', '123', 'phone is not a valid phone number'),
-  bad('phone: country code only', 'phone', '+1', 'phone is not a valid phone number'),
-  bad(
+  dropped('phone: words', 'phone', 'call me maybe', 'phone is not a valid phone number'),
+  dropped('phone: too short', 'phone', '123', 'phone is not a valid phone number'),
+  dropped('phone: country code only', 'phone', '+1', 'phone is not a valid phone number'),
+  dropped(
     'phone: unknown country code',
     'phone',
     '+999 1234 5678',
     'phone is not a valid phone number',
   ),
-  bad('phone: empty', 'phone', '', 'phone must not be empty'),
+  dropped('phone: empty', 'phone', '', 'phone must not be empty'),
   {
     name: 'phone: national US number with punctuation is normalized',
     spec: browser(withField('phone', '(415) 555-2671')),
@@ -777,12 +785,12 @@ const rows: Row[] = [
   },
 
   // --- bad click ids in the body ---
-  bad('twclid with a space', 'twclid', 'abc def', 'twclid must be 1-128'),
-  bad('twclid with markup', 'twclid', '<script>', 'twclid must be 1-128'),
-  bad('twclid percent-encoded', 'twclid', 'abc%20def', 'twclid must be 1-128'),
-  bad('twclid with a newline', 'twclid', `${TWCLID}\n`, 'twclid must be 1-128'),
-  bad('twclid empty', 'twclid', '', 'twclid must be 1-128'),
-  bad('twclid with accented letters', 'twclid', 'clíck', 'twclid must be 1-128'),
+  dropped('twclid with a space', 'twclid', 'abc def', 'twclid must be 1-128'),
+  dropped('twclid with markup', 'twclid', '<script>', 'twclid must be 1-128'),
+  dropped('twclid percent-encoded', 'twclid', 'abc%20def', 'twclid must be 1-128'),
+  dropped('twclid with a newline', 'twclid', `${TWCLID}\n`, 'twclid must be 1-128'),
+  dropped('twclid empty', 'twclid', '', 'twclid must be 1-128'),
+  dropped('twclid with accented letters', 'twclid', 'clíck', 'twclid must be 1-128'),
 
   // --- server-only fields from a browser ---
   ...(
@@ -915,12 +923,12 @@ const rows: Row[] = [
     message: 'must not be in the future',
   },
   {
-    name: 'conversion_time 8 days ago',
-    spec: server(serverEvent({ conversion_time: iso(Date.now() - 8 * DAY) })),
+    name: 'conversion_time 91 days ago (default MAX_CONVERSION_AGE_DAYS is 90)',
+    spec: server(serverEvent({ conversion_time: iso(Date.now() - 91 * DAY) })),
     status: 400,
     code: 'INVALID_PARAMETER',
     parameter: 'conversion_time',
-    message: 'within the last 7 days',
+    message: 'within the last 90 days',
   },
   {
     name: 'conversion_time in 1970',
@@ -969,18 +977,18 @@ const rows: Row[] = [
     message: 'not a valid SHA-256 hash',
   },
   {
-    name: 'server call: ip_address that is not an IP',
+    name: 'server call: ip_address that is not an IP is dropped, the user agent still sent',
     spec: server(serverEvent({ ip_address: 'localhost', user_agent: 'Mozilla/5.0' })),
-    status: 400,
-    code: 'INVALID_PARAMETER',
-    parameter: 'ip_address',
+    status: 202,
+    dropped: 'ip_address',
+    check: (q) =>
+      expect(q[0]?.conversion.identifiers).toContainEqual({ user_agent: 'Mozilla/5.0' }),
   },
   {
-    name: 'server call: ip_address without user_agent',
+    name: 'server call: ip_address without user_agent is accepted beside another identifier',
     spec: server(serverEvent({ ip_address: '203.0.113.9' })),
-    status: 400,
-    code: 'INVALID_PARAMETER',
-    parameter: 'user_agent',
+    status: 202,
+    check: (q) => expect(q[0]?.sealedAddress).toEqual(expect.any(String)),
   },
 
   // --- unknown event names ---
@@ -1221,6 +1229,20 @@ describe('POST /events under hostile input', () => {
         expect(body.accepted).toBe(expected);
         expect(queued.map((m) => m.conversion.conversion_id)).toEqual(body.conversion_ids);
         if (expected === 0) expect(body.gpc).toBe(true);
+        const warnings = (
+          res.json as { warnings?: { code: string; parameter: string; message: string }[] }
+        ).warnings;
+        if (row.dropped === undefined) {
+          expect(warnings, res.text).toBeUndefined();
+        } else {
+          expect(
+            warnings?.map((w) => w.parameter),
+            res.text,
+          ).toContain(row.dropped);
+          if (row.message) {
+            expect(warnings?.map((w) => w.message).join(' | ')).toContain(row.message);
+          }
+        }
       } else if (row.status === 303) {
         expect(res.headers.get('location')).toMatch(/^https:\/\/(shop|edge)\.example\//);
         expect(queued).toHaveLength(row.queued ?? 1);

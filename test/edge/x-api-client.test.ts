@@ -31,6 +31,7 @@ function configFor(account: FakeAccount, credentials: XCredentials = OAUTH): Edg
     basePath: '',
     cookieDays: 30,
     phoneDefaultCountry: 'US',
+    maxConversionAgeDays: 90,
     credentials,
     serverKey: undefined,
   };
