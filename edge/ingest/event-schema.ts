@@ -14,7 +14,7 @@
  */
 import * as v from 'valibot';
 import type { XErrorItem } from '../errors.ts';
-import { MAX_CONVERSIONS_PER_REQUEST } from '../x-api/conversion.ts';
+import { MAX_CONVERSIONS_PER_REQUEST } from '../x-api/limits.ts';
 import { type Decimal, parseDecimal } from './decimal-amount.ts';
 
 /** X's per-request maximum, and so the most one server call may carry. */

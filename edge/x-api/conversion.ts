@@ -43,8 +43,7 @@ export interface XConversion {
   contents?: XContent[];
 }
 
-/** X takes at most 500 conversions per request. */
-export const MAX_CONVERSIONS_PER_REQUEST = 500;
+export { MAX_CONVERSIONS_PER_REQUEST } from './limits.ts';
 
 /** Body of `POST /{version}/measurement/conversions/{pixel_id}` (at most `MAX_CONVERSIONS_PER_REQUEST`). */
 export interface XConversionRequestBody {
