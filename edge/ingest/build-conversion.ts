@@ -19,7 +19,7 @@ import {
   fractionDigits,
   minorUnits,
 } from './decimal-amount.ts';
-import type { EventInput } from './event-schema.ts';
+import type { EventInput, LineItem } from './event-schema.ts';
 import { dropPersonalData } from './free-text.ts';
 import { collectIdentifiers, type RequestSignals } from './identifiers.ts';
 import { type IngestWarning, parameterName } from './ingest-warning.ts';
@@ -88,28 +88,15 @@ function exactAmount(
 }
 
 function contentFor(
-  content: NonNullable<EventInput['contents']>[number],
+  content: LineItem,
   currency: string,
   parameter: string,
   errors: XErrorItem[],
 ): XContent {
-  const out: XContent = {};
-  if (content.content_id !== undefined) out.content_id = content.content_id;
-  if (content.content_name !== undefined) out.content_name = content.content_name;
-  if (content.content_type !== undefined) out.content_type = content.content_type;
-  if (content.content_price !== undefined) {
-    const price = exactAmount(
-      content.content_price,
-      currency,
-      `${parameter}.content_price`,
-      errors,
-    );
-    // At most 13 significant digits: the number prints back exactly as this decimal.
-    if (price !== undefined) out.content_price = Number(price);
-  }
-  if (content.num_items !== undefined) out.num_items = content.num_items;
-  if (content.content_group_id !== undefined) out.content_group_id = content.content_group_id;
-  return out;
+  const { content_price, ...rest } = content;
+  if (content_price === undefined) return rest;
+  const price = exactAmount(content_price, currency, `${parameter}.content_price`, errors);
+  return price === undefined ? rest : { ...rest, content_price: Number(price) };
 }
 
 /**

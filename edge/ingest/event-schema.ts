@@ -212,6 +212,8 @@ export const EventSchema = v.strictObject({
 });
 
 export type EventInput = v.InferOutput<typeof EventSchema>;
+/** One line of `contents`, as validated (its price still an exact decimal string). */
+export type LineItem = v.InferOutput<typeof ContentSchema>;
 
 const BatchSchema = v.strictObject({
   events: cappedArray(jsonObject, {

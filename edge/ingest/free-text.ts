@@ -11,8 +11,6 @@ import { holdsPersonalData, type TextKind } from '../identity/personal-data-in-t
 import type { EventInput } from './event-schema.ts';
 import { type IngestWarning, parameterName } from './ingest-warning.ts';
 
-type Content = NonNullable<EventInput['contents']>[number];
-
 const EVENT_TEXT: ReadonlyArray<readonly ['description' | 'conversion_id', TextKind]> = [
   ['description', 'prose'],
   ['conversion_id', 'id'],
@@ -34,19 +32,24 @@ function dropped(parameter: string): IngestWarning {
   };
 }
 
-function cleanContent(
-  content: Content,
+/**
+ * `record` without those of `fields` that hold personal data (the same
+ * object when none does), a warning for each pushed onto `warnings`.
+ */
+function withoutPersonalData<T extends Partial<Record<string, unknown>>>(
+  record: T,
+  fields: ReadonlyArray<readonly [keyof T & string, TextKind]>,
   defaultCountry: string,
-  parameter: string,
+  parameterOf: (field: string) => string,
   warnings: IngestWarning[],
-): Content {
-  let out = content;
-  for (const [field, kind] of CONTENT_TEXT) {
-    const text = content[field];
-    if (text !== undefined && holdsPersonalData(text, kind, defaultCountry)) {
-      if (out === content) out = { ...content };
+): T {
+  let out = record;
+  for (const [field, kind] of fields) {
+    const text = record[field];
+    if (typeof text === 'string' && holdsPersonalData(text, kind, defaultCountry)) {
+      if (out === record) out = { ...record };
       delete out[field];
-      warnings.push(dropped(`${parameter}.${field}`));
+      warnings.push(dropped(parameterOf(field)));
     }
   }
   return out;
@@ -66,22 +69,21 @@ export function dropPersonalData(
   prefix: string,
 ): { input: EventInput; warnings: IngestWarning[] } {
   const warnings: IngestWarning[] = [];
-  let out = input;
-  for (const [field, kind] of EVENT_TEXT) {
-    const text = input[field];
-    if (text !== undefined && holdsPersonalData(text, kind, defaultCountry)) {
-      if (out === input) out = { ...input };
-      delete out[field];
-      warnings.push(dropped(parameterName(prefix, field)));
-    }
-  }
+  let out = withoutPersonalData(
+    input,
+    EVENT_TEXT,
+    defaultCountry,
+    (field) => parameterName(prefix, field),
+    warnings,
+  );
   if (input.contents !== undefined) {
     let changed = false;
     const contents = input.contents.map((content, index) => {
-      const clean = cleanContent(
+      const clean = withoutPersonalData(
         content,
+        CONTENT_TEXT,
         defaultCountry,
-        parameterName(prefix, `contents[${index}]`),
+        (field) => `${parameterName(prefix, `contents[${index}]`)}.${field}`,
         warnings,
       );
       changed ||= clean !== content;

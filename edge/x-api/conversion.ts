@@ -3,6 +3,7 @@
  * The shape of one conversion as X's Conversion API (v12) takes it. Everything
  * in here is already safe to queue and send: emails and phones are SHA-256 hex.
  */
+import type { LineItem } from '../ingest/event-schema.ts';
 
 /**
  * One identifier per object, except that `ip_address` and `user_agent` travel
@@ -16,15 +17,11 @@ export type XIdentifier =
   | { ip_address: string; user_agent?: string }
   | { user_agent: string };
 
-export interface XContent {
-  content_id?: string;
-  content_name?: string;
-  content_type?: string;
-  /** A JSON number written from an exact decimal (at most 13 significant digits, so exact). */
-  content_price?: number;
-  num_items?: number;
-  content_group_id?: string;
-}
+/**
+ * A line of `contents`: the validated line item, its price a JSON number
+ * printed from the exact decimal (at most 13 significant digits, so exact).
+ */
+export type XContent = Omit<LineItem, 'content_price'> & { content_price?: number };
 
 export interface XConversion {
   /** `yyyy-MM-ddTHH:mm:ss.SSSZ`, UTC with milliseconds. */

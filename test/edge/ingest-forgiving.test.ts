@@ -12,7 +12,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, inject, it } from 'vitest';
 import { createApp } from '../../edge/app.ts';
 import type { Env } from '../../edge/env.ts';
-import { fakeXControl, type Received } from '../fake-x/control.ts';
+import { fakeXControl } from '../fake-x/control.ts';
 import { createEdge, SERVER_KEY } from './hostile-harness.ts';
 
 const TWCLID = '26al4tn7x9n5o40h6sd2ds3kbt';
@@ -199,16 +199,6 @@ describe('a forgiven batch at the fake X, end to end', () => {
   const fakeX = fakeXControl(inject('fakeXUrl'));
   const DEADLINE_MS = 15_000;
 
-  async function receivedWhen(pixelId: string, done: (r: Received) => boolean) {
-    const deadline = Date.now() + DEADLINE_MS;
-    let received = await fakeX.received(pixelId);
-    while (!done(received) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      received = await fakeX.received(pixelId);
-    }
-    return received;
-  }
-
   it(
     'X gets the late conversion, the exact amount, the lone IP, and no dropped field',
     async () => {
@@ -251,7 +241,11 @@ describe('a forgiven batch at the fake X, end to end', () => {
         'PERSONAL_DATA_DROPPED events[0].description',
       ]);
 
-      const received = await receivedWhen(account.pixelId, (r) => r.conversions.length > 0);
+      const received = await fakeX.receivedWhen(
+        account.pixelId,
+        (r) => r.conversions.length > 0,
+        DEADLINE_MS,
+      );
       expect(received.conversions).toEqual([
         {
           conversion_time: time,
