@@ -18,11 +18,22 @@
  * - In ids (`content_id`, `content_group_id`, `conversion_id`), a value of
  *   digits is the id itself: only a whole value written as a phone (starting
  *   with `+`, or with spaces or parentheses) counts.
+ *
+ * Asking libphonenumber about a run costs far more than the scan, so the
+ * caller gives a budget of such questions per event; once spent, a field
+ * with another phone-like run counts as holding one. A body stuffed with
+ * digit runs then loses fields instead of costing CPU, and nothing
+ * unchecked is let through.
  */
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/min';
 
 /** How a field is read: running text, or an identifier of the shop's own. */
 export type TextKind = 'prose' | 'id';
+
+/** How many more phone-number questions may be asked of libphonenumber. */
+export interface PhoneCheckBudget {
+  remaining: number;
+}
 
 const EMAIL = /[\p{L}\p{N}._%+-]@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/u;
 /** Bounded run length: a phone is at most 15 digits plus punctuation. */
@@ -51,9 +62,11 @@ function groupLengths(text: string): string {
 }
 
 /** Whether one candidate run (punctuation and digits only) is a phone number. */
-function isPhoneRun(run: string, defaultCountry: string): boolean {
+function isPhoneRun(run: string, defaultCountry: string, budget: PhoneCheckBudget): boolean {
   const digits = digitCount(run);
   if (digits < MIN_PHONE_DIGITS || digits > MAX_PHONE_DIGITS) return false;
+  if (budget.remaining <= 0) return true;
+  budget.remaining--;
   if (run.startsWith('+')) return parsePhoneNumberFromString(run)?.isPossible() === true;
   const phone = parsePhoneNumberFromString(run, { defaultCountry: defaultCountry as CountryCode });
   if (!phone?.isValid()) return false;
@@ -74,7 +87,12 @@ function isPhoneRun(run: string, defaultCountry: string): boolean {
  * holdsPersonalData('A-2024-000123', 'id', 'US'); // false
  * holdsPersonalData('4155552671', 'id', 'US'); // false: a numeric id
  */
-export function holdsPersonalData(text: string, kind: TextKind, defaultCountry: string): boolean {
+export function holdsPersonalData(
+  text: string,
+  kind: TextKind,
+  defaultCountry: string,
+  budget: PhoneCheckBudget = { remaining: Number.POSITIVE_INFINITY },
+): boolean {
   if (text.includes('@') && EMAIL.test(text)) return true;
   if (digitCount(text) < MIN_PHONE_DIGITS) return false;
   if (kind === 'id') {
@@ -82,11 +100,11 @@ export function holdsPersonalData(text: string, kind: TextKind, defaultCountry: 
     return (
       PHONE_ONLY.test(value) &&
       (value.startsWith('+') || PHONE_LAYOUT.test(value)) &&
-      isPhoneRun(value, defaultCountry)
+      isPhoneRun(value, defaultCountry, budget)
     );
   }
   for (const match of text.matchAll(PHONE_RUN)) {
-    if (isPhoneRun(match[0], defaultCountry)) return true;
+    if (isPhoneRun(match[0], defaultCountry, budget)) return true;
   }
   return false;
 }

@@ -7,9 +7,19 @@
  * left out. A dropped `conversion_id` is replaced by a random one, as when
  * none is sent.
  */
-import { holdsPersonalData, type TextKind } from '../identity/personal-data-in-text.ts';
+import {
+  holdsPersonalData,
+  type PhoneCheckBudget,
+  type TextKind,
+} from '../identity/personal-data-in-text.ts';
 import type { EventInput } from './event-schema.ts';
 import { type IngestWarning, parameterName } from './ingest-warning.ts';
+
+/**
+ * Phone-number checks per event: far more than a real event's text needs,
+ * few enough that no body can make them cost much CPU.
+ */
+export const PHONE_CHECKS_PER_EVENT = 16;
 
 const EVENT_TEXT: ReadonlyArray<readonly ['description' | 'conversion_id', TextKind]> = [
   ['description', 'prose'],
@@ -42,11 +52,12 @@ function withoutPersonalData<T extends Partial<Record<string, unknown>>>(
   defaultCountry: string,
   parameterOf: (field: string) => string,
   warnings: IngestWarning[],
+  budget: PhoneCheckBudget,
 ): T {
   let out = record;
   for (const [field, kind] of fields) {
     const text = record[field];
-    if (typeof text === 'string' && holdsPersonalData(text, kind, defaultCountry)) {
+    if (typeof text === 'string' && holdsPersonalData(text, kind, defaultCountry, budget)) {
       if (out === record) out = { ...record };
       delete out[field];
       warnings.push(dropped(parameterOf(field)));
@@ -69,12 +80,14 @@ export function dropPersonalData(
   prefix: string,
 ): { input: EventInput; warnings: IngestWarning[] } {
   const warnings: IngestWarning[] = [];
+  const budget = { remaining: PHONE_CHECKS_PER_EVENT };
   let out = withoutPersonalData(
     input,
     EVENT_TEXT,
     defaultCountry,
     (field) => parameterName(prefix, field),
     warnings,
+    budget,
   );
   if (input.contents !== undefined) {
     let changed = false;
@@ -85,6 +98,7 @@ export function dropPersonalData(
         defaultCountry,
         (field) => `${parameterName(prefix, `contents[${index}]`)}.${field}`,
         warnings,
+        budget,
       );
       changed ||= clean !== content;
       return clean;

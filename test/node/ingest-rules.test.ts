@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { PHONE_CHECKS_PER_EVENT } from '../../edge/ingest/free-text.ts';
 import { type EventOutcome, validateEvent } from '../../edge/ingest/validate-event.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
@@ -406,5 +407,24 @@ describe('personal data in free text', () => {
       { content_id: 'sku-1' },
       { content_id: 'sku-2', content_name: 'Plate' },
     ]);
+  });
+
+  it('bounds the phone checks per event: past the budget, a phone-like run counts as a phone', async () => {
+    const contents = Array.from({ length: PHONE_CHECKS_PER_EVENT + 4 }, (_, i) => ({
+      content_id: `sku-${i}`,
+      content_name: 'Order 2024-000123',
+    }));
+    const conversion = accepted(
+      await server({ event: 'purchase', twclid: TWCLID, description: 'Blue mug', contents }),
+    );
+    // Each name needs one check: the first ones are checked and kept, the rest dropped.
+    const kept = conversion.contents?.filter((c) => c.content_name !== undefined) ?? [];
+    expect(kept).toHaveLength(PHONE_CHECKS_PER_EVENT);
+    expect(conversion.warnings).toEqual(
+      [0, 1, 2, 3].map(
+        (k) => `PERSONAL_DATA_DROPPED contents[${PHONE_CHECKS_PER_EVENT + k}].content_name`,
+      ),
+    );
+    expect(conversion.description).toBe('Blue mug');
   });
 });
