@@ -31,6 +31,7 @@ import {
   SERVER_BODY_LIMIT_BYTES,
 } from '../ingest/parse-body.ts';
 import { validateEvents } from '../ingest/validate-event.ts';
+import { log } from '../log.ts';
 
 /** Longest `redirect` accepted from a form. */
 const MAX_REDIRECT_LENGTH = 2048;
@@ -147,6 +148,14 @@ export const eventsRoute = new Hono<AppEnv>()
     });
     if (!validated.ok) throw new XApiError(400, validated.errors);
     const { conversions, warnings } = validated;
+    if (warnings.length > 0) {
+      // A beacon's answer goes to a browser: the log is where the site owner sees what was dropped.
+      log.info('conversions accepted with fields left out', {
+        pixel_id: config.pixelId,
+        count: conversions.length,
+        dropped: warnings.map((w) => `${w.code} ${w.parameter}`),
+      });
+    }
     await dispatchConversions(
       { queue: c.env.DELIVERY_QUEUE, pixelId: config.pixelId, config },
       conversions,

@@ -13,7 +13,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { createApp } from '../../edge/app.ts';
 import type { Env } from '../../edge/env.ts';
 import { fakeXControl } from '../fake-x/control.ts';
-import { createEdge, SERVER_KEY } from './hostile-harness.ts';
+import { captureConsole, createEdge, SERVER_KEY } from './hostile-harness.ts';
 
 const TWCLID = '26al4tn7x9n5o40h6sd2ds3kbt';
 const DAY = 24 * 60 * 60 * 1000;
@@ -72,6 +72,23 @@ describe('POST /events answers with warnings', () => {
       },
     ]);
     expect(queued).toEqual([]);
+  });
+
+  it('the log says which fields were left out, never their values', async () => {
+    const { result, logs } = await captureConsole(() =>
+      call({
+        json: { event: 'lead', email: 'john.typo@gmail', description: 'for jo@example.com' },
+        headers: { cookie: twclidCookie },
+      }),
+    );
+    expect(result.status).toBe(202);
+    const line = logs.find((l) => l.includes('fields left out'));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line ?? '{}')).toMatchObject({
+      count: 1,
+      dropped: ['IDENTIFIER_DROPPED email', 'PERSONAL_DATA_DROPPED description'],
+    });
+    expect(logs.join('\n')).not.toMatch(/john\.typo|jo@example/);
   });
 
   it('a valid answer carries no warnings key at all', async () => {
