@@ -6,9 +6,11 @@
  *
  * A JSON number has already been through `JSON.parse` when it gets here; its
  * shortest round-trip form (`String(1.005)` is `"1.005"`) is exactly what the
- * sender wrote for any amount of up to 15 significant digits, and amounts here
- * have at most 10 integer and 6 fractional digits before the currency's own
- * limit applies. A decimal string is taken as written.
+ * sender wrote whenever that had at most 15 significant digits, which covers
+ * every amount a currency's decimals allow below the schema's cap. A number
+ * written with more digits than a double holds was changed by `JSON.parse`
+ * before any code could see it; such amounts must come as strings, which are
+ * taken as written.
  */
 
 /**
