@@ -13,11 +13,12 @@ import type { EdgeConfig } from '../config.ts';
 import type { XErrorItem } from '../errors.ts';
 import type { XContent, XConversion } from '../x-api/conversion.ts';
 import {
+  type Amount,
   DEFAULT_CURRENCY,
-  type Decimal,
   formatDecimal,
   fractionDigits,
   minorUnits,
+  roundFloatNoise,
 } from './decimal-amount.ts';
 import type { EventInput, LineItem } from './event-schema.ts';
 import { dropPersonalData } from './free-text.ts';
@@ -67,35 +68,45 @@ function checkTime(ms: number, options: BuildOptions, parameter: string): XError
   return undefined;
 }
 
-/** The amount in its currency's decimals, or an error when it has more than the currency allows. */
+/**
+ * The amount in its currency's decimals, or an error when it has more than
+ * the currency allows; float noise is rounded instead, with a warning.
+ */
 function exactAmount(
-  decimal: Decimal,
+  amount: Amount,
   currency: string,
   parameter: string,
-  errors: XErrorItem[],
+  report: { errors: XErrorItem[]; warnings: IngestWarning[] },
 ): string | undefined {
   const digits = minorUnits(currency);
-  if (fractionDigits(decimal) > digits) {
-    errors.push(
-      invalid(
-        parameter,
-        `${parameter.split('.').at(-1)} has more decimal places than ${currency} allows (${digits}); send the exact amount in ${currency}`,
-      ),
-    );
-    return undefined;
+  const name = parameter.split('.').at(-1);
+  if (fractionDigits(amount.decimal) <= digits) return formatDecimal(amount.decimal, digits);
+  if (amount.floatNoise) {
+    report.warnings.push({
+      code: 'VALUE_ROUNDED',
+      parameter,
+      message: `${name} carried binary floating-point noise (more than 15 significant digits); rounded to the ${digits} decimals of ${currency}`,
+    });
+    return formatDecimal(roundFloatNoise(amount, digits), digits);
   }
-  return formatDecimal(decimal, digits);
+  report.errors.push(
+    invalid(
+      parameter,
+      `${name} has more decimal places than ${currency} allows (${digits}); send the exact amount in ${currency}`,
+    ),
+  );
+  return undefined;
 }
 
 function contentFor(
   content: LineItem,
   currency: string,
   parameter: string,
-  errors: XErrorItem[],
+  report: { errors: XErrorItem[]; warnings: IngestWarning[] },
 ): XContent {
   const { content_price, ...rest } = content;
   if (content_price === undefined) return rest;
-  const price = exactAmount(content_price, currency, `${parameter}.content_price`, errors);
+  const price = exactAmount(content_price, currency, `${parameter}.content_price`, report);
   return price === undefined ? rest : { ...rest, content_price: Number(price) };
 }
 
@@ -105,7 +116,7 @@ function contentFor(
  *
  * @example
  * const outcome = await buildConversion(
- *   { event: 'purchase', email: 'Test@Twitter.com', value: '20' as Decimal },
+ *   { event: 'purchase', email: 'Test@Twitter.com', value: parseAmount(20) },
  *   { rules: config, now: Date.now(), signals: { cookieTwclid: '26al4tn7x9n5o40h6sd2ds3kbt' } },
  * );
  * // outcome.conversion: { event_id: 'o9d2g', value: '20.00', identifiers: [{ twclid }, { hashed_email }], ... }
@@ -132,13 +143,14 @@ export async function buildConversion(
     if (error) errors.push(error);
   }
   const { input, warnings } = dropPersonalData(raw, rules.phoneDefaultCountry, prefix);
+  const report = { errors, warnings };
   const currency = input.currency ?? DEFAULT_CURRENCY;
   const value =
     input.value === undefined
       ? undefined
-      : exactAmount(input.value, currency, parameterName(prefix, 'value'), errors);
+      : exactAmount(input.value, currency, parameterName(prefix, 'value'), report);
   const contents = input.contents?.map((content, index) =>
-    contentFor(content, currency, parameterName(prefix, `contents[${index}]`), errors),
+    contentFor(content, currency, parameterName(prefix, `contents[${index}]`), report),
   );
   const identified = await collectIdentifiers(input, {
     phoneDefaultCountry: rules.phoneDefaultCountry,

@@ -55,6 +55,50 @@ export function minorUnits(currency: string): number {
 export type Decimal = string & { readonly __decimal: unique symbol };
 
 /**
+ * An amount as received. `floatNoise`: it came as a JSON number with more
+ * significant digits than a double carries faithfully (15), such as
+ * `0.30000000000000004` from `0.1 + 0.2` in a page's script: no one writes
+ * that, so it may be rounded to its currency (with a warning), where a
+ * written `1.005` never is.
+ */
+export interface Amount {
+  decimal: Decimal;
+  floatNoise: boolean;
+}
+
+/** Significant digits a double reproduces exactly from any decimal. */
+const FAITHFUL_DIGITS = 15;
+
+function significantDigits(decimal: Decimal): number {
+  return decimal.replace('.', '').replace(/^0+/, '').length;
+}
+
+/**
+ * The amount a JSON number or numeric string stands for (see `parseDecimal`).
+ *
+ * @example
+ * parseAmount(0.1 + 0.2); // { decimal: '0.30000000000000004', floatNoise: true }
+ * parseAmount('1.005'); // { decimal: '1.005', floatNoise: false }
+ */
+export function parseAmount(input: number | string): Amount | undefined {
+  const decimal = parseDecimal(input);
+  if (decimal === undefined) return undefined;
+  const floatNoise = typeof input === 'number' && significantDigits(decimal) > FAITHFUL_DIGITS;
+  return { decimal, floatNoise };
+}
+
+/**
+ * A float-noise amount rounded to `digits` places. Rounding the double
+ * itself is right here: the noise is far below the last place kept.
+ *
+ * @example
+ * roundFloatNoise(0.1 + 0.2, 2); // '0.3'
+ */
+export function roundFloatNoise(amount: Amount, digits: number): Decimal {
+  return parseDecimal(Number(amount.decimal).toFixed(digits)) as Decimal;
+}
+
+/**
  * The exact decimal a JSON number or numeric string stands for, or
  * `undefined` when it is not a plain non-negative decimal (negative, exponent
  * notation in a string, `NaN`, more than ten integer digits).

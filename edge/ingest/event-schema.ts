@@ -15,7 +15,7 @@
 import * as v from 'valibot';
 import type { XErrorItem } from '../errors.ts';
 import { MAX_CONVERSIONS_PER_REQUEST } from '../x-api/limits.ts';
-import { type Decimal, parseDecimal } from './decimal-amount.ts';
+import { type Amount, parseAmount } from './decimal-amount.ts';
 
 /** X's per-request maximum, and so the most one server call may carry. */
 export const MAX_EVENTS_PER_CALL = MAX_CONVERSIONS_PER_REQUEST;
@@ -96,7 +96,7 @@ function cappedArray<TItem extends v.GenericSchema>(
 
 /**
  * A non-negative amount, number or numeric string (forms send strings), as
- * an exact decimal string (./decimal-amount.ts); its currency's decimals are
+ * an exact decimal (./decimal-amount.ts); its currency's decimals are
  * checked when the conversion is built.
  */
 function amount(name: string) {
@@ -109,16 +109,16 @@ function amount(name: string) {
       `${name} must be at most ${MAX_AMOUNT}`,
     ),
     v.rawTransform(({ dataset, addIssue, NEVER }) => {
-      const decimal = parseDecimal(dataset.value);
-      if (decimal === undefined) {
+      const amount = parseAmount(dataset.value);
+      if (amount === undefined) {
         addIssue({ message });
         return NEVER;
       }
-      if (Number(decimal) > MAX_AMOUNT) {
+      if (Number(amount.decimal) > MAX_AMOUNT) {
         addIssue({ message: `${name} must be at most ${MAX_AMOUNT}` });
         return NEVER;
       }
-      return decimal as Decimal;
+      return amount as Amount;
     }),
   );
 }
@@ -212,7 +212,7 @@ export const EventSchema = v.strictObject({
 });
 
 export type EventInput = v.InferOutput<typeof EventSchema>;
-/** One line of `contents`, as validated (its price still an exact decimal string). */
+/** One line of `contents`, as validated (its price still an exact `Amount`). */
 export type LineItem = v.InferOutput<typeof ContentSchema>;
 
 const BatchSchema = v.strictObject({

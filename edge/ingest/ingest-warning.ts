@@ -1,11 +1,12 @@
 /**
  * @module
- * What a `POST /events` answer says about data it left out: the conversion
- * was accepted, but without the field named in `parameter`. Messages never
- * quote the value (it may be an email or a phone number).
+ * What a `POST /events` answer says about data it left out (or, for float
+ * noise in an amount, rounded): the conversion was accepted, but not with the
+ * field named in `parameter` as sent. Messages never quote the value (it may
+ * be an email or a phone number).
  */
 
-export type IngestWarningCode = 'IDENTIFIER_DROPPED' | 'PERSONAL_DATA_DROPPED';
+export type IngestWarningCode = 'IDENTIFIER_DROPPED' | 'PERSONAL_DATA_DROPPED' | 'VALUE_ROUNDED';
 
 export interface IngestWarning {
   code: IngestWarningCode;

@@ -209,7 +209,8 @@ describe('exact values in the currency minor unit', () => {
   const tooPrecise: Array<[string, unknown]> = [
     ['USD', 1.005],
     ['USD', '1.005'],
-    ['USD', 0.1 + 0.2],
+    // Strings are taken as written, even with a float's digits.
+    ['USD', '0.30000000000000004'],
     ['USD', 1e-7],
     ['EUR', '20.001'],
     ['JPY', 1500.5],
@@ -223,6 +224,35 @@ describe('exact values in the currency minor unit', () => {
     expect(messages).toEqual([
       expect.stringContaining(`value: value has more decimal places than ${currency} allows`),
     ]);
+  });
+
+  it.each([
+    ['USD', 0.1 + 0.2, '0.30'],
+    ['USD', 0.7 + 0.1, '0.80'],
+    ['EUR', 1.1 * 3, '3.30'],
+    ['JPY', 1.15 * 100, '115'],
+    ['KWD', 1.005 * 3, '3.015'],
+  ])(
+    '%s %j (binary float noise from a computation) is rounded to %j, with a warning',
+    async (currency, value, expected) => {
+      expect(String(value).replace('.', '').replace(/^0+/, '').length).toBeGreaterThan(15);
+      const outcome = await server({ event: 'purchase', twclid: TWCLID, value, currency });
+      const conversion = accepted(outcome);
+      expect(conversion.value).toBe(expected);
+      expect(conversion.warnings).toEqual(['VALUE_ROUNDED value']);
+    },
+  );
+
+  it('a noisy content_price is rounded too, and named', async () => {
+    const conversion = accepted(
+      await server({
+        event: 'purchase',
+        twclid: TWCLID,
+        contents: [{ content_id: 'sku-1', content_price: 0.1 * 3 }],
+      }),
+    );
+    expect(conversion.contents).toEqual([{ content_id: 'sku-1', content_price: 0.3 }]);
+    expect(conversion.warnings).toEqual(['VALUE_ROUNDED contents[0].content_price']);
   });
 
   it('content_price follows the same currency, and reaches X as an exact number', async () => {
