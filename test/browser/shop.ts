@@ -10,6 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { startFakeX } from '../fake-x/server.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
 import { CHROMIUM_EXECUTABLE, launchChromium } from './chromium.ts';
@@ -139,12 +140,12 @@ export function browserTestsEnabled(): boolean {
  * @example
  * const rig = await startRig();
  */
-export async function startRig({
-  allowedOrigins = [],
-}: {
+export interface RigOptions {
   /** Origins allowed to send browser calls besides `https://shop.example`. */
   allowedOrigins?: string[];
-} = {}): Promise<Rig | undefined> {
+}
+
+export async function startRig({ allowedOrigins = [] }: RigOptions = {}): Promise<Rig | undefined> {
   if (!existsSync(CHROMIUM)) {
     if (process.env.CI === 'true')
       throw new Error(`Chromium not found at ${CHROMIUM}: browser tests must run in CI`);
@@ -284,4 +285,53 @@ export async function startRig({
       await fakeX.close();
     },
   };
+}
+
+/**
+ * The rig for the enclosing `describe`: started before its tests, closed after;
+ * each test's shop is closed after it, and the test fails if the page logged an
+ * error or threw.
+ *
+ * @example
+ * const rig = useRig();
+ * it('...', async () => { const s = await rig.open({ pages: { '/': shopPage({}) } }); });
+ */
+export function useRig(options: RigOptions = {}): {
+  open(options: ShopOptions): Promise<Shop>;
+  fakeXUrl(): string;
+} {
+  let rig: Rig | undefined;
+  let shop: Shop | undefined;
+  beforeAll(async () => {
+    rig = await startRig(options);
+  }, 120_000);
+  afterEach(async () => {
+    const errors = shop?.errors ?? [];
+    await shop?.context.close();
+    shop = undefined;
+    expect(errors).toEqual([]);
+  });
+  afterAll(async () => {
+    await rig?.close();
+  });
+  return {
+    async open(shopOptions) {
+      if (!rig) throw new Error('browser rig did not start');
+      shop = await rig.newShop(shopOptions);
+      return shop;
+    },
+    fakeXUrl: () => rig?.fakeXUrl ?? '',
+  };
+}
+
+/** The requests the page sent to `path` (with its query, if any). */
+export function requestsTo(s: Shop, path: string): RecordedRequest[] {
+  return s.requests.filter((r) => r.path === path);
+}
+
+/** Bodies of the answered requests to `path` (default `/events`), parsed. */
+export function eventsSent(s: Shop, path = '/events'): Record<string, unknown>[] {
+  return requestsTo(s, path)
+    .filter((r) => r.status !== 0)
+    .map((r) => JSON.parse(r.body));
 }

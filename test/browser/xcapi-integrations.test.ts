@@ -5,17 +5,10 @@
  * GA4 dataLayer events. Every test also asserts the page logged no error and
  * threw nothing.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fakeXControl } from '../fake-x/control.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
-import {
-  browserTestsEnabled,
-  type Rig,
-  type Shop,
-  type ShopOptions,
-  shopPage,
-  startRig,
-} from './shop.ts';
+import { browserTestsEnabled, eventsSent, type Shop, shopPage, useRig } from './shop.ts';
 
 const LANDING_HOST = 'https://www.shop.localhost';
 const CHECKOUT_HOST = 'https://checkout.shop.localhost';
@@ -27,30 +20,14 @@ const ID_C = 'spaclickc000000000000000000';
 
 type Xcapi = (...args: unknown[]) => void;
 
-let rig: Rig | undefined;
-let shop: Shop | undefined;
-
-async function open(options: ShopOptions): Promise<Shop> {
-  if (!rig) throw new Error('browser rig did not start');
-  shop = await rig.newShop(options);
-  return shop;
-}
-
 /** Click ids the page sent to `POST /click`, in order. */
 function clicksSent(s: Shop): string[] {
   return s.requests.filter((r) => r.path === '/click').map((r) => JSON.parse(r.body).twclid);
 }
 
-/** Bodies of the answered `/events` requests, parsed. */
-function eventsSent(s: Shop): Record<string, unknown>[] {
-  return s.requests
-    .filter((r) => r.path === '/events' && r.status !== 0)
-    .map((r) => JSON.parse(r.body));
-}
-
 /** The conversions the fake X received with this conversion id. */
-async function atX(conversionId: string) {
-  const fakeX = fakeXControl(rig?.fakeXUrl ?? '');
+async function atX(fakeXUrl: string, conversionId: string) {
+  const fakeX = fakeXControl(fakeXUrl);
   return (await fakeX.received(PIXEL)).conversions.filter((c) => c.conversion_id === conversionId);
 }
 
@@ -60,20 +37,7 @@ const TWQ_STUB = `<script>window.twqCalls=[];window.twq=function(){twqCalls.push
 describe.skipIf(!browserTestsEnabled())(
   'the browser script with SPAs, subdomains, X pixel, GA4',
   () => {
-    beforeAll(async () => {
-      rig = await startRig({ allowedOrigins: [LANDING_HOST, CHECKOUT_HOST] });
-    }, 120_000);
-
-    afterEach(async () => {
-      const errors = shop?.errors ?? [];
-      await shop?.context.close();
-      shop = undefined;
-      expect(errors).toEqual([]);
-    });
-
-    afterAll(async () => {
-      await rig?.close();
-    });
+    const { open, fakeXUrl } = useRig({ allowedOrigins: [LANDING_HOST, CHECKOUT_HOST] });
 
     it('a click id in the landing URL beats an older stored one', async () => {
       const s = await open({ pages: { '/': shopPage({}) } });
@@ -122,8 +86,10 @@ describe.skipIf(!browserTestsEnabled())(
       );
       await expect.poll(() => eventsSent(s).length).toBe(1);
       expect(eventsSent(s)[0]).toMatchObject({ conversion_id: 'spa-1', twclid: ID_C });
-      await expect.poll(async () => (await atX('spa-1')).length, { timeout: 30_000 }).toBe(1);
-      expect((await atX('spa-1'))[0]?.identifiers).toContainEqual({ twclid: ID_C });
+      await expect
+        .poll(async () => (await atX(fakeXUrl(), 'spa-1')).length, { timeout: 30_000 })
+        .toBe(1);
+      expect((await atX(fakeXUrl(), 'spa-1'))[0]?.identifiers).toContainEqual({ twclid: ID_C });
     });
 
     it('shares the click id between www and checkout hosts with data-cookie-domain', async () => {
@@ -150,8 +116,12 @@ describe.skipIf(!browserTestsEnabled())(
       await expect.poll(() => eventsSent(s).length).toBe(1);
       expect(eventsSent(s)[0]).toMatchObject({ conversion_id: 'two-hosts-1', twclid: ID_A });
       expect(s.requests.find((r) => r.path === '/events')?.headers.origin).toBe(CHECKOUT_HOST);
-      await expect.poll(async () => (await atX('two-hosts-1')).length, { timeout: 30_000 }).toBe(1);
-      expect((await atX('two-hosts-1'))[0]?.identifiers).toContainEqual({ twclid: ID_A });
+      await expect
+        .poll(async () => (await atX(fakeXUrl(), 'two-hosts-1')).length, { timeout: 30_000 })
+        .toBe(1);
+      expect((await atX(fakeXUrl(), 'two-hosts-1'))[0]?.identifiers).toContainEqual({
+        twclid: ID_A,
+      });
     });
 
     it('without data-cookie-domain the checkout host has no click id', async () => {
@@ -211,8 +181,10 @@ describe.skipIf(!browserTestsEnabled())(
       ]);
       expect(JSON.stringify(calls)).not.toMatch(/ada@|4155550100/);
 
-      await expect.poll(async () => (await atX(conversionId)).length, { timeout: 30_000 }).toBe(1);
-      const [atXConversion] = await atX(conversionId);
+      await expect
+        .poll(async () => (await atX(fakeXUrl(), conversionId)).length, { timeout: 30_000 })
+        .toBe(1);
+      const [atXConversion] = await atX(fakeXUrl(), conversionId);
       expect(atXConversion?.event_id).toBe(TEST_ACCOUNT.events.purchase);
       expect(atXConversion?.identifiers).toContainEqual({ twclid: ID_A });
     });
@@ -306,10 +278,14 @@ describe.skipIf(!browserTestsEnabled())(
         202, 202, 202,
       ]);
 
-      await expect.poll(async () => (await atX('ga4-order-1')).length, { timeout: 30_000 }).toBe(1);
-      await expect.poll(async () => (await atX('ga4-lead-1')).length, { timeout: 30_000 }).toBe(1);
-      const [purchase] = await atX('ga4-order-1');
-      const [lead] = await atX('ga4-lead-1');
+      await expect
+        .poll(async () => (await atX(fakeXUrl(), 'ga4-order-1')).length, { timeout: 30_000 })
+        .toBe(1);
+      await expect
+        .poll(async () => (await atX(fakeXUrl(), 'ga4-lead-1')).length, { timeout: 30_000 })
+        .toBe(1);
+      const [purchase] = await atX(fakeXUrl(), 'ga4-order-1');
+      const [lead] = await atX(fakeXUrl(), 'ga4-lead-1');
       expect(purchase?.event_id).toBe(TEST_ACCOUNT.events.purchase);
       expect(purchase?.identifiers).toContainEqual({ twclid: ID_B });
       expect(lead?.event_id).toBe(TEST_ACCOUNT.events.lead);

@@ -4,16 +4,16 @@
  * Every test also asserts the page logged no error and threw nothing.
  */
 import { createHash } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fakeXControl } from '../fake-x/control.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
 import {
   browserTestsEnabled,
-  type Rig,
+  eventsSent,
+  requestsTo,
   type Shop,
-  type ShopOptions,
   shopPage,
-  startRig,
+  useRig,
 } from './shop.ts';
 
 const TWCLID = '26al4tn7x9n5o40h6sd2ds3kbt';
@@ -27,26 +27,6 @@ const LANDING = shopPage({ body: '<h1>Spring sale</h1>' });
 /** A page without the script, where a form lands. */
 const THANKS = '<!doctype html><title>thanks</title><p>Thank you</p>';
 
-let rig: Rig | undefined;
-let shop: Shop | undefined;
-
-async function open(options: ShopOptions): Promise<Shop> {
-  if (!rig) throw new Error('browser rig did not start');
-  shop = await rig.newShop(options);
-  return shop;
-}
-
-function requestsTo(s: Shop, path: string) {
-  return s.requests.filter((r) => r.path === path);
-}
-
-/** Bodies of the answered `/events` requests, parsed. */
-function eventsSent(s: Shop): Record<string, unknown>[] {
-  return requestsTo(s, '/events')
-    .filter((r) => r.status !== 0)
-    .map((r) => JSON.parse(r.body));
-}
-
 /** Lands on `/?twclid=` and waits for the edge's answer to `POST /click`. */
 async function land(s: Shop): Promise<void> {
   await s.page.goto(`/?twclid=${TWCLID}`);
@@ -55,20 +35,7 @@ async function land(s: Shop): Promise<void> {
 }
 
 describe.skipIf(!browserTestsEnabled())('the browser script in Chromium', () => {
-  beforeAll(async () => {
-    rig = await startRig();
-  }, 120_000);
-
-  afterEach(async () => {
-    const errors = shop?.errors ?? [];
-    await shop?.context.close();
-    shop = undefined;
-    expect(errors).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await rig?.close();
-  });
+  const { open, fakeXUrl } = useRig();
 
   it('keeps ?twclid= in the cookie, and the edge sets it too in the pixel form', async () => {
     const s = await open({ pages: { '/': LANDING } });
@@ -150,7 +117,7 @@ describe.skipIf(!browserTestsEnabled())('the browser script in Chromium', () => 
     expect(events?.status).toBe(202);
     expect(await s.sent()).toEqual(['beacon /events']);
 
-    const fakeX = fakeXControl(rig?.fakeXUrl ?? '');
+    const fakeX = fakeXControl(fakeXUrl());
     const mine = async () =>
       (await fakeX.received(TEST_ACCOUNT.pixelId)).conversions.filter(
         (c) => c.conversion_id === orderId,
