@@ -7,11 +7,14 @@
  *   (bench/crypto-worker.ts) runs N calls per request and this process times
  *   the requests from outside, minus the same request with N = 0.
  * Both call the edge's own functions (bench/lib/crypto-ops.ts).
+ *
+ *     node bench/crypto-cost.ts [operation ...]   # e.g. ingestBeacon minimalIngestBeacon
  */
 import {
   CRYPTO_OP_DESCRIPTIONS,
   CRYPTO_OPS,
   type CryptoOp,
+  isCryptoOp,
   repeatCryptoOp,
 } from './lib/crypto-ops.ts';
 import { startLocalWorker } from './lib/local-worker.ts';
@@ -43,6 +46,8 @@ export interface CryptoCostOptions {
   targetMs?: number;
   /** Timed requests (and as many empty ones) per operation in workerd. */
   workerdRequests?: number;
+  /** Only these operations (all by default). */
+  ops?: readonly CryptoOp[];
 }
 
 async function timeBatch(op: CryptoOp, iterations: number): Promise<number> {
@@ -95,9 +100,10 @@ export async function measureCryptoCost({
   batches = 15,
   targetMs = 25,
   workerdRequests = 7,
+  ops: only = CRYPTO_OPS,
 }: CryptoCostOptions = {}): Promise<CryptoCost> {
   const ops: OpCost[] = [];
-  for (const op of CRYPTO_OPS) {
+  for (const op of only) {
     const { micros, batchSize } = await nodeCost(op, batches, targetMs);
     ops.push({
       op,
@@ -131,4 +137,15 @@ export async function measureCryptoCost({
     await worker?.close();
   }
   return { runtime: { node: process.version, workerd: 'wrangler local workerd' }, ops };
+}
+
+if (import.meta.filename === process.argv[1]) {
+  const asked = process.argv.slice(2).filter(isCryptoOp);
+  const { ops } = await measureCryptoCost(asked.length > 0 ? { ops: asked } : {});
+  for (const { op, nodeMicros, workerdMicros, workerdError } of ops) {
+    console.log(
+      `${op}: node ${nodeMicros.median.toFixed(1)} µs (p90 ${nodeMicros.p90.toFixed(1)}), workerd ${workerdMicros?.toFixed(1) ?? `n/a (${workerdError})`} µs`,
+    );
+  }
+  process.exit(0);
 }
