@@ -21,14 +21,13 @@
  * `conversion_id` dedup then absorbs.
  */
 import { DurableObject } from 'cloudflare:workers';
+import { configFor } from '../config.ts';
 import type { Env } from '../env.ts';
 
 /** How long X-accepted conversion ids are remembered. */
 export const DEDUP_WINDOW_MS = 48 * 60 * 60 * 1000;
 /** How long a claim lasts if the consumer dies before settling it. */
 export const LEASE_MS = 5 * 60 * 1000;
-const DEFAULT_LIMIT_EVENTS = 60_000;
-const DEFAULT_WINDOW_SECONDS = 900;
 
 /** The answer to `reserve`: every key lands in exactly one list. */
 export interface Reservation {
@@ -56,11 +55,6 @@ export interface Settlement {
   released: string[];
 }
 
-function positiveNumber(raw: string | undefined, fallback: number): number {
-  const n = Number(raw);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
 export class RateBudget extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly limitEvents: number;
@@ -69,8 +63,13 @@ export class RateBudget extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.limitEvents = Math.floor(positiveNumber(env.X_RATE_LIMIT_EVENTS, DEFAULT_LIMIT_EVENTS));
-    this.windowMs = positiveNumber(env.X_RATE_LIMIT_WINDOW_SECONDS, DEFAULT_WINDOW_SECONDS) * 1000;
+    // A broken setting elsewhere must not stop the budget: its own fields fall back to defaults.
+    const result = configFor(env);
+    const { events, windowSeconds } = result.ok
+      ? result.config.rateLimit
+      : result.partial.rateLimit;
+    this.limitEvents = events;
+    this.windowMs = windowSeconds * 1000;
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS grants (at INTEGER NOT NULL, events INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS grants_at ON grants (at);
@@ -84,9 +83,6 @@ export class RateBudget extends DurableObject<Env> {
   /**
    * Claims the keys that are neither delivered nor in flight, as many as the
    * budget allows (one event each), in order.
-   *
-   * @example
-   * const r = await env.RATE_BUDGET.get(env.RATE_BUDGET.idFromName(pixelId)).reserve(keys);
    */
   reserve(keys: string[], now: number = Date.now()): Reservation {
     this.prune(now);
@@ -133,9 +129,6 @@ export class RateBudget extends DurableObject<Env> {
   /**
    * Records the outcome of a send: delivered keys are remembered for 48 hours,
    * released keys can be claimed again.
-   *
-   * @example
-   * await stub.settle({ delivered: ['o9d2g:order-1'], released: [] });
    */
   settle(settlement: Settlement, now: number = Date.now()): void {
     for (const key of settlement.delivered) {
@@ -153,9 +146,6 @@ export class RateBudget extends DurableObject<Env> {
   /**
    * X answered 429: grant nothing until it said we may try again, whatever our
    * own count says (X's count is the one that matters).
-   *
-   * @example
-   * await stub.pause(120);
    */
   pause(retryAfterSeconds: number, now: number = Date.now()): void {
     const until = now + Math.max(0, retryAfterSeconds) * 1000;

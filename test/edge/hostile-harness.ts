@@ -10,6 +10,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { createApp } from '../../edge/app.ts';
+import { type EdgeConfig, parseConfig } from '../../edge/config.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XErrorBody } from '../../edge/errors.ts';
@@ -20,30 +21,63 @@ export const ALLOWED_ORIGIN = 'https://shop.example';
 export const SERVER_KEY = TEST_ACCOUNT.serverKey;
 export const EDGE_URL = 'https://edge.example/events';
 
-/** A delivery queue that records what ingest sends instead of storing it. */
-export interface QueueRecorder {
-  readonly queue: Queue<DeliveryMessage>;
-  readonly messages: DeliveryMessage[];
+/** A queue that records what it is sent instead of storing it. */
+export interface QueueRecorder<Body = DeliveryMessage> {
+  readonly queue: Queue<Body>;
+  /** Every body sent, in order. */
+  readonly messages: Body[];
+  /** Every body with the delay it was sent with. */
+  readonly sent: { body: Body; delaySeconds?: number }[];
+  /** The size of each `sendBatch` call. */
+  readonly batches: number[];
 }
 
-/** A fresh recorder; `sendBatch`/`send` copy each body through JSON, as the real queue does. */
-export function recordingQueue(): QueueRecorder {
-  const messages: DeliveryMessage[] = [];
+export interface RecorderOptions {
+  /** Every send fails, as an overloaded or unavailable queue does. */
+  refuse?: boolean;
+}
+
+/**
+ * A fresh recorder (the delivery queue's message type unless told otherwise);
+ * each body is copied through JSON, as the real queue does.
+ */
+export function recordingQueue<Body = DeliveryMessage>(
+  options: RecorderOptions = {},
+): QueueRecorder<Body> {
+  const messages: Body[] = [];
+  const sent: { body: Body; delaySeconds?: number }[] = [];
+  const batches: number[] = [];
   const metrics = { backlogCount: 0, backlogBytes: 0 };
-  const queue: Queue<DeliveryMessage> = {
+  const record = (body: Body, delaySeconds: number | undefined) => {
+    const copy = JSON.parse(JSON.stringify(body)) as Body;
+    messages.push(copy);
+    sent.push(delaySeconds === undefined ? { body: copy } : { body: copy, delaySeconds });
+  };
+  const refuse = () => {
+    if (options.refuse) throw new Error('Queue is overloaded');
+  };
+  const queue: Queue<Body> = {
     metrics: async () => metrics,
-    send: async (body) => {
-      messages.push(JSON.parse(JSON.stringify(body)) as DeliveryMessage);
+    send: async (body, sendOptions) => {
+      refuse();
+      record(body, sendOptions?.delaySeconds);
       return { metadata: { metrics } };
     },
     sendBatch: async (batch) => {
-      for (const message of batch) {
-        messages.push(JSON.parse(JSON.stringify(message.body)) as DeliveryMessage);
-      }
+      refuse();
+      const list = [...batch];
+      batches.push(list.length);
+      for (const message of list) record(message.body, message.delaySeconds);
       return { metadata: { metrics } };
     },
   };
-  return { queue, messages };
+  return { queue, messages, sent, batches };
+}
+
+/** The configuration `env` gives, valid or not (broken fields read as their defaults). */
+export function configOf(bindings: Env): EdgeConfig {
+  const result = parseConfig(bindings);
+  return result.ok ? result.config : result.partial;
 }
 
 /** What a test wants to send: everything optional, defaults make a valid browser beacon. */

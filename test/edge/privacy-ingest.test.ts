@@ -15,6 +15,7 @@ import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
 import {
   type CallSpec,
   captureConsole,
+  configOf,
   createEdge,
   type Edge,
   isXErrorBody,
@@ -96,7 +97,7 @@ describe('privacy at ingest: valid input', () => {
     expect(o.queued).toHaveLength(1);
     const message = o.queued[0] as DeliveryMessage;
     expect(message.sealedAddress).toEqual(expect.any(String));
-    const opened = await openAddress(edge.env, message.conversion, message.sealedAddress);
+    const opened = await openAddress(configOf(edge.env), message.conversion, message.sealedAddress);
     expect(opened.identifiers).toEqual(
       expect.arrayContaining([
         { hashed_email: await sha256Hex(EMAIL.trim().toLowerCase()) },
@@ -279,15 +280,7 @@ describe('privacy at ingest: invalid input is refused without quoting it', () =>
 
 describe('privacy at ingest: failures on our side', () => {
   it('a delivery queue that refuses messages: 503, and the log line holds no personal data', async () => {
-    const failing = recordingQueue();
-    const edge = createEdge({
-      DELIVERY_QUEUE: {
-        ...failing.queue,
-        sendBatch: async () => {
-          throw new Error('Queue send failed: internal error');
-        },
-      },
-    });
+    const edge = createEdge({ DELIVERY_QUEUE: recordingQueue({ refuse: true }).queue });
     const o = await observe(edge, {
       json: { event: 'purchase', email: EMAIL, phone: PHONE },
       headers: browserHeaders,
