@@ -31,9 +31,6 @@ export function withoutQueueConsumers(toml: string, configDir: string): string {
 
 /**
  * Writes the ingest-only copy of `config` under `dir` and returns its path.
- *
- * @example
- * const config = await writeIngestOnlyConfig('wrangler.toml', '.bench-tmp');
  */
 export async function writeIngestOnlyConfig(config: string, dir: string): Promise<string> {
   const text = await readFile(config, 'utf8');

@@ -27,9 +27,6 @@ export async function plausibleVersion(): Promise<string> {
  * The package file as a classic script for `origin`'s pages: bundled with
  * esbuild (minified IIFE, like `dist/xcapi.js`) with the one call a site
  * makes, `init({ domain, endpoint })`.
- *
- * @example
- * const script = await plausibleScript('https://shop.example');
  */
 export async function plausibleScript(origin: string): Promise<string> {
   const { hostname } = new URL(origin);

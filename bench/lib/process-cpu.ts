@@ -57,9 +57,6 @@ export function workerdChildren(): number[] {
 /**
  * CPU milliseconds the processes have used so far, or undefined when one
  * cannot be read (not Linux, or it has exited).
- *
- * @example
- * const before = cpuMs(pids); await load(); const used = (cpuMs(pids) ?? NaN) - (before ?? NaN);
  */
 export function cpuMs(pids: readonly number[]): number | undefined {
   if (pids.length === 0) return undefined;
