@@ -98,11 +98,16 @@ async function readCappedChunks(
 }
 
 function byobReader(body: ReadableStream<Uint8Array>): ByobReader | undefined {
+  let reader: ByobReader;
   try {
-    return body.getReader({ mode: 'byob' }) as ByobReader;
+    reader = body.getReader({ mode: 'byob' }) as ByobReader;
   } catch {
     return undefined;
   }
+  // `readAtLeast` is workerd's; elsewhere (Node, in the benchmarks) read chunk by chunk.
+  if (typeof reader.readAtLeast === 'function') return reader;
+  reader.releaseLock();
+  return undefined;
 }
 
 /**
