@@ -21,7 +21,7 @@
  * (never mixed with the timed ones, whose figures it would inflate) and the
  * self time is summed per function, to show where each script spends it.
  *
- *     node bench/client-main-thread.ts [--loads 20] [--profile 10]
+ *     node bench/client-main-thread.ts [--loads 20] [--profile 10] [--limit 300 (seconds)]
  */
 import { readFile } from 'node:fs/promises';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
@@ -386,6 +386,7 @@ if (import.meta.filename === process.argv[1]) {
   const figures = await measureClientMainThread({
     loads: numberArg('--loads', 20),
     warmupLoads: numberArg('--warmup', 2),
+    timeLimitMs: numberArg('--limit', 300) * 1000,
     profileLoads: process.argv.includes('--profile') ? numberArg('--profile', 10) : 0,
   });
   console.log(JSON.stringify(figures, null, 2));

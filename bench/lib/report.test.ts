@@ -204,6 +204,38 @@ describe('renderBenchmarks', () => {
     expect(note).toContain('`node bench/ingest-throughput.ts --seconds 10`');
   });
 
+  it("gives workerd's CPU per call beside the wall figure, n/a when it could not be read", () => {
+    const op = {
+      description: 'the whole POST /events',
+      nodeMicros: summarize([500]),
+      nodeBatchSize: 50,
+      workerdMicros: 700,
+      workerdIterations: 400,
+      workerdRequests: 7,
+    };
+    const markdown = renderBenchmarks(
+      results({
+        crypto: {
+          ok: true,
+          seconds: 30,
+          value: {
+            runtime: { node: 'v22', workerd: 'local' },
+            ops: [
+              { ...op, op: 'ingestBeacon', workerdCpuMicros: 436.7 },
+              { ...op, op: 'minimalIngestBeacon' },
+            ],
+          },
+        },
+      }),
+    );
+    expect(markdown).toContain(
+      '| `ingestBeacon` | 500.0 (p90 500.0) [batches of 50] | 700.0 [N = 400, 7 + 7 requests] | 436.7 | the whole POST /events |',
+    );
+    expect(markdown).toContain(
+      '| `minimalIngestBeacon` | 500.0 (p90 500.0) [batches of 50] | 700.0 [N = 400, 7 + 7 requests] | n/a |',
+    );
+  });
+
   it('says when the script is over budget', () => {
     const over = results();
     if (!over.size.ok) throw new Error('fixture');

@@ -345,21 +345,31 @@ two ways:
   Spectre mitigation), so \`bench/crypto-worker.ts\` runs N calls per request and the
   benchmark times requests from outside: (median of requests with N calls - median of
   requests with 0 calls) / N, requests interleaved. Includes nothing but the N calls.
+  The CPU column does the same with workerd's own CPU time (\`/proc/<pid>/stat\`), which
+  time stolen by other processes does not inflate: on a busy machine, the one to read.
 
 ${table(
-  ['operation', 'Node µs per call, median (p90)', 'workerd µs per call', 'what it includes'],
+  [
+    'operation',
+    'Node µs per call, median (p90)',
+    'workerd µs per call (wall)',
+    'workerd CPU µs per call',
+    'what it includes',
+  ],
   c.ops.map((op) => [
     `\`${op.op}\``,
     `${medianP90(op.nodeMicros, 1)} [batches of ${num(op.nodeBatchSize)}]`,
     op.workerdMicros === undefined
       ? `n/a (${op.workerdError ?? 'not run'})`
       : `${num(op.workerdMicros, 1)} [N = ${num(op.workerdIterations)}, ${op.workerdRequests} + ${op.workerdRequests} requests]`,
+    num(op.workerdCpuMicros, 1),
     op.description,
   ]),
 )}
 
-How to read it: \`validateAndBuild\` is the per-conversion work at ingest (both hashes
-included); \`signOAuth1\` runs once per request to X, and one request carries a whole
+How to read it: \`ingestBeacon\` against \`minimalIngestBeacon\` is the edge's CPU per
+beacon against the minimal ingest's (section 3), without the local queue and HTTP server;
+\`validateAndBuild\` is the per-conversion work at ingest (both hashes included); \`signOAuth1\` runs once per request to X, and one request carries a whole
 batch of conversions (section 5), so per conversion it is that figure divided by the
 batch size.`;
 }
