@@ -262,6 +262,7 @@ export function summarizeProfiles(profiles: CpuProfile[], scriptUrl: string): Va
       location,
       selfMsPerLoad: summarize(ms).median,
     }))
+    .filter((f) => f.selfMsPerLoad > 0)
     .sort((a, b) => b.selfMsPerLoad - a.selfMsPerLoad)
     .slice(0, PROFILE_TOP);
   return {
