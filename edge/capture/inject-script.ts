@@ -8,7 +8,9 @@
  * The tag and the queue stub go just before `</head>`, unless a script whose
  * `src` ends in `xcapi.js` came earlier in the head (the page has its own tag,
  * maybe with `data-*` settings, which wins). A page without a `<head>` tag gets
- * them at the start of `<body>`.
+ * them at the start of `<body>`. With `COOKIE_DOMAIN` set, the tag carries it as
+ * `data-cookie-domain`, so the script writes `_twclid` for the same parent domain
+ * as the edge does.
  */
 
 /** The contract's queue stub: calls made before the script loads wait in `xcapi.q`. */
@@ -18,9 +20,18 @@ const QUEUE_STUB =
 /** A script tag loading this project's script, whatever its host, directory or query. */
 const OWN_SCRIPT_SRC = /(?:^|\/)xcapi\.js(?:[?#]|$)/;
 
-/** The tags injected into pages, for a script served at `{basePath}/xcapi.js`. */
-export function injectedTags(basePath: string): string {
-  return `${QUEUE_STUB}<script async src="${basePath}/xcapi.js"></script>`;
+/**
+ * The tags injected into pages, for a script served at `{basePath}/xcapi.js`.
+ * `cookieDomain` is written as is: the configuration only lets a plain domain
+ * name through (letters, digits, dots and hyphens).
+ *
+ * @example
+ * injectedTags('/xcapi', 'shop.example');
+ * // '<script>window.xcapi=...</script><script async src="/xcapi/xcapi.js" data-cookie-domain="shop.example"></script>'
+ */
+export function injectedTags(basePath: string, cookieDomain?: string): string {
+  const domain = cookieDomain ? ` data-cookie-domain="${cookieDomain}"` : '';
+  return `${QUEUE_STUB}<script async src="${basePath}/xcapi.js"${domain}></script>`;
 }
 
 /**
@@ -29,10 +40,10 @@ export function injectedTags(basePath: string): string {
  * becomes weak (same meaning, no longer byte for byte).
  *
  * @example
- * return injectScript(await fetch(request), '/xcapi');
+ * return injectScript(await fetch(request), '/xcapi', 'shop.example');
  */
-export function injectScript(page: Response, basePath: string): Response {
-  const tags = injectedTags(basePath);
+export function injectScript(page: Response, basePath: string, cookieDomain?: string): Response {
+  const tags = injectedTags(basePath, cookieDomain);
   let present = false;
   let placed = false;
   const rewritten = new HTMLRewriter()

@@ -76,7 +76,7 @@ export async function passToOrigin(
   // A copy with mutable headers; the body still streams from the origin.
   const answer = new Response(response.body, response);
   if (cookie) answer.headers.append('Set-Cookie', cookie);
-  return inject ? injectScript(answer, settings.basePath) : answer;
+  return inject ? injectScript(answer, settings.basePath, settings.cookieDomain) : answer;
 }
 
 /** The app's not-found handler: the site itself under edge capture, else a 404. */

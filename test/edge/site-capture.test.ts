@@ -208,6 +208,20 @@ describe('script injection (INJECT_SCRIPT=true)', () => {
     expect(await res.text()).toContain('<script async src="/xcapi/xcapi.js"></script>');
   });
 
+  it('passes COOKIE_DOMAIN to the injected tag as data-cookie-domain', async () => {
+    const res = await viaEdge(
+      `/?twclid=${TWCLID}`,
+      { headers: NAVIGATION },
+      { ...injectEnv, COOKIE_DOMAIN: 'shop.example' },
+    );
+    expect(clickCookie(res)).toContain('Domain=shop.example');
+    const html = await res.text();
+    expect(count(html, 'xcapi.js')).toBe(1);
+    expect(html).toContain(
+      '<script async src="/xcapi.js" data-cookie-domain="shop.example"></script>',
+    );
+  });
+
   it('leaves a page that already has the tag as it is', async () => {
     const res = await viaEdge('/has-script', { headers: NAVIGATION }, injectEnv);
     const html = await res.text();
