@@ -12,7 +12,11 @@ import { SHOP_ORIGIN } from './lib/beacon.ts';
 import { PLAUSIBLE_FILE, plausibleScript, plausibleVersion } from './lib/plausible.ts';
 
 /** The outputs `npm run build` writes, in the order they are reported. */
-export const CLIENT_OUTPUTS = ['dist/xcapi.js', 'dist/client.mjs'] as const;
+export const CLIENT_OUTPUTS = [
+  'dist/xcapi.js',
+  'dist/client.mjs',
+  'dist/xcapi-datalayer.js',
+] as const;
 
 export interface PublishedSize {
   tracker: string;
