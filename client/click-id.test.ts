@@ -14,6 +14,13 @@ describe('clickIdIn', () => {
     expect(clickIdIn(ID)).toBe(ID);
   });
 
+  it('treats a JSON value stamped before notBefore as expired; a bare one has no stamp', () => {
+    const stored = twclidCookieJson(ID, 1_700_000_000_000);
+    expect(clickIdIn(stored, 1_700_000_000_000)).toBe(ID);
+    expect(clickIdIn(stored, 1_700_000_000_001)).toBeUndefined();
+    expect(clickIdIn(ID, 1_700_000_000_001)).toBe(ID);
+  });
+
   it.each([
     ['nothing stored', undefined],
     ['null', null],

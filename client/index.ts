@@ -26,6 +26,8 @@ export type InitSettings = Partial<XcapiSettings> & {
 };
 
 let run: RunCommand | undefined;
+/** The stored click id's lifetime in days, as `init` set it. */
+let cookieDays = 30;
 
 /**
  * Starts the script with these settings (defaults: this origin, 30 days, granted,
@@ -39,13 +41,14 @@ export function init(settings: InitSettings = {}): void {
   if (run || typeof document === 'undefined') return;
   try {
     const days = settings.cookieDays;
-    run = createTracker({
-      endpoint: (settings.endpoint || '').replace(/\/+$/, ''),
-      cookieDays: days && days > 0 ? days : 30,
-      consent: settings.consent === 'pending' ? 'pending' : 'granted',
-      cookieDomain: settings.cookieDomain,
-      pixelEvents: settings.pixelEvents,
-    });
+    if (days && days > 0) cookieDays = days;
+    run = createTracker(
+      (settings.endpoint || '').replace(/\/+$/, ''),
+      cookieDays,
+      settings.consent,
+      settings.cookieDomain,
+      settings.pixelEvents,
+    );
     const layer = settings.dataLayer;
     if (layer === true || typeof layer === 'string') {
       watchDataLayer(ga4EventMap(layer === true ? '' : layer), settings.pixelEvents, track);
@@ -82,5 +85,5 @@ export function consent(granted: boolean): void {
  * const twclid = clickId();
  */
 export function clickId(): string | undefined {
-  return typeof document === 'undefined' ? undefined : readClickId();
+  return typeof document === 'undefined' ? undefined : readClickId(cookieDays);
 }

@@ -7,23 +7,19 @@
 
 /**
  * Calls `onUrlChange` after every `pushState` / `replaceState` (wrapped: the page's
- * call itself is unchanged) and on `popstate`.
+ * call itself is unchanged) and on `popstate`. `onUrlChange` must not throw: it
+ * runs inside the page's own history calls.
  *
  * @example
  * followNavigation(() => console.log(location.search));
  */
 export function followNavigation(onUrlChange: () => void): void {
-  const changed = () => {
-    try {
-      onUrlChange();
-    } catch {}
-  };
   for (const method of ['pushState', 'replaceState'] as const) {
     const original = history[method];
     history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
       original.apply(this, args);
-      changed();
+      onUrlChange();
     };
   }
-  addEventListener('popstate', changed);
+  addEventListener('popstate', onUrlChange);
 }

@@ -8,6 +8,11 @@
  */
 import type { TrackData } from './types.ts';
 
+declare global {
+  /** X's pixel base code, when the page has it (a non-function throws, and is caught). */
+  var twq: ((...args: unknown[]) => void) | undefined;
+}
+
 /**
  * Calls X's pixel (`window.twq`) for this conversion when the pixel is on the page
  * and `pixelEventId` (`tw-<pixel>-<tag>`) is known; otherwise does nothing.
@@ -17,7 +22,8 @@ import type { TrackData } from './types.ts';
  * // calls twq('event', 'tw-o9d7n-o9d2g', { value: 20, conversion_id: 'order-1' })
  */
 export function mirrorToPixel(pixelEventId: string | undefined, conversion: TrackData): void {
-  const twq = (globalThis as { twq?: (...args: unknown[]) => void }).twq;
   const { email, phone, ...params } = conversion;
-  if (pixelEventId && typeof twq === 'function') twq('event', pixelEventId, params);
+  try {
+    if (pixelEventId) globalThis.twq?.('event', pixelEventId, params);
+  } catch {}
 }

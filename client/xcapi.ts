@@ -34,23 +34,20 @@ if (!win.xcapi?.loaded) {
     // Default: the origin and directory the script itself was loaded from (its
     // resolved `src` without file name and query). An inline copy has an empty `src`:
     // the page's own origin.
-    const run = createTracker({
-      endpoint: (data('endpoint') ?? script?.src.replace(/[^/]*([?#].*)?$/, '') ?? '').replace(
-        /\/+$/,
-        '',
-      ),
-      cookieDays: days > 0 ? days : 30,
-      consent: data('consent') === 'pending' ? 'pending' : 'granted',
-      cookieDomain: data('cookie-domain') || undefined,
-      pixelEvents: data('pixel') === 'off' ? undefined : globalThis.XCAPI_PIXEL_EVENTS,
-    });
-    const queued = win.xcapi?.q || [];
+    const run = createTracker(
+      (data('endpoint') ?? script?.src.replace(/[^/]*([?#].*)?$/, '') ?? '').replace(/\/+$/, ''),
+      days > 0 ? days : 30,
+      data('consent'),
+      data('cookie-domain') || undefined,
+      data('pixel') === 'off' ? undefined : globalThis.XCAPI_PIXEL_EVENTS,
+    );
+    const queued = win.xcapi?.q;
     const xcapi: XcapiFunction = function xcapi() {
       // biome-ignore lint/complexity/noArguments: the public stub queues `arguments` too
       run(arguments);
     };
     xcapi.loaded = true;
     win.xcapi = xcapi;
-    for (const args of queued) run(args);
+    queued?.forEach(run);
   } catch {}
 }

@@ -33,13 +33,12 @@ export const DATA_LAYER_GZIP_BUDGET = 1024;
 export const PIXEL_EVENTS_PLACEHOLDER = 'globalThis.XCAPI_PIXEL_EVENTS';
 
 /**
- * Properties only the IIFE's own code uses (its settings, js-cookie's internals):
+ * Properties only the IIFE's own code uses (js-cookie's internals):
  * renamed to single letters in that build. Every other property is left alone: the
  * cookie attributes, the conversion fields and `xcapi.q` / `xcapi.loaded` are read
  * by the browser, the edge or the page.
  */
-const IIFE_INTERNAL_PROPS =
-  /^(endpoint|cookieDays|cookieDomain|pixelEvents|converter|attributes|withAttributes|withConverter)$/;
+const IIFE_INTERNAL_PROPS = /^(converter|attributes|withAttributes|withConverter)$/;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -64,6 +64,8 @@ export interface Shop {
     | { value: string; domain: string; secure: boolean; sameSite: string; expires: number }
     | undefined
   >;
+  /** The localStorage copy of the click id (raw), on the current page's origin. */
+  storedCopy(): Promise<string | null>;
 }
 
 export interface Rig {
@@ -272,6 +274,7 @@ export async function startRig({ allowedOrigins = [] }: RigOptions = {}): Promis
       },
       clickCookie: async (origin = SHOP) =>
         (await context.cookies(origin)).find((c) => c.name === '_twclid'),
+      storedCopy: () => page.evaluate(() => localStorage.getItem('_twclid')),
     };
   }
 

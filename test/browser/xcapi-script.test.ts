@@ -37,7 +37,7 @@ async function land(s: Shop): Promise<void> {
 describe.skipIf(!browserTestsEnabled())('the browser script in Chromium', () => {
   const { open, fakeXUrl } = useRig();
 
-  it('keeps ?twclid= in the cookie, and the edge sets it too in the pixel form', async () => {
+  it('keeps ?twclid= in the cookie and localStorage, and the edge sets it too in the pixel form', async () => {
     const s = await open({ pages: { '/': LANDING } });
     await s.page.goto(`/?twclid=${TWCLID}&utm_source=x`);
     await s.scriptLoaded();
@@ -68,7 +68,48 @@ describe.skipIf(!browserTestsEnabled())('the browser script in Chromium', () => 
     expect(daysLeft).toBeGreaterThan(29.9);
     expect(daysLeft).toBeLessThanOrEqual(30);
 
-    expect(await s.sent()).toEqual(['beacon /click']);
+    const copy = JSON.parse((await s.storedCopy()) ?? '');
+    expect(copy.twclid).toBe(TWCLID);
+    expect(Math.abs(copy.timestamp - Date.now())).toBeLessThan(60_000);
+    // A fetch with cookies, not a beacon: the answer's Set-Cookie is what it is for.
+    expect(await s.sent()).toEqual(['fetch /click']);
+  });
+
+  it('falls back to the localStorage copy when the cookie is gone, unless it is too old', async () => {
+    const page = shopPage({
+      extraHead: `<script>xcapi('track', 'lead', { conversion_id: 'copy-1', email: 'q@example.com' })</script>`,
+    });
+    const s = await open({ pages: { '/': LANDING, '/later': page } });
+    await land(s);
+    await s.context.clearCookies();
+    await s.page.goto('/later');
+    await s.scriptLoaded();
+    await expect.poll(() => eventsSent(s).length).toBe(1);
+    expect(eventsSent(s)[0]).toMatchObject({ conversion_id: 'copy-1', twclid: TWCLID });
+
+    // A copy older than data-cookie-days (30) is ignored: the cookie would have expired.
+    const stale = JSON.stringify({ twclid: TWCLID, timestamp: Date.now() - 31 * DAY_S * 1000 });
+    await s.page.evaluate((value) => localStorage.setItem('_twclid', value), stale);
+    await s.page.reload();
+    await s.scriptLoaded();
+    await expect.poll(() => eventsSent(s).length).toBe(2);
+    expect(eventsSent(s)[1]).not.toHaveProperty('twclid');
+  });
+
+  it('keeps the click id when the visitor leaves before the script stored it', async () => {
+    // Timers that never fire: only the pagehide of the navigation below can store it.
+    const s = await open({
+      initScript: 'window.setTimeout = () => 0;',
+      pages: { '/': LANDING, '/next': THANKS },
+    });
+    await s.page.goto(`/?twclid=${TWCLID}`);
+    await s.scriptLoaded();
+    expect(await s.clickCookie()).toBeUndefined();
+    await s.page.goto('/next');
+    // The script's own writes, made in the leaving page's pagehide. (Its POST /click
+    // leaves from a page being unloaded, which the rig's interception cannot see.)
+    await expect.poll(async () => (await s.clickCookie())?.value).toMatch(SCRIPT_FORM);
+    expect(JSON.parse((await s.storedCopy()) ?? '').twclid).toBe(TWCLID);
   });
 
   it('writes the cookie itself (the edge answers nothing here), after consent too', async () => {
@@ -206,10 +247,10 @@ describe.skipIf(!browserTestsEnabled())('the browser script in Chromium', () => 
     await expect.poll(() => requestsTo(s, '/click')[0]?.status).toBe(204);
     expect((await s.clickCookie())?.value).toMatch(PIXEL_FORM);
     // The held calls go at once; the click id is stored and sent in the next task.
-    expect(await s.sent()).toEqual(['beacon /events', 'beacon /events', 'beacon /click']);
+    expect(await s.sent()).toEqual(['beacon /events', 'beacon /events', 'fetch /click']);
   });
 
-  it("xcapi('consent', false) deletes the cookie (the edge's too) and stops sending", async () => {
+  it("xcapi('consent', false) deletes the cookie (the edge's too) and the copy, and stops sending", async () => {
     const s = await open({ pages: { '/': LANDING } });
     await land(s);
     expect(await s.clickCookie()).toBeDefined();
@@ -219,7 +260,8 @@ describe.skipIf(!browserTestsEnabled())('the browser script in Chromium', () => 
       xcapi('track', 'purchase', { conversion_id: 'after-withdrawal' });
     });
     expect(await s.clickCookie()).toBeUndefined();
-    expect(await s.sent()).toEqual(['beacon /click']);
+    expect(await s.storedCopy()).toBeNull();
+    expect(await s.sent()).toEqual(['fetch /click']);
   });
 
   it('works without throwing when cookies and localStorage throw', async () => {
@@ -300,25 +342,34 @@ describe.skipIf(!browserTestsEnabled())('the browser script in Chromium', () => 
       twclid: TWCLID,
     });
     expect(requestsTo(s, '/click')).toEqual([]);
-    expect(await s.sent()).toEqual(['beacon /noop/click', 'beacon /noop/events']);
+    expect(await s.sent()).toEqual(['fetch /noop/click', 'beacon /noop/events']);
   });
 
-  it('without sendBeacon sends nothing and throws nothing (no fetch fallback)', async () => {
-    const s = await open({
-      initScript: 'navigator.sendBeacon = undefined;',
-      pages: { '/': LANDING },
-    });
-    await s.page.goto(`/?twclid=${TWCLID}`);
-    await s.scriptLoaded();
+  it.each([
+    [
+      'returns false (queue full)',
+      `navigator.sendBeacon = () => { window.__sent.push('beacon refused'); return false; };`,
+    ],
+    ['is missing', 'navigator.sendBeacon = undefined;'],
+  ])('falls back to a keepalive fetch with cookies when sendBeacon %s', async (_, initScript) => {
+    const s = await open({ initScript, pages: { '/': LANDING } });
+    await land(s);
     await s.page.evaluate(() =>
       (window as unknown as { xcapi: (...a: unknown[]) => void }).xcapi('track', 'lead', {
-        conversion_id: 'no-beacon-1',
+        conversion_id: 'fallback-1',
       }),
     );
-    // The script still keeps the click id itself.
-    await expect.poll(async () => (await s.clickCookie())?.value).toMatch(SCRIPT_FORM);
-    expect(await s.sent()).toEqual([]);
-    expect(s.requests.map((r) => r.path.split('?')[0])).toEqual(['/', '/xcapi.js']);
+    await expect.poll(() => requestsTo(s, '/events')[0]?.status).toBe(202);
+    const [events] = requestsTo(s, '/events');
+    expect(JSON.parse(events?.body ?? '')).toMatchObject({
+      conversion_id: 'fallback-1',
+      twclid: TWCLID,
+    });
+    expect(events?.headers['content-type']).toBe('text/plain;charset=UTF-8');
+    expect(events?.headers.cookie).toContain('_twclid=');
+    expect((await s.sent()).filter((call) => call.endsWith('/events')).at(-1)).toBe(
+      'fetch /events',
+    );
   });
 
   it('keeps beacons under the 64 KiB quota: drops contents first, then refuses', async () => {
