@@ -144,11 +144,13 @@ export async function uploadFile(options: UploadOptions): Promise<UploadSummary>
     inFlight = (async () => {
       const settled = rows.length > 0 ? await sendBatch(edge, rows, clock) : [];
       const sent = settled.filter((s) => s.status === 'sent');
+      // Report first: a kill between the two leaves rows the journal does not
+      // know, which a resume drops from the report and sends again (X dedups).
+      const lines = [...refused, ...settled.map(lineFor)].sort((a, b) => a.row - b.row);
+      await report.write(lines);
       await journal.record(sent);
       summary.sent += sent.length;
       summary.rejected += settled.length - sent.length;
-      const lines = [...refused, ...settled.map(lineFor)].sort((a, b) => a.row - b.row);
-      await report.write(lines);
       showProgress();
     })();
   }
