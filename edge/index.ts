@@ -5,6 +5,7 @@
  * class (one per pixel, see edge/delivery/rate-budget.ts).
  */
 import { appFor } from './app.ts';
+import { configFor } from './config.ts';
 import { logDeadLetters } from './delivery/dead-letter-consumer.ts';
 import { DEAD_LETTER_QUEUE_NAME } from './delivery/message.ts';
 import { deliverBatch } from './delivery/queue-consumer.ts';
@@ -20,7 +21,9 @@ export default {
   },
   async queue(batch, env) {
     if (batch.queue === DEAD_LETTER_QUEUE_NAME) return logDeadLetters(batch);
-    const send = env.DEMO === 'true' ? recordingOutbound(sendConversions) : sendConversions;
+    const result = configFor(env);
+    const { demo } = result.ok ? result.config : result.partial;
+    const send = demo ? recordingOutbound(sendConversions) : sendConversions;
     await deliverBatch(batch, env, { send });
   },
 } satisfies ExportedHandler<Env>;

@@ -6,6 +6,7 @@
  * 400 error, and plain delivery messages Cloudflare moved after `max_retries`.
  * Logs carry ids and X's error only: identifiers are hashed, but still stay out.
  */
+import { log } from '../log.ts';
 import { type DeadLetter, isDeliveryMessage } from './message.ts';
 
 function isDeadLetter(body: unknown): body is DeadLetter {
@@ -46,7 +47,8 @@ export function describeDeadLetter(body: unknown): Record<string, unknown> {
  */
 export function logDeadLetters(batch: MessageBatch<unknown>): void {
   for (const msg of batch.messages) {
-    console.error(JSON.stringify({ ...describeDeadLetter(msg.body), messageId: msg.id }));
+    const { msg: text, ...fields } = describeDeadLetter(msg.body);
+    log.error(String(text), { ...fields, message_id: msg.id });
     msg.ack();
   }
 }

@@ -16,15 +16,14 @@
  *    - 401/403/404: nothing we can fix: log loudly, retry in 15-60 min, never drop;
  *    - dry run (no credentials): ack.
  */
-import { configFor } from '../app.ts';
-import type { EdgeConfig } from '../config.ts';
+import { configFor, type EdgeConfig } from '../config.ts';
 import type { Env } from '../env.ts';
 import type { XErrorItem } from '../errors.ts';
+import { errorName, log } from '../log.ts';
 import { MAX_CONVERSIONS_PER_REQUEST, type XConversion } from '../x-api/conversion.ts';
 import { type DeadLetter, type DeliveryMessage, dedupKey, isDeliveryMessage } from './message.ts';
 import type { Settlement } from './rate-budget.ts';
 import {
-  MAX_TRANSIENT_DELAY_SECONDS,
   misconfiguredRetryDelay,
   type RetryPolicy,
   rateLimitedRetryDelay,
@@ -32,7 +31,6 @@ import {
 } from './retry-delay.ts';
 import { openAddress } from './seal-address.ts';
 
-const DEFAULT_RETRY_BASE_SECONDS = 5;
 /** Immediate extra tries of a 5xx answer to one half during bisection. */
 const BISECTION_RETRIES = 2;
 const BISECTION_RETRY_PAUSE_MS = 200;
@@ -85,26 +83,9 @@ interface GroupContext {
   settlement: Settlement;
 }
 
-function seconds(raw: string | undefined, fallback: number): number {
-  const n = Number(raw);
-  return raw !== undefined && raw !== '' && Number.isFinite(n) && n >= 0 ? n : fallback;
-}
-
-/** Backoff settings from `RETRY_BASE_SECONDS` / `RETRY_MAX_SECONDS`. */
-function retryPolicy(env: Env): RetryPolicy {
-  return {
-    baseSeconds: seconds(env.RETRY_BASE_SECONDS, DEFAULT_RETRY_BASE_SECONDS),
-    maxSeconds: seconds(env.RETRY_MAX_SECONDS, MAX_TRANSIENT_DELAY_SECONDS),
-  };
-}
-
 /** The next wait after a transient failure, under this env's policy. */
 function transientDelay(attempts: number, policy: RetryPolicy, random?: () => number): number {
   return transientRetryDelay(attempts, policy.baseSeconds, random, policy.maxSeconds);
-}
-
-function log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>): void {
-  console[level](JSON.stringify(fields));
 }
 
 /**
@@ -123,12 +104,10 @@ export async function deliverBatch(
   options: DeliveryOptions,
 ): Promise<void> {
   const verdicts = new Map<Message<unknown>, Verdict>();
-  const retry = retryPolicy(env);
   const configResult = configFor(env);
   const budget = env.RATE_BUDGET;
   if (!configResult.ok || !budget) {
-    log('error', {
-      msg: 'delivery paused: edge misconfigured, conversions kept and retried',
+    log.error('delivery paused: edge misconfigured, conversions kept and retried', {
       problems: configResult.ok ? ['RATE_BUDGET binding missing'] : configResult.problems,
       messages: batch.messages.length,
     });
@@ -136,12 +115,13 @@ export async function deliverBatch(
       msg.retry({ delaySeconds: misconfiguredRetryDelay(msg.attempts) });
     return;
   }
+  const { retry } = configResult.config;
 
   const groups = new Map<string, Message<DeliveryMessage>[]>();
   for (const msg of batch.messages) {
     if (!isDeliveryMessage(msg.body)) {
       // Can never be sent; keep it for a human rather than retrying 100 times.
-      log('error', { msg: 'malformed delivery message dead-lettered', id: msg.id });
+      log.error('malformed delivery message dead-lettered', { id: msg.id });
       await deadLetterOrRetry(env, msg, msg.body, verdicts, retry);
       continue;
     }
@@ -199,7 +179,7 @@ async function postpone(env: Env, waiting: [Message<DeliveryMessage>, number][])
       );
       for (const [msg] of chunk) msg.ack();
     } catch (err) {
-      log('warn', { msg: 'could not re-enqueue, retrying instead', error: String(err) });
+      log.warn('could not re-enqueue, retrying instead', { error: errorName(err) });
       for (const [msg, delaySeconds] of chunk) msg.retry({ delaySeconds });
     }
   }
@@ -231,10 +211,9 @@ async function deliverGroup(
   try {
     reservation = await stub.reserve(keys);
   } catch (err) {
-    log('warn', {
-      msg: 'rate budget unavailable, retrying',
+    log.warn('rate budget unavailable, retrying', {
       pixelId: group.pixelId,
-      error: String(err),
+      error: errorName(err),
     });
     for (const msg of messages) retryTransient(group, msg);
     return;
@@ -266,8 +245,7 @@ async function deliverGroup(
     });
   }
   if (reservation.inFlight.length > 0 || reservation.deferred.length > 0) {
-    log('info', {
-      msg: 'conversions postponed',
+    log.info('conversions postponed', {
       pixelId: group.pixelId,
       inFlight: reservation.inFlight.length,
       overBudget: reservation.deferred.length,
@@ -275,8 +253,7 @@ async function deliverGroup(
     });
   }
   if (reservation.duplicates.length > 0) {
-    log('info', {
-      msg: 'duplicates skipped',
+    log.info('duplicates skipped', {
       pixelId: group.pixelId,
       count: reservation.duplicates.length,
     });
@@ -292,10 +269,9 @@ async function deliverGroup(
   } catch (err) {
     // Delivered ones stay leased until the lease ends, then a redelivered
     // copy could be resent once: X's own conversion_id dedup covers that.
-    log('warn', {
-      msg: 'could not record delivery for dedup',
+    log.warn('could not record delivery for dedup', {
       pixelId: group.pixelId,
-      error: String(err),
+      error: errorName(err),
     });
   }
 }
@@ -332,8 +308,7 @@ async function sendAndJudge(
       return;
     case 'retryable':
       group.settlement.released.push(...keys);
-      log('warn', {
-        msg: 'X unavailable, retrying',
+      log.warn('X unavailable, retrying', {
         pixelId: group.pixelId,
         status: outcome.status,
         reason: outcome.reason,
@@ -344,8 +319,7 @@ async function sendAndJudge(
     case 'rate-limited': {
       group.settlement.released.push(...keys);
       const wait = outcome.retryAfterSeconds;
-      log('warn', {
-        msg: 'X rate limit hit, retrying',
+      log.warn('X rate limit hit, retrying', {
         pixelId: group.pixelId,
         retryAfterSeconds: wait,
       });
@@ -360,13 +334,15 @@ async function sendAndJudge(
     }
     case 'misconfigured':
       group.settlement.released.push(...keys);
-      log('error', {
-        msg: 'X refused our credentials or pixel: fix the configuration; conversions are kept and retried',
-        pixelId: group.pixelId,
-        status: outcome.status,
-        errors: outcome.errors,
-        count: messages.length,
-      });
+      log.error(
+        'X refused our credentials or pixel: fix the configuration; conversions are kept and retried',
+        {
+          pixelId: group.pixelId,
+          status: outcome.status,
+          errors: outcome.errors,
+          count: messages.length,
+        },
+      );
       for (const msg of messages) {
         group.verdicts.set(msg, {
           ack: false,
@@ -401,7 +377,7 @@ async function sendOnce(
 ): Promise<DeliveryOutcome> {
   try {
     const conversions = await Promise.all(
-      messages.map((m) => openAddress(group.env, m.body.conversion, m.body.sealedAddress)),
+      messages.map((m) => openAddress(group.config, m.body.conversion, m.body.sealedAddress)),
     );
     return await group.options.send(group.config, conversions, { pixelId: group.pixelId });
   } catch (err) {
@@ -420,7 +396,7 @@ async function pauseBudget(group: GroupContext, retryAfterSeconds: number): Prom
   try {
     await group.budget.pause(retryAfterSeconds);
   } catch (err) {
-    log('warn', { msg: 'could not pause rate budget', pixelId: group.pixelId, error: String(err) });
+    log.warn('could not pause rate budget', { pixelId: group.pixelId, error: errorName(err) });
   }
 }
 
@@ -433,7 +409,7 @@ async function deadLetterOrRetry(
   retry: RetryPolicy,
 ): Promise<void> {
   if (!env.DEAD_LETTER_QUEUE) {
-    log('error', { msg: 'DEAD_LETTER_QUEUE binding missing: keeping the message', id: msg.id });
+    log.error('DEAD_LETTER_QUEUE binding missing: keeping the message', { id: msg.id });
     verdicts.set(msg, { ack: false, delaySeconds: misconfiguredRetryDelay(msg.attempts) });
     return;
   }
@@ -441,7 +417,7 @@ async function deadLetterOrRetry(
     await env.DEAD_LETTER_QUEUE.send(body as DeadLetter);
     verdicts.set(msg, { ack: true });
   } catch (err) {
-    log('warn', { msg: 'dead letter queue unavailable, retrying', id: msg.id, error: String(err) });
+    log.warn('dead letter queue unavailable, retrying', { id: msg.id, error: errorName(err) });
     verdicts.set(msg, { ack: false, delaySeconds: transientDelay(msg.attempts, retry) });
   }
 }

@@ -3,10 +3,10 @@
  * `GET /health`: is the edge configured, and how will it deliver? Never a secret.
  */
 import { Hono } from 'hono';
-import type { AppEnv } from '../app.ts';
+import type { AppEnv } from '../http/context.ts';
 
 export const healthRoute = new Hono<AppEnv>().get('/health', function health(c) {
-  const result = c.get('configResult');
+  const result = c.var.config;
   c.header('Cache-Control', 'no-store');
   if (!result.ok) {
     return c.json({ ok: false, problems: result.problems }, 503);

@@ -61,27 +61,30 @@ describe('logDeadLetters', () => {
     expect(result.explicitAcks.sort()).toEqual(['a', 'b', 'c']);
     expect(lines).toEqual([
       {
+        level: 'error',
         msg: 'conversion rejected by X',
-        pixelId: 'o9d7n',
-        eventId: 'o9d2g',
-        conversionId: 'order-7',
+        pixel_id: 'o9d7n',
+        event_id: 'o9d2g',
+        conversion_id: 'order-7',
         reason: rejected.reason,
-        acceptedAt: '2026-11-28T10:00:01.000Z',
-        messageId: 'a',
+        accepted_at: '2026-11-28T10:00:01.000Z',
+        message_id: 'a',
       },
       {
+        level: 'error',
         msg: 'conversion undelivered after max_retries',
-        pixelId: 'o9d7n',
-        eventId: 'o9d2g',
-        conversionId: 'order-7',
+        pixel_id: 'o9d7n',
+        event_id: 'o9d2g',
+        conversion_id: 'order-7',
         reason: { kind: 'retries-exhausted' },
-        acceptedAt: '2026-11-28T10:00:01.000Z',
-        messageId: 'b',
+        accepted_at: '2026-11-28T10:00:01.000Z',
+        message_id: 'b',
       },
       {
+        level: 'error',
         msg: 'malformed message on the dead letter queue',
         reason: { kind: 'malformed' },
-        messageId: 'c',
+        message_id: 'c',
       },
     ]);
     expect(JSON.stringify(lines)).not.toContain(HASH);
