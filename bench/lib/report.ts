@@ -9,6 +9,7 @@ import type { ClientSize } from '../client-size.ts';
 import type { CryptoCost } from '../crypto-cost.ts';
 import type { DeliveryOutcome, DeliveryPhase } from '../delivery-figures.ts';
 import type { IngestThroughput, LoadFigures } from '../ingest-throughput.ts';
+import type { UploadFigures } from '../upload.ts';
 import type { MachineInfo } from './machine.ts';
 import type { SampleSummary } from './stats.ts';
 
@@ -27,6 +28,7 @@ export interface BenchResults {
   ingest: PartOutcome<IngestThroughput>;
   crypto: PartOutcome<CryptoCost>;
   delivery: DeliveryOutcome;
+  upload: PartOutcome<UploadFigures>;
 }
 
 function num(value: number | null | undefined, digits = 0): string {
@@ -334,6 +336,31 @@ ${table(
 Its own summary line: ${outcome.summary || '(none printed)'}`;
 }
 
+function uploadSection(outcome: PartOutcome<UploadFigures>): string {
+  const head = `## 6. CSV upload (\`x-capi-edge upload\`)
+
+\`bench/upload.ts\`: the real CLI (\`cli/bin.mjs\`, a child process) uploads a generated
+file (\`bench/lib/conversions-csv.ts\`: purchase rows with transaction id, email, click id,
+value, currency and a quoted description) to the real Worker in local workerd, unpaced
+(\`--rate 0\`), delivering to the fake X API; then the same CLI judges a larger generated
+file with \`--dry-run\` (every row read, mapped, validated with the edge's rules and
+reported; nothing sent). rows/s counts the CLI process from start to exit. Peak RSS is
+the kernel's high-water mark (\`VmHWM\`) of the CLI process.`;
+  if (!outcome.ok) return `${head}\n\n${notMeasured(outcome.error)}`;
+  const { throughput, memory } = outcome.value;
+  const row = (run: UploadFigures['memory']) => [
+    `\`${run.command}\``,
+    num(run.rows),
+    num(run.wallSeconds, 1),
+    num(run.rowsPerSecond),
+    run.peakRssMb === null ? 'n/a' : num(run.peakRssMb),
+    String(run.exitCode),
+  ];
+  return `${head}
+
+${table(['run', 'rows', 'seconds', 'rows/s', 'peak RSS MB', 'exit code'], [row(throughput), row(memory)])}`;
+}
+
 /**
  * The whole BENCHMARKS.md for one run.
  *
@@ -357,6 +384,8 @@ ${ingestSection(results.ingest)}
 ${cryptoSection(results.crypto)}
 
 ${deliverySection(results.delivery)}
+
+${uploadSection(results.upload)}
 
 ## Reproduce
 
