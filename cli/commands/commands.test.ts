@@ -2,8 +2,11 @@
  * The operator commands through `runCli`, against a stand-in edge over real
  * HTTP that answers with the edge's documented shapes and checks the key.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusAnswer } from '../edge-api.ts';
 import { runCli } from '../main.ts';
@@ -70,6 +73,11 @@ async function route(req: IncomingMessage): Promise<{ status: number; body: unkn
         delivery: STATUS.delivery,
         pixel_id: 'o9d7n',
         events: { purchase: 'o9d2g', lead: 'o9d2h' },
+      });
+    case 'GET /broken/health':
+      return answer(503, {
+        ok: false,
+        problems: ['X_EVENTS is not valid JSON: expected e.g. {"purchase":"o9d2g"}'],
       });
     case 'GET /status':
       return answer(200, STATUS);
@@ -291,6 +299,22 @@ describe('verify', () => {
       ['purchase', true],
       ['lead', false],
     ]);
+  });
+});
+
+describe('upload', () => {
+  it('stops before reading a row when the edge reports configuration problems', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'xcapi-commands-'));
+    const file = join(dir, 'orders.csv');
+    await writeFile(file, 'event,email\npurchase,a@b.example\n');
+    const before = seen.length;
+    const { code, stderr } = await run(['upload', file, '--endpoint', `${endpoint}/broken`]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'x-capi-edge: the edge is not configured: X_EVENTS is not valid JSON: expected e.g. {"purchase":"o9d2g"}\n',
+    );
+    expect(seen.slice(before).map((s) => s.path)).toEqual(['/broken/health']);
+    await rm(dir, { recursive: true, force: true });
   });
 });
 

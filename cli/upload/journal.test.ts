@@ -59,6 +59,16 @@ describe('openJournal', () => {
     );
   });
 
+  it('starts over a journal of a run that had nothing accepted', async () => {
+    const first = await openJournal(path, { resume: false, columns });
+    await first.close();
+    const second = await openJournal(path, { resume: false, columns });
+    expect(second.earlierRows).toBe(0);
+    await second.record(rows(1));
+    await second.close();
+    expect((await readFile(path, 'utf8')).trim().split('\n')).toHaveLength(2);
+  });
+
   it('starts fresh on --resume when there is no journal yet', async () => {
     const journal = await openJournal(path, { resume: true, columns });
     expect(journal.earlierRows).toBe(0);

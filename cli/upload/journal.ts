@@ -116,14 +116,19 @@ export async function openJournal(
   path: string,
   { resume, columns }: { resume: boolean; columns: readonly string[] },
 ): Promise<UploadJournal> {
-  const earlier = await readJournal(path, columns).catch((error: unknown) => {
-    if (resume) throw error;
-    return { batches: [], validBytes: 0 };
-  });
+  const exists = new CliError(
+    `${path} exists: this file was uploaded before. Add --resume to send only the rows not yet accepted, or delete the journal to send everything again`,
+  );
+  let earlier: Awaited<ReturnType<typeof readJournal>>;
+  try {
+    earlier = await readJournal(path, columns);
+  } catch (error) {
+    throw resume ? error : exists;
+  }
   if (!resume && earlier !== undefined) {
-    throw new CliError(
-      `${path} exists: this file was uploaded before. Add --resume to send only the rows not yet accepted, or delete the journal to send everything again`,
-    );
+    if (earlier.batches.length > 0) throw exists;
+    // An earlier run that had nothing accepted (a refused key, say): nothing to protect.
+    earlier = undefined;
   }
 
   // Sorted ranges of earlier rows, each pointing at its batch's check.

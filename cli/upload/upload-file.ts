@@ -8,7 +8,7 @@
 import { basename } from 'node:path';
 import type { Output } from '../command-context.ts';
 import type { EdgeClient } from '../edge-client.ts';
-import { formatXError } from '../errors.ts';
+import { CliError, formatXError } from '../errors.ts';
 import { mapColumns } from './columns.ts';
 import { openJournal, type UploadJournal } from './journal.ts';
 import { isMappingProblem, mapRow } from './map-row.ts';
@@ -85,6 +85,14 @@ export async function uploadFile(options: UploadOptions): Promise<UploadSummary>
     ...(options.defaultEvent === undefined ? {} : { defaultEvent: options.defaultEvent }),
   });
   const health = edge ? await edge.health() : undefined;
+  if (health?.problems && health.problems.length > 0) {
+    throw new CliError(`the edge is not configured: ${health.problems.join('; ')}`);
+  }
+  if (health?.delivery?.state === 'blocked') {
+    options.progressTo.write(
+      `note: delivery to X is blocked (${health.delivery.reason ?? 'see status'}); accepted rows are held until it recovers\n`,
+    );
+  }
   const validateRow = createRowValidator({
     ...(health?.events === undefined ? {} : { events: health.events }),
     ...(options.phoneCountry === undefined ? {} : { phoneCountry: options.phoneCountry }),
