@@ -8,5 +8,6 @@ describe('GET /health', () => {
     const body = await res.json<Record<string, unknown>>();
     expect(body).toMatchObject({ ok: true, pixel_id: 'o9d7n', auth: 'oauth1', dry_run: false });
     expect(JSON.stringify(body)).not.toContain('secret');
-  });
+    // The first request loads the Worker's modules, which can take seconds on a busy machine.
+  }, 60_000);
 });
