@@ -43,6 +43,9 @@ const COMMAND_OPTIONS = {
 
 export type CommandName = keyof typeof COMMAND_OPTIONS;
 
+/** Environment variables (`process.env`, or a test's own). */
+export type CliEnv = Readonly<Record<string, string | undefined>>;
+
 /** Flag values as parseArgs gives them: strings, booleans, absent. */
 export type Flags = Record<string, string | boolean | undefined>;
 
@@ -93,7 +96,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
 }
 
 /** The edge's base URL from `--endpoint` or `XCAPI_ENDPOINT`, checked. */
-export function endpointFrom(flags: Flags, env: NodeJS.ProcessEnv): string {
+export function endpointFrom(flags: Flags, env: CliEnv): string {
   const raw = (typeof flags.endpoint === 'string' ? flags.endpoint : env.XCAPI_ENDPOINT)?.trim();
   if (!raw) {
     throw new CliError(
@@ -116,7 +119,7 @@ export function endpointFrom(flags: Flags, env: NodeJS.ProcessEnv): string {
 }
 
 /** The server key from `XCAPI_SERVER_KEY`. */
-export function serverKeyFrom(env: NodeJS.ProcessEnv): string {
+export function serverKeyFrom(env: CliEnv): string {
   const key = env.XCAPI_SERVER_KEY?.trim();
   if (!key) {
     throw new CliError(

@@ -5,10 +5,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import type { CliEnv } from './args.ts';
 
 const run = promisify(execFile);
 
-async function npx(args: string[], env: NodeJS.ProcessEnv = {}) {
+async function npx(args: string[], env: CliEnv = {}) {
   try {
     const { stdout, stderr } = await run('npx', ['--offline', 'x-capi-edge', ...args], {
       cwd: new URL('..', import.meta.url),

@@ -3,7 +3,7 @@
  * What every command receives: its flags, where to print, and (for those
  * that talk to the edge) the client.
  */
-import type { Flags } from './args.ts';
+import type { CliEnv, Flags } from './args.ts';
 import type { EdgeClient } from './edge-client.ts';
 import type { ExitCodeValue } from './errors.ts';
 
@@ -17,7 +17,7 @@ export interface CommandContext {
   flags: Flags;
   positionals: string[];
   json: boolean;
-  env: NodeJS.ProcessEnv;
+  env: CliEnv;
   stdout: Output;
   stderr: Output;
   /** The client, created on first use so `upload --dry-run` needs no endpoint. */

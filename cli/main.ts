@@ -4,7 +4,7 @@
  * into one line on stderr and an exit code. `runCli` takes its environment
  * and outputs as arguments, so tests drive it without a child process.
  */
-import { endpointFrom, parseCommandLine, serverKeyFrom } from './args.ts';
+import { type CliEnv, endpointFrom, parseCommandLine, serverKeyFrom } from './args.ts';
 import type { Command, CommandContext, Output } from './command-context.ts';
 import { deadLettersCommand } from './commands/dead-letters.ts';
 import { redriveCommand } from './commands/redrive.ts';
@@ -24,7 +24,7 @@ const COMMANDS: Record<string, Command> = {
 };
 
 export interface CliIo {
-  env: NodeJS.ProcessEnv;
+  env: CliEnv;
   stdout: Output;
   stderr: Output;
   fetch?: typeof fetch;

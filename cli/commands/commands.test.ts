@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliEnv } from '../args.ts';
 import type { StatusAnswer } from '../edge-api.ts';
 import { runCli } from '../main.ts';
 
@@ -149,7 +150,7 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-async function run(argv: string[], env: NodeJS.ProcessEnv = { XCAPI_SERVER_KEY: KEY }) {
+async function run(argv: string[], env: CliEnv = { XCAPI_SERVER_KEY: KEY }) {
   let stdout = '';
   let stderr = '';
   const code = await runCli(argv, {
