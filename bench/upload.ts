@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startFakeX } from '../test/fake-x/server.ts';
 import { TEST_ACCOUNT } from '../test/fake-x/test-account.ts';
+import { edgeVarsFor } from './lib/beacon.ts';
 import { writeConversionsCsv } from './lib/conversions-csv.ts';
 import { startLocalWorker } from './lib/local-worker.ts';
 
@@ -109,17 +110,7 @@ export async function measureUpload({
   try {
     const edge = await startLocalWorker({
       config: 'wrangler.toml',
-      vars: {
-        X_PIXEL_ID: TEST_ACCOUNT.pixelId,
-        X_EVENTS: JSON.stringify(TEST_ACCOUNT.events),
-        ALLOWED_ORIGINS: 'https://shop.example',
-        X_API_BASE_URL: fakeX.url,
-        X_CONSUMER_KEY: TEST_ACCOUNT.consumerKey,
-        X_CONSUMER_SECRET: TEST_ACCOUNT.consumerSecret,
-        X_ACCESS_TOKEN: TEST_ACCOUNT.accessToken,
-        X_ACCESS_TOKEN_SECRET: TEST_ACCOUNT.accessTokenSecret,
-        SERVER_KEY: TEST_ACCOUNT.serverKey,
-      },
+      vars: edgeVarsFor(fakeX.url),
     });
     let throughput: UploadFigures['throughput'];
     try {

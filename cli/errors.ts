@@ -3,6 +3,9 @@
  * How the CLI ends: its exit codes, the one error type commands throw, and
  * X's error shape as a line a person can read.
  */
+import type { XErrorItem } from '../edge/errors.ts';
+
+export type { XErrorItem };
 
 /** Exit codes, documented in the README and `--help`. */
 export const ExitCode = {
@@ -17,13 +20,6 @@ export const ExitCode = {
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
-
-/** One entry of X's (and the edge's) `errors` array. */
-export interface XErrorItem {
-  code: string;
-  message: string;
-  parameter?: string;
-}
 
 /** A failure the CLI reports as one line and an exit code, without a stack trace. */
 export class CliError extends Error {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { edgeVarsFor } from '../../bench/lib/beacon.ts';
 import { writeConversionsCsv } from '../../bench/lib/conversions-csv.ts';
 import { type LocalWorker, startLocalWorker } from '../../bench/lib/local-worker.ts';
 import { type FakeXControl, fakeXControl } from '../../test/fake-x/control.ts';
@@ -34,18 +35,7 @@ beforeAll(async () => {
   control = fakeXControl(fakeX.url);
   edge = await startLocalWorker({
     config: 'wrangler.toml',
-    vars: {
-      X_PIXEL_ID: TEST_ACCOUNT.pixelId,
-      X_EVENTS: JSON.stringify(TEST_ACCOUNT.events),
-      ALLOWED_ORIGINS: 'https://shop.example',
-      X_API_BASE_URL: fakeX.url,
-      X_CONSUMER_KEY: TEST_ACCOUNT.consumerKey,
-      X_CONSUMER_SECRET: TEST_ACCOUNT.consumerSecret,
-      X_ACCESS_TOKEN: TEST_ACCOUNT.accessToken,
-      X_ACCESS_TOKEN_SECRET: TEST_ACCOUNT.accessTokenSecret,
-      SERVER_KEY: TEST_ACCOUNT.serverKey,
-      RETRY_BASE_SECONDS: '0',
-    },
+    vars: { ...edgeVarsFor(fakeX.url), RETRY_BASE_SECONDS: '0' },
   });
 }, 60_000);
 
