@@ -56,4 +56,15 @@ describe('openReport', () => {
       '4:sent',
     ]);
   });
+
+  it('on resume without the earlier report (deleted) starts a new one', async () => {
+    const path = join(dir, 'gone.csv.report.csv');
+    const report = await openReport(path, { keepEarlier: () => true });
+    await report.write([line(5, 'sent')]);
+    await report.close();
+    expect(parse(await readFile(path, 'utf8'))).toEqual([
+      ['row', 'line', 'conversion_id', 'status', 'reason'],
+      ['5', '6', 'o-5', 'sent', ''],
+    ]);
+  });
 });

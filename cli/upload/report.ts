@@ -8,6 +8,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open, rename } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 
@@ -39,7 +40,9 @@ async function keepEarlierLines(
   target: FileHandle,
   keep: (row: number) => boolean,
 ): Promise<void> {
-  const parser = createReadStream(path).pipe(parse({ from_line: 2, relax_column_count: true }));
+  const parser = parse({ from_line: 2, relax_column_count: true });
+  // pipeline, not pipe: a missing or unreadable file must end the loop below with its error.
+  pipeline(createReadStream(path), parser).catch(() => {});
   let buffered: ReportLine[] = [];
   try {
     for await (const record of parser as AsyncIterable<string[]>) {
