@@ -17,7 +17,7 @@ import {
 import { sealAddress } from '../../edge/delivery/seal-address.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
-import { configOf } from './hostile-harness.ts';
+import { configOf, recordingQueue } from './hostile-harness.ts';
 
 const QUEUE = 'x-capi-deliveries';
 let pixelCounter = 0;
@@ -71,31 +71,14 @@ function envWithRecordedQueue(refuse = false): {
   env: Env;
   requeued: { body: DeliveryMessage; delaySeconds?: number }[];
 } {
-  const requeued: { body: DeliveryMessage; delaySeconds?: number }[] = [];
-  const queue = {
-    async send() {
-      throw new Error('not used');
-    },
-    async sendBatch(messages: Iterable<MessageSendRequest<DeliveryMessage>>) {
-      if (refuse) throw new Error('Queue is overloaded');
-      for (const m of messages) requeued.push({ body: m.body, delaySeconds: m.delaySeconds });
-    },
-  } as unknown as Queue<DeliveryMessage>;
-  return { env: { ...env, DELIVERY_QUEUE: queue }, requeued };
+  const { queue, sent } = recordingQueue({ refuse });
+  return { env: { ...env, DELIVERY_QUEUE: queue }, requeued: sent };
 }
 
 /** An env whose dead letter queue records what it is sent. */
 function envWithRecordedDlq(): { env: Env; letters: DeadLetter[] } {
-  const letters: DeadLetter[] = [];
-  const dlq = {
-    async send(body: DeadLetter) {
-      letters.push(body);
-    },
-    async sendBatch() {
-      throw new Error('not used');
-    },
-  } as unknown as Queue<DeadLetter>;
-  return { env: { ...env, DEAD_LETTER_QUEUE: dlq }, letters };
+  const { queue, messages } = recordingQueue<DeadLetter>();
+  return { env: { ...env, DEAD_LETTER_QUEUE: queue }, letters: messages };
 }
 
 /**
