@@ -107,6 +107,14 @@ describe('uploadFile', () => {
     expect(sleeps).toEqual([3000, 3000]);
   });
 
+  it('never sends a batch larger than the whole rate', async () => {
+    const file = await csvFile('small-rate', 5);
+    const { edge, batches } = standInEdge();
+    const clock = { now: () => 0, sleep: async () => {} };
+    await uploadFile(options(file, { edge, rate: 2, batchSize: 500, clock }));
+    expect(batches.map((b) => b.length)).toEqual([2, 2, 1]);
+  });
+
   it('a dry run asks the edge for its events only, and sends nothing', async () => {
     const file = await csvFile('dry', 4);
     await writeFile(file, `${await readFile(file, 'utf8')}signup,dry-5,c@example.com\n`);

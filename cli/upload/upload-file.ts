@@ -77,7 +77,10 @@ function lineFor(settled: SettledRow): ReportLine {
  *   rate: 50_000, batchSize: 500, skipUnknownColumns: false, progressTo: process.stderr });
  */
 export async function uploadFile(options: UploadOptions): Promise<UploadSummary> {
-  const { file, edge, dryRun, batchSize, clock = systemClock } = options;
+  const { file, edge, dryRun, clock = systemClock } = options;
+  // A batch larger than the whole rate would leave at once and then wait for ages.
+  const batchSize =
+    options.rate > 0 ? Math.min(options.batchSize, options.rate) : options.batchSize;
   const started = clock.now();
   const csv = await openCsv(file);
   const columns = mapColumns(csv.header, {
