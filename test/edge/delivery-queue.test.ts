@@ -103,7 +103,11 @@ describe('delivery through the real local queue', () => {
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
     expect(received.requests.filter((r) => r.outcome === 'accepted').length).toBeLessThan(100);
 
-    expect(deadLetters.map((d) => d.conversionId).sort()).toEqual(['bad-17', 'bad-404', 'bad-911']);
+    expect(deadLetters.map((d) => d.conversion_id).sort()).toEqual([
+      'bad-17',
+      'bad-404',
+      'bad-911',
+    ]);
     for (const letter of deadLetters) {
       expect(letter.reason).toMatchObject({ kind: 'rejected', status: 400 });
       expect(JSON.stringify(letter.reason)).toContain(
