@@ -129,8 +129,8 @@ export async function uploadFile(options: UploadOptions): Promise<UploadSummary>
   };
 
   let batch: OutgoingRow[] = [];
-  /** Rows settled here (refused before sending), reported with the next batch. */
-  let refusedHere: ReportLine[] = [];
+  /** Rows settled without sending (refused here, or judged by a dry run), reported with the next batch. */
+  let settledHere: ReportLine[] = [];
   let inFlight: Promise<void> = Promise.resolve();
 
   const showProgress = () =>
@@ -143,9 +143,9 @@ export async function uploadFile(options: UploadOptions): Promise<UploadSummary>
 
   async function dispatch(): Promise<void> {
     const rows = batch;
-    const refused = refusedHere;
+    const refused = settledHere;
     batch = [];
-    refusedHere = [];
+    settledHere = [];
     await inFlight;
     if (dryRun || !edge || !journal) {
       await report.write(refused);
@@ -168,7 +168,7 @@ export async function uploadFile(options: UploadOptions): Promise<UploadSummary>
 
   const refuse = (row: number, line: number, conversionId: string, reason: string) => {
     summary.rejected += 1;
-    refusedHere.push({ row, line, conversion_id: conversionId, status: 'rejected', reason });
+    settledHere.push({ row, line, conversion_id: conversionId, status: 'rejected', reason });
   };
 
   try {
@@ -192,7 +192,7 @@ export async function uploadFile(options: UploadOptions): Promise<UploadSummary>
         if (!verdict.ok) refuse(row, line, mapped.conversionId, verdict.reason);
         else if (dryRun) {
           summary.valid += 1;
-          refusedHere.push({
+          settledHere.push({
             row,
             line,
             conversion_id: mapped.conversionId,
@@ -203,7 +203,7 @@ export async function uploadFile(options: UploadOptions): Promise<UploadSummary>
           batch.push({ row, line, conversionId: mapped.conversionId, event: mapped.event });
         }
       }
-      if (batch.length >= batchSize || refusedHere.length >= batchSize) {
+      if (batch.length >= batchSize || settledHere.length >= batchSize) {
         await dispatch();
         showProgress();
         if (options.stopRequested?.()) {
