@@ -16,19 +16,17 @@
  *   node bench/upload.ts                          # 10,000 rows through the edge, 100,000 dry run
  *   node bench/upload.ts --rows 20000 --rss-rows 1000000
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startCliProcess } from '../cli/cli-process.ts';
 import { startFakeX } from '../test/fake-x/server.ts';
 import { TEST_ACCOUNT } from '../test/fake-x/test-account.ts';
 import { edgeVarsFor } from './lib/beacon.ts';
 import { writeConversionsCsv } from './lib/conversions-csv.ts';
 import { startLocalWorker } from './lib/local-worker.ts';
 
-const BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url));
 /** How often the CLI's memory high-water mark is read. */
 const RSS_POLL_MS = 100;
 
@@ -55,15 +53,9 @@ async function highWaterMarkKb(pid: number): Promise<number | null> {
 /** Runs the CLI on `file` and watches its peak RSS. */
 async function runCli(args: string[], rows: number): Promise<CliRun> {
   const started = performance.now();
-  const child = spawn(process.execPath, [BIN, ...args, '--json'], {
-    env: { ...process.env, XCAPI_SERVER_KEY: TEST_ACCOUNT.serverKey },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { child, exited } = startCliProcess([...args, '--json'], {
+    XCAPI_SERVER_KEY: TEST_ACCOUNT.serverKey,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const exited = once(child, 'close');
   let peakKb: number | null = null;
   let running = true;
   void exited.then(() => {
@@ -74,7 +66,7 @@ async function runCli(args: string[], rows: number): Promise<CliRun> {
     if (kb !== null) peakKb = Math.max(peakKb ?? 0, kb);
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, RSS_POLL_MS))]);
   }
-  const [exitCode] = (await exited) as [number | null];
+  const { code: exitCode, stdout, stderr } = await exited;
   const wallSeconds = (performance.now() - started) / 1000;
   let summary: CliRun['summary'];
   try {

@@ -3,8 +3,6 @@
  * CSV files in a temp dir, the real edge in local workerd (its queues and
  * Durable Objects) delivering to the fake X API over HTTP.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +14,8 @@ import { type LocalWorker, startLocalWorker } from '../../bench/lib/local-worker
 import { type FakeXControl, fakeXControl } from '../../test/fake-x/control.ts';
 import { type FakeXServer, startFakeX } from '../../test/fake-x/server.ts';
 import { TEST_ACCOUNT } from '../../test/fake-x/test-account.ts';
+import { runCliProcess, startCliProcess } from '../cli-process.ts';
 
-const BIN = join(import.meta.dirname, '..', 'bin.mjs');
 /**
  * How long deliveries may take to reach the fake X before a test fails: a
  * bound for a machine shared with other work, not a speed expectation.
@@ -45,32 +43,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function startCli(args: string[]): { child: ChildProcess; done: Promise<Run> } {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, XCAPI_SERVER_KEY: TEST_ACCOUNT.serverKey },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => (stdout += chunk));
-  child.stderr?.on('data', (chunk) => (stderr += chunk));
-  const done = once(child, 'close').then(([code, signal]) => ({
-    code: code as number | null,
-    signal: signal as NodeJS.Signals | null,
-    stdout,
-    stderr,
-  }));
-  return { child, done };
-}
-
-const cli = (args: string[]) => startCli(args).done;
+const KEY = { XCAPI_SERVER_KEY: TEST_ACCOUNT.serverKey };
+const cli = (args: string[]) => runCliProcess(args, KEY);
 const endpoint = () => edge.url.origin;
 
 /** Conversion ids X accepted whose id starts with `prefix`, with how often each came. */
@@ -141,16 +115,10 @@ describe('npx x-capi-edge upload', () => {
     await writeConversionsCsv(file, { rows: 3_000, idPrefix: 'killed' });
     const journal = `${file}.upload-journal`;
     // 100 events per request, 4 requests a second: slow enough to be killed in the middle.
-    const first = startCli([
-      'upload',
-      file,
-      '--endpoint',
-      endpoint(),
-      '--batch-size',
-      '100',
-      '--rate',
-      '360000',
-    ]);
+    const first = startCliProcess(
+      ['upload', file, '--endpoint', endpoint(), '--batch-size', '100', '--rate', '360000'],
+      KEY,
+    );
     const deadline = Date.now() + 30_000;
     let batches = 0;
     while (batches < 5 && Date.now() < deadline) {
@@ -159,7 +127,7 @@ describe('npx x-capi-edge upload', () => {
       batches = text.split('\n').filter(Boolean).length - 1;
     }
     first.child.kill('SIGKILL');
-    const killed = await first.done;
+    const killed = await first.exited;
     expect(killed.signal).toBe('SIGKILL');
     expect(batches).toBeGreaterThanOrEqual(5);
 
