@@ -45,7 +45,7 @@ export const uploadCommand: Command = async function upload(context) {
   };
   process.on('SIGINT', onInterrupt);
   try {
-    const phoneCountry = stringFlag(flags, 'phone-country');
+    const phoneCountry = stringFlag(flags, 'phone-country')?.toUpperCase();
     const defaultEvent = stringFlag(flags, 'event');
     const summary = await uploadFile({
       file,

@@ -75,7 +75,7 @@ describe('createRowValidator', () => {
     const british = createRowValidator({ events, phoneCountry: 'GB' });
     expect(await british({ event: 'lead', phone: '020 7946 0958' })).toEqual({ ok: true });
     expect(() => createRowValidator({ events, phoneCountry: 'Britain' })).toThrow(
-      /PHONE_DEFAULT_COUNTRY must be a two-letter/,
+      '--phone-country must be a two-letter ISO 3166 country code such as US',
     );
   });
 });

@@ -35,6 +35,9 @@ const ANY_TAG = 'csvupload';
  * await validate({ event: 'purchase', email: 'a@b.example' }); // { ok: true }
  */
 export function createRowValidator({ events, phoneCountry = 'US' }: RowValidatorOptions = {}) {
+  if (!/^[A-Z]{2}$/.test(phoneCountry)) {
+    throw new CliError('--phone-country must be a two-letter ISO 3166 country code such as US');
+  }
   const eventMap: Record<string, string> = Object.create(null);
   if (Array.isArray(events)) for (const name of events) eventMap[name] = ANY_TAG;
   else if (events) Object.assign(eventMap, events);
