@@ -50,6 +50,7 @@ const configResult = parseConfig({
   X_CONSUMER_SECRET: TEST_ACCOUNT.consumerSecret,
   X_ACCESS_TOKEN: TEST_ACCOUNT.accessToken,
   X_ACCESS_TOKEN_SECRET: TEST_ACCOUNT.accessTokenSecret,
+  QUEUE_SEAL_KEY: TEST_ACCOUNT.queueSealKey,
 });
 if (!configResult.ok) {
   throw new Error(`bench config is invalid: ${configResult.problems.join('; ')}`);

@@ -11,10 +11,19 @@ import type { XConversion } from '../x-api/conversion.ts';
 /** Name of the dead letter queue in wrangler.toml; the queue handler routes on it. */
 export const DEAD_LETTER_QUEUE_NAME = 'x-capi-deliveries-dlq';
 
+/**
+ * Who sent a conversion: `server` (a call with the server key) or `browser`
+ * (a beacon or form, which anyone can forge). Server copies win dedup and
+ * budget; see edge/delivery/rate-budget.ts.
+ */
+export type ConversionSource = 'server' | 'browser';
+
 /** One accepted conversion waiting to be delivered to X. */
 export interface DeliveryMessage {
   /** The pixel (Universal Website Tag) the conversion belongs to. */
   pixelId: string;
+  /** Absent on messages queued by earlier versions, which count as `server` (as they did). */
+  source?: ConversionSource;
   /** The conversion without its `{ip_address, user_agent}` identifier (see `sealedAddress`). */
   conversion: XConversion;
   /** That identifier, AES-GCM sealed (./seal-address.ts): no raw IP is ever queued. */
@@ -45,12 +54,36 @@ export function dedupKey(conversion: XConversion): string {
   return `${conversion.event_id}:${conversion.conversion_id}`;
 }
 
+const BROWSER_CLAIM_PREFIX = 'browser/';
+
+/**
+ * What the consumer asks `RateBudget` for: the dedup key, prefixed `browser/`
+ * for a browser copy (event tag ids never contain `/`, so the prefix cannot
+ * be forged by an id). One string keeps reservation answers matched to the
+ * copy that asked.
+ *
+ * @example
+ * claimKey({ ...msg, source: 'browser' }); // 'browser/o9d2g:order-1'
+ */
+export function claimKey(message: Pick<DeliveryMessage, 'conversion' | 'source'>): string {
+  const key = dedupKey(message.conversion);
+  return message.source === 'browser' ? `${BROWSER_CLAIM_PREFIX}${key}` : key;
+}
+
+/** The dedup key and source a claim stands for (inverse of `claimKey`). */
+export function parseClaim(claim: string): { key: string; source: ConversionSource } {
+  return claim.startsWith(BROWSER_CLAIM_PREFIX)
+    ? { key: claim.slice(BROWSER_CLAIM_PREFIX.length), source: 'browser' }
+    : { key: claim, source: 'server' };
+}
+
 /** True when `value` has the shape of a `DeliveryMessage` (queue bodies are untyped at runtime). */
 export function isDeliveryMessage(value: unknown): value is DeliveryMessage {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Partial<DeliveryMessage>;
   return (
     typeof v.pixelId === 'string' &&
+    (v.source === undefined || v.source === 'server' || v.source === 'browser') &&
     typeof v.acceptedAt === 'number' &&
     typeof v.conversion === 'object' &&
     v.conversion !== null &&

@@ -21,7 +21,7 @@ import type { Env } from '../env.ts';
 import type { XErrorItem } from '../errors.ts';
 import { errorName, log } from '../log.ts';
 import { MAX_CONVERSIONS_PER_REQUEST, type XConversion } from '../x-api/conversion.ts';
-import { type DeadLetter, type DeliveryMessage, dedupKey, isDeliveryMessage } from './message.ts';
+import { claimKey, type DeadLetter, type DeliveryMessage, isDeliveryMessage } from './message.ts';
 import type { Settlement } from './rate-budget.ts';
 import {
   misconfiguredRetryDelay,
@@ -55,6 +55,8 @@ export interface DeliveryOptions {
   send: SendToX;
   /** Source of jitter, injectable so tests can bound delays exactly. */
   random?: () => number;
+  /** The budget's clock (epoch ms), injectable so tests can simulate minutes of traffic. */
+  now?: () => number;
 }
 
 /**
@@ -201,15 +203,16 @@ async function deliverGroup(
   const stub = group.budget;
   const byKey = new Map<string, Message<DeliveryMessage>[]>();
   for (const msg of messages) {
-    const key = dedupKey(msg.body.conversion);
+    const key = claimKey(msg.body);
     byKey.set(key, [...(byKey.get(key) ?? []), msg]);
   }
   // Each copy of a key is asked for separately, so a second copy in the same
   // batch comes back in flight and is retried (then acked as a duplicate).
-  const keys = messages.map((m) => dedupKey(m.body.conversion));
+  // A claim names the copy's source: server copies are granted first.
+  const keys = messages.map((m) => claimKey(m.body));
   let reservation: Awaited<ReturnType<typeof stub.reserve>>;
   try {
-    reservation = await stub.reserve(keys);
+    reservation = await stub.reserve(keys, group.options.now?.());
   } catch (err) {
     log.warn('rate budget unavailable, retrying', {
       pixelId: group.pixelId,
@@ -265,7 +268,7 @@ async function deliverGroup(
   }
 
   try {
-    await stub.settle(group.settlement);
+    await stub.settle(group.settlement, group.options.now?.());
   } catch (err) {
     // Delivered ones stay leased until the lease ends, then a redelivered
     // copy could be resent once: X's own conversion_id dedup covers that.
@@ -282,7 +285,7 @@ async function sendAndJudge(
   messages: Message<DeliveryMessage>[],
   bisecting = false,
 ): Promise<void> {
-  const keys = messages.map((m) => dedupKey(m.body.conversion));
+  const keys = messages.map((m) => claimKey(m.body));
   let outcome = await sendOnce(group, messages);
   // Mid-bisection X has just answered (a 400), so a 5xx now is a blip: try
   // again at once, twice at most. Otherwise one blip would send the whole
@@ -377,7 +380,9 @@ async function sendOnce(
 ): Promise<DeliveryOutcome> {
   try {
     const conversions = await Promise.all(
-      messages.map((m) => openAddress(group.config, m.body.conversion, m.body.sealedAddress)),
+      messages.map((m) =>
+        openAddress(group.config, group.pixelId, m.body.conversion, m.body.sealedAddress),
+      ),
     );
     return await group.options.send(group.config, conversions, { pixelId: group.pixelId });
   } catch (err) {

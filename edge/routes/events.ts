@@ -196,6 +196,7 @@ export const eventsRoute = new Hono<AppEnv>()
     await dispatchConversions(
       { queue: c.env.DELIVERY_QUEUE, pixelId: config.pixelId, config },
       conversions,
+      caller,
     );
 
     if (redirect) return c.redirect(redirect, 303);

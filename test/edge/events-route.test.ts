@@ -57,7 +57,7 @@ async function post(
   const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
   // The IP+UA identifier is queued sealed (edge/delivery/seal-address.ts): open it as the consumer does.
   const conversions = await Promise.all(
-    messages.map((m) => openAddress(configOf(testEnv), m.conversion, m.sealedAddress)),
+    messages.map((m) => openAddress(configOf(testEnv), m.pixelId, m.conversion, m.sealedAddress)),
   );
   return { res, body, messages, conversions };
 }

@@ -40,10 +40,17 @@ const CLIENT_ADDRESSES = ['203.0.113.50', '2001:db8::50', 'not-an-ip'] as const;
 /** From the FC_SEED binding (vitest.config.ts): fixed in CI, new per local run; fast-check prints it on failure. */
 const SEED = Number(env.FC_SEED ?? Date.now() % 2 ** 31);
 
-// Without the per-address rate limit: thousands of generated calls from three
-// addresses would otherwise turn into 429s at a rate that depends on timing, and
-// the properties are about input handling (hostile-rate-limit.test.ts covers it).
-const edge = createEdge({ BROWSER_RATE_LIMITER: undefined });
+// Without the browser rate limits: thousands of generated calls from three
+// addresses would otherwise turn into 429s at a rate that depends on timing (and
+// each limit is a round trip), and the properties are about input handling
+// (hostile-rate-limit.test.ts and trust-rate-limit.test.ts cover the limits).
+const edge = createEdge({
+  BROWSER_RATE_LIMITER: undefined,
+  BROWSER_RATE_LIMITER_56: undefined,
+  BROWSER_RATE_LIMITER_48: undefined,
+  BROWSER_NO_ADDRESS_LIMITER: undefined,
+  BROWSER_PIXEL_RATE_LIMITER: undefined,
+});
 
 /** Sends `spec`, returning the answer and what it queued. */
 async function send(spec: CallSpec): Promise<{ res: CallResult; queued: DeliveryMessage[] }> {
