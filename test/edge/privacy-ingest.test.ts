@@ -214,13 +214,12 @@ const INVALID: Array<{ name: string; spec: CallSpec; needles: string[] }> = [
     needles: ['203.0.113.99', 'ok@example.com'],
   },
   {
-    name: 'server call with a malformed ip_address',
+    name: 'server call with a malformed ip_address and nothing else to match on',
     spec: {
       server: true,
       origin: null,
       json: {
         event: 'purchase',
-        hashed_email: 'a'.repeat(64),
         ip_address: '203.0.113.999',
         user_agent: UA,
       },
