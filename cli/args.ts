@@ -36,6 +36,7 @@ const COMMAND_OPTIONS = {
     'dry-run': { type: 'boolean', default: false },
     'batch-size': { type: 'string' },
     'phone-country': { type: 'string' },
+    'max-age-days': { type: 'string' },
     'skip-unknown-columns': { type: 'boolean', default: false },
     event: { type: 'string' },
   },

@@ -40,7 +40,7 @@ POST /events/verify, at once and not queued, and prints X's answer for each.
 The test conversions carry conversion_id "xcapi-verify-<event>-<time>" and the
 click id "xcapi_verify_test". Exit code 1 when X refuses any of them.`,
   upload: `x-capi-edge upload FILE.csv --endpoint URL [--rate N] [--resume] [--dry-run]
-                   [--batch-size N] [--phone-country CC] [--event NAME]
+                   [--batch-size N] [--phone-country CC] [--max-age-days N] [--event NAME]
                    [--skip-unknown-columns] [--json]
 
 Sends the conversions in a CSV file as server calls (POST /events, batches of
@@ -57,6 +57,8 @@ Each row is validated with the edge's own rules before it is sent.
   --batch-size N           events per request, 1-500 (default 500)
   --phone-country CC       country of phone numbers without +, as the edge's
                            PHONE_DEFAULT_COUNTRY (default US)
+  --max-age-days N         oldest conversion_time to send, in days, as the edge's
+                           MAX_CONVERSION_AGE_DAYS (default 90)
   --event NAME             the event of rows without an "event" cell
   --skip-unknown-columns   ignore columns the edge does not know instead of stopping
 

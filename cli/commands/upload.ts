@@ -54,6 +54,7 @@ export const uploadCommand: Command = async function upload(context) {
       resume,
       rate: integerFlag(flags, 'rate', { min: 0, max: 100_000_000, fallback: DEFAULT_RATE }),
       batchSize: integerFlag(flags, 'batch-size', { min: 1, max: 500, fallback: 500 }),
+      maxConversionAgeDays: integerFlag(flags, 'max-age-days', { min: 1, max: 3650, fallback: 90 }),
       ...(phoneCountry === undefined ? {} : { phoneCountry }),
       ...(defaultEvent === undefined ? {} : { defaultEvent }),
       skipUnknownColumns: flags['skip-unknown-columns'] === true,

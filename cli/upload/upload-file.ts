@@ -29,6 +29,8 @@ export interface UploadOptions {
   rate: number;
   batchSize: number;
   phoneCountry?: string;
+  /** The edge's `MAX_CONVERSION_AGE_DAYS`. */
+  maxConversionAgeDays?: number;
   skipUnknownColumns: boolean;
   defaultEvent?: string;
   /** Where the progress bar goes (drawn only on a terminal). */
@@ -99,6 +101,9 @@ export async function uploadFile(options: UploadOptions): Promise<UploadSummary>
   const validateRow = createRowValidator({
     ...(health?.events === undefined ? {} : { events: health.events }),
     ...(options.phoneCountry === undefined ? {} : { phoneCountry: options.phoneCountry }),
+    ...(options.maxConversionAgeDays === undefined
+      ? {}
+      : { maxConversionAgeDays: options.maxConversionAgeDays }),
   });
 
   const journalPath = journalPathFor(file);

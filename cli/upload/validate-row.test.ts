@@ -53,6 +53,23 @@ describe('createRowValidator', () => {
     if (!verdict.ok) expect(verdict.reason).toMatch(reason);
   });
 
+  it('applies the edge rules of late conversions, exact amounts and forgiving identifiers', async () => {
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+    const base = { event: 'purchase', email: 'a@b.example' };
+    expect(await validate({ ...base, conversion_time: daysAgo(30) })).toEqual({ ok: true });
+    expect(await validate({ ...base, conversion_time: daysAgo(100) })).toEqual({
+      ok: false,
+      reason:
+        'INVALID_PARAMETER: conversion_time must be within the last 90 days (MAX_CONVERSION_AGE_DAYS) (conversion_time)',
+    });
+    expect(await validate({ ...base, value: '1.005', currency: 'KWD' })).toEqual({ ok: true });
+    expect((await validate({ ...base, value: '1.005', currency: 'USD' })).ok).toBe(false);
+    // A broken phone beside a usable email is dropped by the edge (with a warning), not refused.
+    expect(await validate({ ...base, phone: '12' })).toEqual({ ok: true });
+    const shorter = createRowValidator({ events, maxConversionAgeDays: 7 });
+    expect((await shorter({ ...base, conversion_time: daysAgo(30) })).ok).toBe(false);
+  });
+
   it('never echoes a value in its reason', async () => {
     const verdict = await validate({ event: 'purchase', email: 'secret-person@@example' });
     expect(verdict.ok).toBe(false);

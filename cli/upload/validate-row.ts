@@ -1,15 +1,15 @@
 /**
  * @module
- * Judges a row with the edge's own rules before it is sent: the event schema
- * (fields, formats, ranges) and `buildConversion` (configured event names,
- * usable identifiers), imported from the edge itself so the two cannot drift.
+ * Judges a row with the edge's own rules before it is sent: `validateEvent`
+ * (edge/ingest/validate-event.ts: the events schema, then the conversion X
+ * gets: configured event names, usable identifiers, exact amounts, the age of
+ * `conversion_time`), imported from the edge itself so the two cannot drift.
  * The edge still has the last word: what it refuses anyway is reported from
- * its answer.
+ * its answer, as are its warnings for what it left out.
  */
-import { parseConfig } from '../../edge/config.ts';
-import { buildConversion } from '../../edge/ingest/build-conversion.ts';
-import { validateEvents } from '../../edge/ingest/event-schema.ts';
-import { CliError, formatXError, xErrorsOf } from '../errors.ts';
+import type { EventRules } from '../../edge/ingest/build-conversion.ts';
+import { validateEvent } from '../../edge/ingest/validate-event.ts';
+import { CliError, formatXError } from '../errors.ts';
 import type { EventObject } from './map-row.ts';
 
 export type RowVerdict = { ok: true } | { ok: false; reason: string };
@@ -22,6 +22,8 @@ export interface RowValidatorOptions {
   events?: Record<string, string> | readonly string[];
   /** The edge's `PHONE_DEFAULT_COUNTRY`, for numbers written without `+`. */
   phoneCountry?: string;
+  /** The edge's `MAX_CONVERSION_AGE_DAYS`. */
+  maxConversionAgeDays?: number;
 }
 
 /** A placeholder tag for event names the edge listed without their ids. */
@@ -34,40 +36,35 @@ const ANY_TAG = 'csvupload';
  * const validate = createRowValidator({ events: ['purchase'] });
  * await validate({ event: 'purchase', email: 'a@b.example' }); // { ok: true }
  */
-export function createRowValidator({ events, phoneCountry = 'US' }: RowValidatorOptions = {}) {
+export function createRowValidator({
+  events,
+  phoneCountry = 'US',
+  maxConversionAgeDays = 90,
+}: RowValidatorOptions = {}) {
   if (!/^[A-Z]{2}$/.test(phoneCountry)) {
     throw new CliError('--phone-country must be a two-letter ISO 3166 country code such as US');
   }
   const eventMap: Record<string, string> = Object.create(null);
   if (Array.isArray(events)) for (const name of events) eventMap[name] = ANY_TAG;
   else if (events) Object.assign(eventMap, events);
-  const checkNames = events !== undefined;
-
-  const result = parseConfig({
-    X_PIXEL_ID: 'csvupload',
-    X_EVENTS: JSON.stringify(checkNames ? eventMap : { any: ANY_TAG }),
-    PHONE_DEFAULT_COUNTRY: phoneCountry,
-  });
-  if (!result.ok) throw new CliError(`cannot judge rows: ${result.problems.join('; ')}`);
-  const { config } = result;
+  const rules: EventRules = {
+    events: eventMap,
+    phoneDefaultCountry: phoneCountry,
+    maxConversionAgeDays,
+  };
 
   return async function validateRow(event: EventObject): Promise<RowVerdict> {
-    const validated = validateEvents(event);
-    if (!validated.ok) {
-      return { ok: false, reason: validated.errors.map(formatXError).join('; ') };
-    }
-    const input = validated.value[0];
-    if (input === undefined) return { ok: false, reason: 'no event' };
-    try {
-      await buildConversion(input, {
-        config: checkNames ? config : { ...config, events: { [input.event]: ANY_TAG } },
-      });
-      return { ok: true };
-    } catch (error) {
-      const errors = xErrorsOf(error);
-      if (errors.length === 0) throw error;
-      return { ok: false, reason: errors.map(formatXError).join('; ') };
-    }
+    const outcome = await validateEvent(event, {
+      caller: 'server',
+      // An offline dry run knows no event names: any name passes.
+      rules:
+        events === undefined || typeof event.event !== 'string'
+          ? { ...rules, events: { [String(event.event)]: ANY_TAG } }
+          : rules,
+    });
+    return outcome.ok
+      ? { ok: true }
+      : { ok: false, reason: outcome.errors.map(formatXError).join('; ') };
   };
 }
 
