@@ -7,7 +7,8 @@ const EXIT_CODES = `Exit codes:
   0  everything was accepted
   1  the run completed, but some rows or events were refused
   2  usage error, missing endpoint or key, unreadable or malformed file,
-     or the edge could not be reached (or refused the key)`;
+     or the edge could not be reached (or refused the key)
+  130  upload stopped with Ctrl-C: run it again with --resume`;
 
 const COMMON = `Common flags:
   --endpoint URL   the edge's base URL, including BASE_PATH (or XCAPI_ENDPOINT)
@@ -45,7 +46,7 @@ click id "xcapi_verify_test". Exit code 1 when X refuses any of them.`,
 
 Sends the conversions in a CSV file as server calls (POST /events, batches of
 up to 500). The header row names the columns (see the README for names and
-aliases); the delimiter (, or ;) and a byte-order mark are detected.
+aliases); the delimiter (, ; or tab) and a byte-order mark are detected.
 Each row is validated with the edge's own rules before it is sent.
 
   --rate N                 events per 15 minutes (default 50000, leaving room for
