@@ -49,10 +49,13 @@ export interface Env {
    * each. Required: ingest answers 503 without it rather than accept what it cannot store.
    */
   DELIVERY_QUEUE?: Queue<import('./delivery/message.ts').DeliveryMessage>;
-  /** Dead letter queue: conversions X rejected (with X's reason) or that ran out of retries. */
-  DEAD_LETTER_QUEUE?: Queue<import('./delivery/message.ts').DeadLetter>;
   /** One `RateBudget` Durable Object per pixel: X's quota and the 48 h dedup memory. */
   RATE_BUDGET?: DurableObjectNamespace<import('./delivery/rate-budget.ts').RateBudget>;
+  /**
+   * One `DeliveryLedger` Durable Object per pixel: delivery state for `/health`,
+   * held conversions, dead letters, per-conversion status and `/status` counts.
+   */
+  DELIVERY_LEDGER?: DurableObjectNamespace<import('./delivery/delivery-ledger.ts').DeliveryLedger>;
   /** X's quota per pixel: events per window (default 60000). */
   X_RATE_LIMIT_EVENTS?: string;
   /** Length in seconds of that window (default 900 = 15 minutes). */

@@ -43,12 +43,15 @@ export async function dispatchConversions(
     );
     throw unavailable('delivery queue is not configured');
   }
-  const { pixelId } = requireConfig(c.get('configResult'));
+  const { pixelId, events } = requireConfig(c.get('configResult'));
+  const names = new Map(Object.entries(events).map(([name, tag]) => [tag, name]));
   const acceptedAt = Date.now();
   const messages = await Promise.all(
     conversions.map(async (built) => {
       const { conversion, sealedAddress } = await sealAddress(c.env, built);
       const body: DeliveryMessage = { pixelId, conversion, acceptedAt };
+      const event = names.get(conversion.event_id);
+      if (event !== undefined) body.event = event;
       if (sealedAddress) body.sealedAddress = sealedAddress;
       return { body, contentType: 'json' as const };
     }),
