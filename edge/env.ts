@@ -26,6 +26,18 @@ export interface Env {
 
   /** `true` mounts the local demo pages under `/demo/` (`npm start` sets it). */
   DEMO?: string;
+  /** `true` serves the demo pages on hosts other than loopback. */
+  DEMO_PUBLIC?: string;
+  /** Conversions older than this many days are refused (default 90). */
+  MAX_CONVERSION_AGE_DAYS?: string;
+  /** `true` captures click ids on the site's own routes, in front of ORIGIN_URL. */
+  SITE_CAPTURE?: string;
+  /** The site the edge stands in front of when SITE_CAPTURE is on. */
+  ORIGIN_URL?: string;
+  /** `true` adds the browser script to HTML pages passing through the edge. */
+  INJECT_SCRIPT?: string;
+  /** Domain of the `_twclid` cookie, e.g. `shop.example` (default: the request's host). */
+  COOKIE_DOMAIN?: string;
 
   /**
    * Workers Rate Limiting binding counting browser calls per client address
@@ -69,4 +81,6 @@ export interface Env {
    * without it the key is derived from the X credentials' secrets.
    */
   QUEUE_SEAL_KEY?: string;
+  /** The sealing key replaced by QUEUE_SEAL_KEY, still opening messages sealed before. */
+  QUEUE_SEAL_KEY_PREVIOUS?: string;
 }

@@ -5,13 +5,12 @@
  * done, isolate the bad conversions (invalid), wait (rate-limited), alert
  * (misconfigured) or retry.
  * It never throws for anything X or the network does.
- *
- * Logs are one JSON line each and carry no secret: credentials are redacted,
- * and the identifiers inside conversions are already hashed (twclid is an ad
- * click id, not PII); an IP address X might echo in a message is masked.
+ * X's error messages may quote an IP address, so they are masked before they
+ * reach an outcome, a dead letter or a log.
  */
 import type { EdgeConfig } from '../config.ts';
 import type { XErrorItem } from '../errors.ts';
+import { log, maskAddresses } from '../log.ts';
 import type { XConversion, XConversionRequestBody } from './conversion.ts';
 import { signOAuth1 } from './sign-oauth1.ts';
 
@@ -43,17 +42,6 @@ export interface SendOptions {
 export const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RATE_LIMIT_WAIT_SECONDS = 60;
 const SECRET_HEADERS = new Set(['authorization', 'x-pixel-token']);
-
-function log(level: 'info' | 'warn', fields: Record<string, unknown>): void {
-  console[level === 'info' ? 'log' : 'warn'](JSON.stringify(fields));
-}
-
-/** X's messages quote the offending value; an IP address must not reach our logs. */
-function maskAddresses(text: string): string {
-  return text
-    .replace(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g, '[ip]')
-    .replace(/(?:[0-9a-f]{0,4}:){3,7}[0-9a-f]{0,4}/gi, '[ip]'); // 3+ colons: not a clock time
-}
 
 /**
  * The body with every `ip_address` replaced by `[ip]`: dry-run logs and the demo's
@@ -165,10 +153,7 @@ export async function sendConversions(
 
   if (!auth) {
     const request = { method: 'POST' as const, url, headers: redactHeaders(headers), body };
-    log('info', {
-      msg: 'dry run: would send',
-      request: { ...request, body: maskIpAddresses(body) },
-    });
+    log.info('dry run: would send', { request });
     return { kind: 'dry-run', request };
   }
 
@@ -192,7 +177,7 @@ export async function sendConversions(
       name === 'TimeoutError' || name === 'AbortError'
         ? `timeout after ${timeoutMs} ms`
         : `network error (${name})`;
-    log('warn', { msg: 'x request failed', ...context, reason });
+    log.warn('x request failed', { ...context, reason });
     return { kind: 'retryable', reason };
   }
 
@@ -206,12 +191,12 @@ export async function sendConversions(
   const { status } = response;
   const errors = errorItems(parsed).map((e) => ({ ...e, message: maskAddresses(e.message) }));
   const logRejection = (msg: string, extra: Record<string, unknown> = {}) =>
-    log('warn', { msg, ...context, status, errors, ...extra });
+    log.warn(msg, { ...context, status, errors, ...extra });
 
   if (status >= 200 && status < 300) {
     if (!isJson) {
       const reason = `X answered ${status} without a JSON body`;
-      log('warn', { msg: 'x request failed', ...context, status, reason });
+      log.warn('x request failed', { ...context, status, reason });
       return { kind: 'retryable', status, reason };
     }
     const data = (parsed as { data?: { debug_id?: unknown; conversions_processed?: unknown } })
@@ -219,7 +204,7 @@ export async function sendConversions(
     const debugId = typeof data?.debug_id === 'string' ? data.debug_id : undefined;
     const processed =
       typeof data?.conversions_processed === 'number' ? data.conversions_processed : undefined;
-    log('info', { msg: 'x delivered', ...context, status, debug_id: debugId, processed });
+    log.info('x delivered', { ...context, status, debug_id: debugId, processed });
     return { kind: 'delivered', status, debugId, processed };
   }
   if (status === 400) {
