@@ -8,6 +8,7 @@
  * carry ids only: identifiers are hashed, but still stay out.
  */
 import type { Env } from '../env.ts';
+import { errorName, log } from '../log.ts';
 import { type DeliveryMessage, eventName, isDeliveryMessage, ledgerKey } from './message.ts';
 
 /** The log line for one dead letter, without identifiers. */
@@ -33,7 +34,8 @@ export function describeDeadLetter(body: unknown): Record<string, unknown> {
 export async function keepDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const msg of batch.messages) {
     const body = msg.body;
-    console.error(JSON.stringify({ ...describeDeadLetter(body), message_id: msg.id }));
+    const { msg: line, ...fields } = describeDeadLetter(body);
+    log.error(String(line), { ...fields, message_id: msg.id });
     if (!isDeliveryMessage(body)) {
       msg.ack();
       continue;
@@ -54,13 +56,10 @@ export async function keepDeadLetters(batch: MessageBatch<unknown>, env: Env): P
       });
       msg.ack();
     } catch (err) {
-      console.error(
-        JSON.stringify({
-          msg: 'could not keep dead letter, retrying',
-          message_id: msg.id,
-          error: String(err),
-        }),
-      );
+      log.error('could not keep dead letter, retrying', {
+        message_id: msg.id,
+        error: errorName(err),
+      });
       msg.retry({ delaySeconds: 60 });
     }
   }

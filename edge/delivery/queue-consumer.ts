@@ -20,6 +20,7 @@
 import { configFor } from '../app.ts';
 import type { EdgeConfig } from '../config.ts';
 import type { Env } from '../env.ts';
+import { errorName, log } from '../log.ts';
 import { MAX_CONVERSIONS_PER_REQUEST, type XConversion } from '../x-api/conversion.ts';
 import type { SendOutcome } from '../x-api/x-client.ts';
 import { entryFor, type LedgerReport, type WaitingReason } from './delivery-ledger.ts';
@@ -32,7 +33,6 @@ import {
 } from './message.ts';
 import type { Settlement } from './rate-budget.ts';
 import {
-  MAX_TRANSIENT_DELAY_SECONDS,
   misconfiguredRetryDelay,
   type RetryPolicy,
   rateLimitedRetryDelay,
@@ -41,7 +41,6 @@ import {
 import { openAddress } from './seal-address.ts';
 import { describeErrors, judge } from './verdict.ts';
 
-const DEFAULT_RETRY_BASE_SECONDS = 5;
 /** Immediate extra tries of a 5xx answer to one half during bisection. */
 const BISECTION_RETRIES = 2;
 const BISECTION_RETRY_PAUSE_MS = 200;
@@ -85,23 +84,6 @@ interface Group {
   kept: Set<Message<DeliveryMessage>>;
 }
 
-function seconds(raw: string | undefined, fallback: number): number {
-  const n = Number(raw);
-  return raw !== undefined && raw !== '' && Number.isFinite(n) && n >= 0 ? n : fallback;
-}
-
-/** Backoff settings from `RETRY_BASE_SECONDS` / `RETRY_MAX_SECONDS`. */
-function retryPolicy(env: Env): RetryPolicy {
-  return {
-    baseSeconds: seconds(env.RETRY_BASE_SECONDS, DEFAULT_RETRY_BASE_SECONDS),
-    maxSeconds: seconds(env.RETRY_MAX_SECONDS, MAX_TRANSIENT_DELAY_SECONDS),
-  };
-}
-
-function log(level: 'info' | 'warn' | 'error', fields: Record<string, unknown>): void {
-  console[level](JSON.stringify(fields));
-}
-
 /** An empty report for one pixel's share of a batch. */
 export function emptyReport(): LedgerReport {
   return { sent: [], duplicates: [], waiting: [], held: [], deadLetters: [], isolated: [] };
@@ -122,12 +104,10 @@ export async function deliverBatch(
   options: DeliveryOptions,
 ): Promise<void> {
   const actions = new Map<Message<unknown>, Action>();
-  const retry = retryPolicy(env);
   const configResult = configFor(env);
   const { RATE_BUDGET: budget, DELIVERY_LEDGER: ledger } = env;
   if (!configResult.ok || !budget || !ledger) {
-    log('error', {
-      msg: 'delivery paused: edge misconfigured, conversions kept and retried',
+    log.error('delivery paused: edge misconfigured, conversions kept and retried', {
       problems: configResult.ok
         ? ['RATE_BUDGET or DELIVERY_LEDGER binding missing']
         : configResult.problems,
@@ -138,12 +118,13 @@ export async function deliverBatch(
     return;
   }
   const { config } = configResult;
+  const retry = config.retry;
 
   const groups = new Map<string, Message<DeliveryMessage>[]>();
   for (const msg of batch.messages) {
     if (!isDeliveryMessage(msg.body)) {
       // Not something ingest wrote, so never accepted: nothing to keep or send.
-      log('error', { msg: 'malformed delivery message dropped', message_id: msg.id });
+      log.error('malformed delivery message dropped', { message_id: msg.id });
       msg.ack();
       continue;
     }
@@ -215,7 +196,7 @@ async function requeue(env: Env, waiting: [Message<DeliveryMessage>, number][]):
       );
       for (const [msg] of chunk) msg.ack();
     } catch (err) {
-      log('warn', { msg: 'could not re-enqueue, retrying instead', error: String(err) });
+      log.warn('could not re-enqueue, retrying instead', { error: errorName(err) });
       for (const [msg, delaySeconds] of chunk) msg.retry({ delaySeconds });
     }
   }
@@ -246,10 +227,9 @@ async function deliverGroup(group: Group, messages: Message<DeliveryMessage>[]):
     );
     held = new Set(admission.held);
   } catch (err) {
-    log('warn', {
-      msg: 'delivery ledger unavailable, retrying',
+    log.warn('delivery ledger unavailable, retrying', {
       pixel_id: group.pixelId,
-      error: String(err),
+      error: errorName(err),
     });
     for (const msg of messages) group.actions.set(msg, { retry: transientDelay(group, msg) });
     return;
@@ -272,20 +252,18 @@ async function deliverGroup(group: Group, messages: Message<DeliveryMessage>[]):
   } catch (err) {
     // Delivered ones stay leased until the lease ends, then a redelivered
     // copy could be resent once: X's own conversion_id dedup covers that.
-    log('warn', {
-      msg: 'could not record delivery for dedup',
+    log.warn('could not record delivery for dedup', {
       pixel_id: group.pixelId,
-      error: String(err),
+      error: errorName(err),
     });
   }
   try {
     await group.ledger.settle(group.report);
   } catch (err) {
     // What the ledger was to keep goes back to the queue instead.
-    log('warn', {
-      msg: 'delivery ledger unavailable, retrying',
+    log.warn('delivery ledger unavailable, retrying', {
       pixel_id: group.pixelId,
-      error: String(err),
+      error: errorName(err),
     });
     for (const msg of group.kept) group.actions.set(msg, { retry: transientDelay(group, msg) });
   }
@@ -307,10 +285,9 @@ async function reserve(
   try {
     reservation = await group.budget.reserve(messages.map((m) => dedupKey(m.body.conversion)));
   } catch (err) {
-    log('warn', {
-      msg: 'rate budget unavailable, retrying',
+    log.warn('rate budget unavailable, retrying', {
       pixel_id: group.pixelId,
-      error: String(err),
+      error: errorName(err),
     });
     for (const msg of messages) group.actions.set(msg, { retry: transientDelay(group, msg) });
     return [];
@@ -339,8 +316,7 @@ async function reserve(
   }
   if (reservation.deferred.length > 0) {
     group.report.budgetUntil = Date.now() + reservation.retryAfterSeconds * 1000;
-    log('info', {
-      msg: 'rate budget spent, conversions wait',
+    log.info('rate budget spent, conversions wait', {
       pixel_id: group.pixelId,
       count: reservation.deferred.length,
       retry_after_seconds: reservation.retryAfterSeconds,
@@ -412,8 +388,7 @@ async function sendAndJudge(
       return;
     case 'retry':
       group.report.failing = verdict.reason;
-      log('warn', {
-        msg: 'X unavailable, retrying',
+      log.warn('X unavailable, retrying', {
         pixel_id: group.pixelId,
         reason: verdict.reason,
         count: messages.length,
@@ -425,19 +400,14 @@ async function sendAndJudge(
       return;
     case 'requeue': {
       group.report.budgetUntil = Date.now() + verdict.delaySeconds * 1000;
-      log('warn', {
-        msg: 'X rate limit hit, conversions wait',
+      log.warn('X rate limit hit, conversions wait', {
         pixel_id: group.pixelId,
         retry_after_seconds: verdict.delaySeconds,
       });
       try {
         await group.budget.pause(verdict.delaySeconds);
       } catch (err) {
-        log('warn', {
-          msg: 'could not pause rate budget',
-          pixel_id: group.pixelId,
-          error: String(err),
-        });
+        log.warn('could not pause rate budget', { pixel_id: group.pixelId, error: errorName(err) });
       }
       for (const msg of messages) {
         group.actions.set(msg, {
@@ -449,12 +419,10 @@ async function sendAndJudge(
     }
     case 'hold':
       group.report.refused = verdict.message;
-      log('error', {
-        msg: 'X refused our credentials or pixel: fix the configuration; conversions are held and X is probed',
-        pixel_id: group.pixelId,
-        reason: verdict.message,
-        count: messages.length,
-      });
+      log.error(
+        'X refused our credentials or pixel: fix the configuration; conversions are held and X is probed',
+        { pixel_id: group.pixelId, reason: verdict.message, count: messages.length },
+      );
       for (const msg of messages) keep(group, msg, verdict.reason, verdict.message);
       return;
     case 'isolate': {
@@ -472,8 +440,7 @@ async function sendAndJudge(
           eventId,
           message: verdict.message,
         });
-        log('error', {
-          msg: 'X refused an event tag: fix its X_EVENTS entry; its conversions are held',
+        log.error('X refused an event tag: fix its X_EVENTS entry; its conversions are held', {
           pixel_id: group.pixelId,
           event: eventName(sample.body),
           event_id: eventId,
@@ -491,8 +458,7 @@ async function sendAndJudge(
     }
     case 'dead-letter': {
       const [msg] = messages as [Message<DeliveryMessage>];
-      log('error', {
-        msg: 'conversion rejected by X: kept as a dead letter',
+      log.error('conversion rejected by X: kept as a dead letter', {
         pixel_id: group.pixelId,
         event_id: msg.body.conversion.event_id,
         conversion_id: msg.body.conversion.conversion_id,
