@@ -10,9 +10,12 @@ import { demoRoute } from './demo/demo-pages.ts';
 import type { Env } from './env.ts';
 import { handleError, handleNotFound, XApiError } from './errors.ts';
 import { clickRoute } from './routes/click.ts';
+import { deadLettersRoute } from './routes/dead-letters.ts';
 import { eventsRoute } from './routes/events.ts';
 import { healthRoute } from './routes/health.ts';
 import { scriptRoute } from './routes/script.ts';
+import { statusRoute } from './routes/status.ts';
+import { verifyRoute } from './routes/verify.ts';
 
 /** Hono typing shared by every route module. */
 export interface AppEnv {
@@ -51,6 +54,9 @@ export function requireConfig(result: ConfigResult): EdgeConfig {
 export function createApp(basePath: string): Hono<AppEnv> {
   const routes = new Hono<AppEnv>()
     .route('/', healthRoute)
+    .route('/', statusRoute)
+    .route('/', deadLettersRoute)
+    .route('/', verifyRoute)
     .route('/', eventsRoute)
     .route('/', clickRoute)
     .route('/', scriptRoute)

@@ -34,6 +34,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
+import { XApiError } from '../errors.ts';
 import { type DeliveryFlags, type DeliveryHealth, deliveryHealth } from './delivery-health.ts';
 import type { DeliveryMessage } from './message.ts';
 import type { HoldReason } from './verdict.ts';
@@ -253,7 +254,7 @@ export class DeliveryLedger extends DurableObject<Env> {
     )) {
       const current = eventIds[row.event];
       if (current !== undefined && current !== row.event_id) {
-        this.releaseEvent(row.event, now);
+        this.releaseEvent(row.event, now, current);
         changed = true;
       } else {
         isolated.set(row.event, row.event_id);
@@ -564,7 +565,14 @@ export class DeliveryLedger extends DurableObject<Env> {
    * conversions held too long into dead letters, and prunes old rows.
    */
   override async alarm(): Promise<void> {
-    const now = Date.now();
+    await this.runDue(Date.now());
+  }
+
+  /**
+   * The alarm's work as of `now`. Tests call it with a later `now` to stand
+   * for time passing (a probe interval, an hour, 7 days).
+   */
+  async runDue(now: number): Promise<void> {
     const released = this.sql
       .exec<{ key: string; body: string }>(
         'SELECT key, body FROM held WHERE release = 1 LIMIT ?',
@@ -721,8 +729,20 @@ export class DeliveryLedger extends DurableObject<Env> {
     if (row?.state !== 'dead_lettered') this.count(now, letter.event, { dead_lettered: 1 });
   }
 
-  private releaseEvent(event: string, now: number): void {
+  /**
+   * Lets an event's held conversions go. With `eventId` (X_EVENTS now maps the
+   * event to another tag) they leave with that tag, whichever consumer reads them.
+   */
+  private releaseEvent(event: string, now: number, eventId?: string): void {
     this.sql.exec('DELETE FROM isolated WHERE event = ?', event);
+    if (eventId !== undefined) {
+      this.sql.exec(
+        `UPDATE held SET body = json_set(body, '$.conversion.event_id', ?)
+         WHERE reason = 'event_not_found' AND event = ?`,
+        eventId,
+        event,
+      );
+    }
     this.sql.exec(
       "UPDATE held SET release = 1 WHERE reason = 'event_not_found' AND event = ?",
       event,
@@ -904,4 +924,25 @@ function decodeCursor(cursor: string | undefined): [number | null, string | null
 /** Whether `cursor` is one `deadLetters` could have made. */
 export function isDeadLetterCursor(cursor: string): boolean {
   return decodeCursor(cursor)[0] !== null;
+}
+
+/**
+ * The pixel's ledger, or undefined when the binding is missing.
+ *
+ * @example
+ * const health = await ledgerOf(c.env, config.pixelId)?.health();
+ */
+export function ledgerOf(env: Env, pixelId: string) {
+  const ns = env.DELIVERY_LEDGER;
+  return ns ? ns.get(ns.idFromName(pixelId)) : undefined;
+}
+
+/** The pixel's ledger for a route, or a 503 in X's shape naming the missing binding. */
+export function requireLedger(env: Env, pixelId: string) {
+  const ledger = ledgerOf(env, pixelId);
+  if (ledger) return ledger;
+  throw new XApiError(503, {
+    code: 'SERVICE_UNAVAILABLE',
+    message: 'DELIVERY_LEDGER binding missing: see wrangler.toml',
+  });
 }
