@@ -6,6 +6,7 @@
  * `GET /health`, while routes that need a valid config answer 503.
  */
 import type { Env } from './env.ts';
+import { log } from './log.ts';
 
 /** How requests to X are authenticated; `none` means dry run. */
 export type XCredentials =
@@ -57,7 +58,8 @@ export interface EdgeConfig {
 
 export type ConfigResult =
   | { ok: true; config: EdgeConfig }
-  | { ok: false; problems: string[]; partial: Partial<EdgeConfig> };
+  /** `partial` holds every setting read as far as possible, defaults in place of broken ones. */
+  | { ok: false; problems: string[]; partial: EdgeConfig };
 
 const PIXEL_ID = /^[a-z0-9]{3,16}$/i;
 const EVENT_NAME = /^[a-z0-9_.-]{1,64}$/i;
@@ -301,4 +303,17 @@ export function parseConfig(env: Env): ConfigResult {
     problems.push('RETRY_MAX_SECONDS must not be smaller than RETRY_BASE_SECONDS');
   }
   return problems.length === 0 ? { ok: true, config } : { ok: false, problems, partial: config };
+}
+
+const parsed = new WeakMap<Env, ConfigResult>();
+
+/** `parseConfig` once per env object (one per isolate), logging its problems once. */
+export function configFor(env: Env): ConfigResult {
+  let result = parsed.get(env);
+  if (!result) {
+    result = parseConfig(env);
+    if (!result.ok) log.error('configuration problems', { problems: result.problems });
+    parsed.set(env, result);
+  }
+  return result;
 }

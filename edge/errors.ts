@@ -7,6 +7,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { errorName, log } from './log.ts';
 
 /** One entry of X's `errors` array. */
 export interface XErrorItem {
@@ -82,7 +83,7 @@ export function handleError(err: Error, c: Context): Response {
     );
   }
   // Unexpected: log the name only (messages can carry input), answer without detail.
-  console.error(JSON.stringify({ msg: 'unhandled error', name: err.name }));
+  log.error('unhandled error', { error: errorName(err) });
   return c.json(
     { errors: [{ code: 'INTERNAL_ERROR', message: 'Internal error' }] } satisfies XErrorBody,
     500,

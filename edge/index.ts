@@ -6,6 +6,7 @@
  * `DeliveryLedger` (edge/delivery/delivery-ledger.ts).
  */
 import { appFor } from './app.ts';
+import { configFor } from './config.ts';
 import { keepDeadLetters } from './delivery/dead-letter-consumer.ts';
 import { DEAD_LETTER_QUEUE_NAME } from './delivery/message.ts';
 import { deliverBatch } from './delivery/queue-consumer.ts';
@@ -22,7 +23,9 @@ export default {
   },
   async queue(batch, env) {
     if (batch.queue === DEAD_LETTER_QUEUE_NAME) return keepDeadLetters(batch, env);
-    const send = env.DEMO === 'true' ? recordingOutbound(sendConversions) : sendConversions;
+    const result = configFor(env);
+    const { demo } = result.ok ? result.config : result.partial;
+    const send = demo ? recordingOutbound(sendConversions) : sendConversions;
     await deliverBatch(batch, env, { send });
   },
 } satisfies ExportedHandler<Env>;

@@ -11,9 +11,9 @@
  * tests create local queues from wrangler.toml by themselves. The client's IP
  * address is sealed before it is queued (./seal-address.ts).
  */
-import type { Context } from 'hono';
-import { type AppEnv, requireConfig } from '../app.ts';
+import type { EdgeConfig } from '../config.ts';
 import { XApiError } from '../errors.ts';
+import { errorName, log } from '../log.ts';
 import type { XConversion } from '../x-api/conversion.ts';
 import type { DeliveryMessage } from './message.ts';
 import { sealAddress } from './seal-address.ts';
@@ -21,34 +21,33 @@ import { sealAddress } from './seal-address.ts';
 /** Cloudflare's limit of messages per `sendBatch` call. */
 const MAX_MESSAGES_PER_SEND = 100;
 
+/** Where accepted conversions go: the pixel's queue, sealed with the configured key. */
+export interface DispatchTarget {
+  queue: Queue<DeliveryMessage> | undefined;
+  pixelId: string;
+  config: EdgeConfig;
+}
+
 /**
  * Stores each conversion as one message on the delivery queue.
  *
  * @throws XApiError 503 when the queue is missing or refuses the messages.
- * @example
- * await dispatchConversions(c, conversions);
- * return c.json({ accepted: conversions.length, conversion_ids }, 202);
  */
 export async function dispatchConversions(
-  c: Context<AppEnv>,
+  { queue, pixelId, config }: DispatchTarget,
   conversions: XConversion[],
 ): Promise<void> {
   if (conversions.length === 0) return;
-  const queue = c.env.DELIVERY_QUEUE;
   if (!queue) {
-    console.error(
-      JSON.stringify({
-        msg: 'DELIVERY_QUEUE binding missing: create the queues (see wrangler.toml)',
-      }),
-    );
+    log.error('DELIVERY_QUEUE binding missing: create the queues (see wrangler.toml)');
     throw unavailable('delivery queue is not configured');
   }
-  const { pixelId, events } = requireConfig(c.get('configResult'));
-  const names = new Map(Object.entries(events).map(([name, tag]) => [tag, name]));
+  // The event's name travels with it: delivery resolves the tag from it again.
+  const names = new Map(Object.entries(config.events).map(([name, tag]) => [tag, name]));
   const acceptedAt = Date.now();
   const messages = await Promise.all(
     conversions.map(async (built) => {
-      const { conversion, sealedAddress } = await sealAddress(c.env, built);
+      const { conversion, sealedAddress } = await sealAddress(config, built);
       const body: DeliveryMessage = { pixelId, conversion, acceptedAt };
       const event = names.get(conversion.event_id);
       if (event !== undefined) body.event = event;
@@ -63,7 +62,7 @@ export async function dispatchConversions(
       await queue.sendBatch(messages.slice(i, i + MAX_MESSAGES_PER_SEND));
     }
   } catch (err) {
-    console.error(JSON.stringify({ msg: 'enqueue failed', error: String(err) }));
+    log.error('enqueue failed', { error: errorName(err) });
     throw unavailable('could not store the conversions, retry later');
   }
 }

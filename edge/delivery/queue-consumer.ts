@@ -17,8 +17,7 @@
  * stored again: re-enqueued, or held or dead-lettered by the ledger (the
  * ledger's report is written before anything it keeps is acked).
  */
-import { configFor } from '../app.ts';
-import type { EdgeConfig } from '../config.ts';
+import { configFor, type EdgeConfig } from '../config.ts';
 import type { Env } from '../env.ts';
 import { errorName, log } from '../log.ts';
 import { MAX_CONVERSIONS_PER_REQUEST, type XConversion } from '../x-api/conversion.ts';
@@ -500,7 +499,7 @@ function keep(
 async function sendOnce(group: Group, messages: Message<DeliveryMessage>[]): Promise<SendOutcome> {
   try {
     const conversions = await Promise.all(
-      messages.map((m) => openAddress(group.env, m.body.conversion, m.body.sealedAddress)),
+      messages.map((m) => openAddress(group.config, m.body.conversion, m.body.sealedAddress)),
     );
     return await group.options.send(group.config, conversions, { pixelId: group.pixelId });
   } catch (err) {

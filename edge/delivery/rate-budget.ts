@@ -21,14 +21,13 @@
  * `conversion_id` dedup then absorbs.
  */
 import { DurableObject } from 'cloudflare:workers';
+import { configFor } from '../config.ts';
 import type { Env } from '../env.ts';
 
 /** How long X-accepted conversion ids are remembered. */
 export const DEDUP_WINDOW_MS = 48 * 60 * 60 * 1000;
 /** How long a claim lasts if the consumer dies before settling it. */
 export const LEASE_MS = 5 * 60 * 1000;
-const DEFAULT_LIMIT_EVENTS = 60_000;
-const DEFAULT_WINDOW_SECONDS = 900;
 
 /** The answer to `reserve`: every key lands in exactly one list. */
 export interface Reservation {
@@ -56,11 +55,6 @@ export interface Settlement {
   released: string[];
 }
 
-function positiveNumber(raw: string | undefined, fallback: number): number {
-  const n = Number(raw);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
 export class RateBudget extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly limitEvents: number;
@@ -69,8 +63,13 @@ export class RateBudget extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.limitEvents = Math.floor(positiveNumber(env.X_RATE_LIMIT_EVENTS, DEFAULT_LIMIT_EVENTS));
-    this.windowMs = positiveNumber(env.X_RATE_LIMIT_WINDOW_SECONDS, DEFAULT_WINDOW_SECONDS) * 1000;
+    // A broken setting elsewhere must not stop the budget: its own fields fall back to defaults.
+    const result = configFor(env);
+    const { events, windowSeconds } = result.ok
+      ? result.config.rateLimit
+      : result.partial.rateLimit;
+    this.limitEvents = events;
+    this.windowMs = windowSeconds * 1000;
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS grants (at INTEGER NOT NULL, events INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS grants_at ON grants (at);

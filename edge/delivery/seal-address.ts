@@ -13,7 +13,8 @@
  * the conversion goes without the address (and, if it had no other
  * identifier, X's 400 puts it on the dead letter queue with the reason).
  */
-import type { Env } from '../env.ts';
+import type { EdgeConfig } from '../config.ts';
+import { log } from '../log.ts';
 import type { XConversion, XIdentifier } from '../x-api/conversion.ts';
 
 type AddressIdentifier = Extract<XIdentifier, { ip_address: string }>;
@@ -21,15 +22,17 @@ type AddressIdentifier = Extract<XIdentifier, { ip_address: string }>;
 const keyCache = new Map<string, Promise<CryptoKey>>();
 const encoder = new TextEncoder();
 
-function keyMaterial(env: Env): string | undefined {
-  const parts = [env.QUEUE_SEAL_KEY]
-    .concat(
-      env.QUEUE_SEAL_KEY
-        ? []
-        : [env.X_CONSUMER_SECRET, env.X_ACCESS_TOKEN_SECRET, env.X_PIXEL_TOKEN],
-    )
-    .filter((p): p is string => typeof p === 'string' && p.trim() !== '');
-  return parts.length > 0 ? parts.join('\u0000') : undefined;
+function keyMaterial(config: EdgeConfig): string | undefined {
+  if (config.sealKey) return config.sealKey;
+  const { credentials } = config;
+  switch (credentials.kind) {
+    case 'oauth1':
+      return `${credentials.consumerSecret}\u0000${credentials.accessTokenSecret}`;
+    case 'pixel-token':
+      return credentials.token;
+    case 'none':
+      return undefined;
+  }
 }
 
 function sealKey(material: string): Promise<CryptoKey> {
@@ -81,13 +84,16 @@ export interface SealedConversion {
  * address cannot be moved onto another conversion.
  *
  * @example
- * const { conversion, sealedAddress } = await sealAddress(env, built);
+ * const { conversion, sealedAddress } = await sealAddress(config, built);
  */
-export async function sealAddress(env: Env, conversion: XConversion): Promise<SealedConversion> {
+export async function sealAddress(
+  config: EdgeConfig,
+  conversion: XConversion,
+): Promise<SealedConversion> {
   const address = conversion.identifiers.find(isAddress);
   if (!address) return { conversion };
   const rest = { ...conversion, identifiers: conversion.identifiers.filter((i) => !isAddress(i)) };
-  const material = keyMaterial(env);
+  const material = keyMaterial(config);
   if (!material) return { conversion: rest };
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const sealed = await crypto.subtle.encrypt(
@@ -106,15 +112,15 @@ export async function sealAddress(env: Env, conversion: XConversion): Promise<Se
  * the address when it cannot be opened (rotated key, tampering).
  *
  * @example
- * const conversion = await openAddress(env, msg.body.conversion, msg.body.sealedAddress);
+ * const conversion = await openAddress(config, msg.body.conversion, msg.body.sealedAddress);
  */
 export async function openAddress(
-  env: Env,
+  config: EdgeConfig,
   conversion: XConversion,
   sealedAddress: string | undefined,
 ): Promise<XConversion> {
   if (!sealedAddress) return conversion;
-  const material = keyMaterial(env);
+  const material = keyMaterial(config);
   if (!material) return conversion;
   try {
     const bytes = fromBase64(sealedAddress);
@@ -130,12 +136,9 @@ export async function openAddress(
     const address = JSON.parse(new TextDecoder().decode(plain)) as AddressIdentifier;
     return { ...conversion, identifiers: [...conversion.identifiers, address] };
   } catch {
-    console.warn(
-      JSON.stringify({
-        msg: 'sealed address could not be opened (key rotated?): sending without it',
-        conversionId: conversion.conversion_id,
-      }),
-    );
+    log.warn('sealed address could not be opened (key rotated?): sending without it', {
+      conversion_id: conversion.conversion_id,
+    });
     return conversion;
   }
 }

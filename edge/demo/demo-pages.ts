@@ -7,7 +7,7 @@
  */
 import { Hono } from 'hono';
 import { html } from 'hono/html';
-import type { AppEnv } from '../app.ts';
+import type { AppEnv } from '../http/context.ts';
 import { recentOutbound } from './outbox.ts';
 
 function page(title: string, body: ReturnType<typeof html>) {
@@ -38,7 +38,8 @@ ${body}
 export const demoRoute = new Hono<AppEnv>();
 
 demoRoute.use('/demo/*', async function demoOnly(c, next) {
-  if (c.env?.DEMO !== 'true') return c.notFound();
+  const result = c.var.config;
+  if (!(result.ok ? result.config : result.partial).demo) return c.notFound();
   await next();
 });
 demoRoute.get('/demo', (c) => c.redirect(`${c.req.path}/${new URL(c.req.url).search}`, 301));
@@ -86,7 +87,7 @@ document.getElementById('done').hidden=false;};
 
 demoRoute.get('/demo/sent', (c) => {
   const entries = recentOutbound();
-  const result = c.get('configResult');
+  const result = c.var.config;
   const mode = result.ok && result.config.credentials.kind !== 'none' ? 'live' : 'dry run';
   c.header('Cache-Control', 'no-store');
   return c.html(

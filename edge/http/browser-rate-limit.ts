@@ -16,9 +16,9 @@
  * counted, which also slows down anyone guessing `SERVER_KEY`.
  */
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../app.ts';
 import { XApiError } from '../errors.ts';
-import { callerOf } from './server-auth.ts';
+import { errorName, log } from '../log.ts';
+import type { AppEnv } from './context.ts';
 
 /**
  * The period configured on the binding in wrangler.toml (`simple.period`).
@@ -120,20 +120,6 @@ function tooManyRequests(): XApiError {
   );
 }
 
-/** Whether the request is a server call with the right bearer key (anything else is counted). */
-async function isAuthenticatedServerCall(
-  authorization: string | undefined,
-  serverKey: string | undefined,
-): Promise<boolean> {
-  if (authorization === undefined) return false;
-  try {
-    return (await callerOf(authorization, serverKey)) === 'server';
-  } catch {
-    // A wrong or malformed key: the route answers 401; here it counts like any browser call.
-    return false;
-  }
-}
-
 /**
  * Middleware limiting browser calls per client address (`CF-Connecting-IP`)
  * with the `BROWSER_RATE_LIMITER` binding. Over the limit: 429
@@ -143,13 +129,8 @@ async function isAuthenticatedServerCall(
  * deployment without the binding. If the binding itself fails, the request
  * goes through: abuse control must never take conversions down with it.
  *
- * Mount it before body parsing, so a flood costs the edge as little as possible.
- *
- * @example
- * export const eventsRoute = new Hono<AppEnv>()
- *   .use('/events', allowedOriginsCors())
- *   .use('/events', browserRateLimit())
- *   .post('/events', handler);
+ * Mount it after `identifyCaller` and before body parsing, so a flood costs
+ * the edge as little as possible.
  */
 export function browserRateLimit(): MiddlewareHandler<AppEnv> {
   return async function browserRateLimitMiddleware(c, next) {
@@ -157,21 +138,16 @@ export function browserRateLimit(): MiddlewareHandler<AppEnv> {
     if (!limiter || c.req.method === 'OPTIONS') return next();
     const key = rateLimitKey(c.req.header('cf-connecting-ip'));
     if (key === undefined) return next();
-    const configResult = c.get('configResult');
-    const serverKey = configResult.ok ? configResult.config.serverKey : undefined;
-    if (await isAuthenticatedServerCall(c.req.header('authorization'), serverKey)) return next();
+    // A wrong or malformed key counts like any browser call (the route answers 401).
+    const caller = c.var.caller;
+    if (caller.ok && caller.caller === 'server') return next();
 
     let outcome: RateLimitOutcome;
     try {
       outcome = await limiter.limit({ key });
     } catch (err) {
       // Name only: the message could quote the key, which is the client's address.
-      console.warn(
-        JSON.stringify({
-          msg: 'browser rate limiter failed; request allowed',
-          name: (err as Error).name,
-        }),
-      );
+      log.warn('browser rate limiter failed; request allowed', { error: errorName(err) });
       return next();
     }
     if (!outcome.success) throw tooManyRequests();

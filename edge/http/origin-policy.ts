@@ -10,9 +10,9 @@
  * server calls use a bearer key instead (./server-auth.ts).
  */
 import type { MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../app.ts';
-import { requireConfig } from '../app.ts';
+import { cors } from 'hono/cors';
 import { XApiError } from '../errors.ts';
+import type { AppEnv } from './context.ts';
 
 /** Canonical form of an origin (`https://a.example:443` -> `https://a.example`), or undefined. */
 function canonicalOrigin(value: string): string | undefined {
@@ -49,9 +49,7 @@ export function requestOrigin(headers: Headers): string | undefined {
  * isAllowedOrigin('https://SHOP.example:443', ['https://shop.example']); // true
  */
 export function isAllowedOrigin(origin: string | undefined, allowed: readonly string[]): boolean {
-  if (origin === undefined) return false;
-  const canonical = canonicalOrigin(origin);
-  return canonical !== undefined && canonicalOrigins(allowed).has(canonical);
+  return origin !== undefined && matchingOrigin(origin, allowed) !== undefined;
 }
 
 /** The configured list, canonical, once per list (it is asked twice per browser call). */
@@ -90,63 +88,50 @@ export function originNotAllowed(): XApiError {
   });
 }
 
-const ALLOW_METHODS = 'POST, OPTIONS';
-const ALLOW_HEADERS = 'Content-Type, Authorization';
-/** How long browsers may cache a preflight answer (Chrome caps at 2 hours anyway). */
-const PREFLIGHT_MAX_AGE_SECONDS = '7200';
+/** The configured origins, also when the rest of the configuration is broken. */
+function configuredOrigins(result: AppEnv['Variables']['config']): readonly string[] {
+  return result.ok ? result.config.allowedOrigins : result.partial.allowedOrigins;
+}
+
+/** The canonical configured origin `origin` stands for, if it is one. */
+function matchingOrigin(origin: string, allowed: readonly string[]): string | undefined {
+  if (origin === '' || origin === 'null') return undefined;
+  const canonical = canonicalOrigin(origin);
+  return canonical !== undefined && canonicalOrigins(allowed).has(canonical)
+    ? canonical
+    : undefined;
+}
+
+/** How long browsers may cache a preflight answer (Chrome caps it at 2 hours). */
+const PREFLIGHT_MAX_AGE_SECONDS = 7200;
 
 /**
- * CORS for browser calls from `ALLOWED_ORIGINS` only.
- *
- * - Preflight (`OPTIONS`): 204 with the CORS headers for an allowed origin;
- *   403 in X's shape for any other, so nothing is granted by accident.
- * - Other requests: an allowed origin gets `Access-Control-Allow-Origin` set to
- *   itself (never `*`: credentials are on, because the browser must send the
- *   `_twclid` cookie), with `Access-Control-Allow-Credentials: true`.
- * - `Vary: Origin` always, so a shared cache never serves one origin's answer
- *   to another.
- *
- * Whether a non-preflight request is *accepted* is the route's decision
- * (server calls need no origin); this middleware only labels responses.
- *
- * @example
- * export const eventsRoute = new Hono<AppEnv>()
- *   .use('/events', allowedOriginsCors())
- *   .post('/events', handler);
+ * CORS for browser calls from `ALLOWED_ORIGINS` only. Credentials are allowed
+ * (the browser must send the `_twclid` cookie), so the answer names the
+ * configured origin, never `*`. The headers go on every answer to an allowed
+ * origin, errors included, so a page can read why it was refused; whether a
+ * request is accepted stays the route's decision (server calls need no origin).
  */
 export function allowedOriginsCors(): MiddlewareHandler<AppEnv> {
+  const answer = cors({
+    origin: (origin, c) => matchingOrigin(origin, configuredOrigins(c.var.config)) ?? null,
+    credentials: true,
+    allowMethods: ['POST', 'OPTIONS'],
+    allowHeaders: ['Content-Type', 'Authorization'],
+    maxAge: PREFLIGHT_MAX_AGE_SECONDS,
+  });
   return async function allowedOriginsCorsMiddleware(c, next) {
-    const config = requireConfig(c.get('configResult'));
-    const origin = c.req.header('origin');
-    const allowed =
-      origin !== undefined && origin !== 'null' && isAllowedOrigin(origin, config.allowedOrigins);
-
-    if (c.req.method === 'OPTIONS') {
-      if (!allowed) {
-        throw new XApiError(
-          403,
-          {
-            code: 'FORBIDDEN',
-            message: 'Origin is not in ALLOWED_ORIGINS',
-          },
-          { Vary: 'Origin' },
-        );
-      }
-      return c.body(null, 204, {
-        'Access-Control-Allow-Origin': origin,
-        'Access-Control-Allow-Credentials': 'true',
-        'Access-Control-Allow-Methods': ALLOW_METHODS,
-        'Access-Control-Allow-Headers': ALLOW_HEADERS,
-        'Access-Control-Max-Age': PREFLIGHT_MAX_AGE_SECONDS,
-        Vary: 'Origin',
-      });
+    // A preflight from any other origin gets a 403 in X's shape rather than a bare 204.
+    if (
+      c.req.method === 'OPTIONS' &&
+      !matchingOrigin(c.req.header('origin') ?? '', configuredOrigins(c.var.config))
+    ) {
+      throw new XApiError(
+        403,
+        { code: 'FORBIDDEN', message: 'Origin is not in ALLOWED_ORIGINS' },
+        { Vary: 'Origin' },
+      );
     }
-
-    await next();
-    c.res.headers.append('Vary', 'Origin');
-    if (allowed) {
-      c.res.headers.set('Access-Control-Allow-Origin', origin);
-      c.res.headers.set('Access-Control-Allow-Credentials', 'true');
-    }
+    return answer(c, next);
   };
 }

@@ -5,9 +5,9 @@
  * gets a 401 in X's shape, the same whether or not a key was presented.
  */
 import type { MiddlewareHandler } from 'hono';
-import { type AppEnv, requireConfig } from '../app.ts';
 import { XApiError } from '../errors.ts';
-import { callerOf } from './server-auth.ts';
+import { type AppEnv, requireConfig } from './context.ts';
+import { checkCaller } from './server-auth.ts';
 
 /**
  * Middleware: the request must carry the server key.
@@ -17,10 +17,11 @@ import { callerOf } from './server-auth.ts';
  */
 export function requireServerKey(): MiddlewareHandler<AppEnv> {
   return async function requireServerKey(c, next) {
-    const config = requireConfig(c.get('configResult'));
+    const config = requireConfig(c);
     c.header('Cache-Control', 'no-store');
-    const caller = await callerOf(c.req.header('authorization'), config.serverKey);
-    if (caller !== 'server') {
+    const check = await checkCaller(c.req.header('authorization'), config.serverKey);
+    if (!check.ok) throw check.error;
+    if (check.caller !== 'server') {
       throw new XApiError(
         401,
         { code: 'UNAUTHORIZED', message: 'This route needs Authorization: Bearer SERVER_KEY' },

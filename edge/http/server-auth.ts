@@ -1,44 +1,16 @@
 /**
  * @module
- * Tells server calls from browser calls. A request with
- * `Authorization: Bearer {SERVER_KEY}` is a server call (a checkout backend);
- * one without a Bearer `Authorization` is a browser call; a wrong key is a
- * 401, never silently treated as a browser call.
- *
- * The key is compared in constant time: both sides are hashed to 32 bytes
- * first (so lengths never leak through an early exit) and the digests are
- * compared with `crypto.subtle.timingSafeEqual` (workerd) or, where that does
- * not exist, a loop that always visits every byte.
+ * Tells server calls from browser calls. `Authorization: Bearer {SERVER_KEY}`
+ * is a server call (a checkout backend); no Bearer `Authorization` is a
+ * browser call; a wrong key is a 401, never silently treated as a browser call.
  */
+import { timingSafeEqual } from 'hono/utils/buffer';
 import { XApiError } from '../errors.ts';
 
 export type Caller = 'server' | 'browser';
 
-/** Equal-length constant-time comparison. */
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  const subtle = crypto.subtle as SubtleCrypto & {
-    timingSafeEqual?: (a: ArrayBufferView, b: ArrayBufferView) => boolean;
-  };
-  if (typeof subtle.timingSafeEqual === 'function') return subtle.timingSafeEqual(a, b);
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return diff === 0;
-}
-
-async function digest(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-}
-
-/**
- * Whether `presented` equals `expected`, in time independent of where they differ.
- *
- * @example
- * await keysMatch('abc', 'abc'); // true
- */
-export async function keysMatch(presented: string, expected: string): Promise<boolean> {
-  const [a, b] = await Promise.all([digest(presented), digest(expected)]);
-  return bytesEqual(a, b);
-}
+/** Who is calling, or the 401 a wrong bearer key earns. */
+export type CallerCheck = { ok: true; caller: Caller } | { ok: false; error: XApiError };
 
 function unauthorized(message: string): XApiError {
   return new XApiError(
@@ -49,27 +21,32 @@ function unauthorized(message: string): XApiError {
 }
 
 /**
- * Classifies a request by its `Authorization` header. Throws 401 for a
- * bearer key that does not match `serverKey` (or when no key is configured).
- *
- * @example
- * const caller = await callerOf(c.req.header('authorization'), config.serverKey);
- * if (caller === 'browser') checkOrigin();
+ * Classifies a request by its `Authorization` header. Never throws: a bearer
+ * key that does not match `serverKey` (or any key when none is configured)
+ * comes back as the 401 to answer.
  */
-export async function callerOf(
+export async function checkCaller(
   authorization: string | undefined,
   serverKey: string | undefined,
-): Promise<Caller> {
+): Promise<CallerCheck> {
   // Only the Bearer scheme claims to be a server: a browser on a site behind
   // HTTP Basic auth sends `Authorization: Basic ...` on its own beacons.
-  if (authorization === undefined || !/^Bearer(?:\s|$)/i.test(authorization)) return 'browser';
+  if (authorization === undefined || !/^Bearer(?:\s|$)/i.test(authorization)) {
+    return { ok: true, caller: 'browser' };
+  }
   const match = /^Bearer[ \t]+(\S+)\s*$/i.exec(authorization);
-  if (!match) throw unauthorized('Authorization must be "Bearer SERVER_KEY"');
+  if (!match)
+    return { ok: false, error: unauthorized('Authorization must be "Bearer SERVER_KEY"') };
   if (!serverKey) {
-    throw unauthorized('Server calls are disabled: SERVER_KEY is not set on the edge');
+    return {
+      ok: false,
+      error: unauthorized('Server calls are disabled: SERVER_KEY is not set on the edge'),
+    };
   }
-  if (!(await keysMatch(match[1] as string, serverKey))) {
-    throw unauthorized('The bearer key does not match SERVER_KEY');
+  // Hono's comparison hashes both sides first, so the time taken says nothing
+  // about where (or whether the lengths) they differ.
+  if (!(await timingSafeEqual(match[1] as string, serverKey))) {
+    return { ok: false, error: unauthorized('The bearer key does not match SERVER_KEY') };
   }
-  return 'server';
+  return { ok: true, caller: 'server' };
 }

@@ -1,20 +1,53 @@
 /**
  * @module
- * The click id of a browser call: from the body, else from the `_twclid`
- * cookie. A bad click id in the body is the caller's mistake (400); a bad
- * cookie is the page's or another script's, so it is ignored. Never hashed.
+ * The `_twclid` cookie on the edge: reading the click id a browser call
+ * carries, and the one place that decides how the edge writes the cookie.
+ * A bad cookie is the page's or another script's doing, so it is ignored.
  */
 
 import type { Context } from 'hono';
-import { getCookie } from 'hono/cookie';
-import { parseTwclidCookie, TWCLID_COOKIE } from '../../common/twclid-cookie.ts';
+import { getCookie, setCookie } from 'hono/cookie';
+import type { CookieOptions } from 'hono/utils/cookie';
+import {
+  formatTwclidCookie,
+  parseTwclidCookie,
+  TWCLID_COOKIE,
+} from '../../common/twclid-cookie.ts';
+import type { EdgeConfig } from '../config.ts';
 
-/**
- * The `_twclid` cookie's click id, in either of its forms, or `undefined`.
- *
- * @example
- * cookieTwclid(c); // '26al4tn7x9n5o40h6sd2ds3kbt'
- */
+/** The `_twclid` cookie's click id, in either of its forms, or `undefined`. */
 export function cookieTwclid(c: Context): string | undefined {
   return parseTwclidCookie(getCookie(c, TWCLID_COOKIE))?.twclid;
+}
+
+/** Hosts a browser reaches over plain http during development. */
+function isLocalHost(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname.endsWith('.localhost') ||
+    hostname === '127.0.0.1' ||
+    hostname === '[::1]'
+  );
+}
+
+/**
+ * Attributes of the `_twclid` cookie the edge writes. Readable by script (no
+ * HttpOnly): the browser script and the X pixel read it. `Secure` everywhere
+ * but on local hosts, where development runs over plain http.
+ */
+export function twclidCookieOptions(config: EdgeConfig, requestUrl: string): CookieOptions {
+  return {
+    path: '/',
+    sameSite: 'Lax',
+    maxAge: config.cookieDays * 86_400,
+    secure: !isLocalHost(new URL(requestUrl).hostname),
+    ...(config.cookieDomain ? { domain: config.cookieDomain } : {}),
+  };
+}
+
+/** Sets `_twclid` in the X pixel's form, so script, pixel and edge share one cookie. */
+export function setTwclidCookie(c: Context, config: EdgeConfig, twclid: string): void {
+  // Hono URI-encodes the value itself; the shared format is already encoded.
+  const value = decodeURIComponent(formatTwclidCookie(twclid, Date.now()));
+  setCookie(c, TWCLID_COOKIE, value, twclidCookieOptions(config, c.req.url));
 }

@@ -9,7 +9,7 @@ import { invalidParameter, XApiError } from '../errors.ts';
 import { hashEmail, hashPhone } from '../identity/hash-identifiers.ts';
 import { normalizeEmail } from '../identity/normalize-email.ts';
 import { normalizePhone } from '../identity/phone.ts';
-import type { XContent, XConversion, XIdentifier } from '../x-api/conversion.ts';
+import type { XConversion, XIdentifier } from '../x-api/conversion.ts';
 import type { EventInput } from './event-schema.ts';
 
 /** What the request itself tells about the user, beside the body. */
@@ -106,17 +106,6 @@ async function identifiersFor(
   return identifiers;
 }
 
-function contentFor(content: NonNullable<EventInput['contents']>[number]): XContent {
-  const out: XContent = {};
-  if (content.content_id !== undefined) out.content_id = content.content_id;
-  if (content.content_name !== undefined) out.content_name = content.content_name;
-  if (content.content_type !== undefined) out.content_type = content.content_type;
-  if (content.content_price !== undefined) out.content_price = content.content_price;
-  if (content.num_items !== undefined) out.num_items = content.num_items;
-  if (content.content_group_id !== undefined) out.content_group_id = content.content_group_id;
-  return out;
-}
-
 /**
  * Builds X's conversion from a validated event object. Throws `XApiError`
  * (400, X's shape) for an unknown event, an unusable email or phone, or no
@@ -148,7 +137,8 @@ export async function buildConversion(
   if (input.number_items !== undefined) conversion.number_items = input.number_items;
   if (input.description !== undefined) conversion.description = input.description;
   if (input.contents !== undefined && input.contents.length > 0) {
-    conversion.contents = input.contents.map(contentFor);
+    // Valibot's output holds only the schema's keys, so it goes to X as it is.
+    conversion.contents = input.contents;
   }
   return conversion;
 }

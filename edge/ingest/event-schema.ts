@@ -15,7 +15,7 @@
 import * as v from 'valibot';
 import { isValidTwclid } from '../../common/twclid-cookie.ts';
 import type { XErrorItem } from '../errors.ts';
-import { MAX_CONVERSIONS_PER_REQUEST } from '../x-api/conversion.ts';
+import { MAX_CONVERSIONS_PER_REQUEST } from '../x-api/limits.ts';
 
 /** X's per-request maximum, and so the most one server call may carry. */
 export const MAX_EVENTS_PER_CALL = MAX_CONVERSIONS_PER_REQUEST;
@@ -226,6 +226,8 @@ export const EventSchema = v.strictObject({
 });
 
 export type EventInput = v.InferOutput<typeof EventSchema>;
+/** One line of `contents`, as validated: also the shape X takes. */
+export type LineItem = v.InferOutput<typeof ContentSchema>;
 
 const BatchSchema = v.strictObject({
   events: cappedArray(v.pipe(jsonObject, EventSchema), {

@@ -11,15 +11,17 @@
  */
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { formatTwclidCookie, isValidTwclid, TWCLID_COOKIE } from '../../common/twclid-cookie.ts';
-import { type AppEnv, requireConfig } from '../app.ts';
+import { isValidTwclid } from '../../common/twclid-cookie.ts';
 import { invalidParameter } from '../errors.ts';
 import { browserRateLimit } from '../http/browser-rate-limit.ts';
+import { identifyCaller } from '../http/caller.ts';
+import { type AppEnv, requireConfig } from '../http/context.ts';
 import {
   allowedOriginsCors,
   allowedRequestOrigin,
   originNotAllowed,
 } from '../http/origin-policy.ts';
+import { setTwclidCookie } from '../identity/twclid.ts';
 import { readTextCapped } from '../ingest/parse-body.ts';
 
 /** A click body is a few dozen bytes; anything much bigger is not one. */
@@ -27,7 +29,7 @@ const MAX_BODY_BYTES = 1024;
 
 /** Refuses other sites before a byte of the body is read. */
 const requireAllowedOrigin = createMiddleware<AppEnv>(async function requireAllowedOrigin(c, next) {
-  const config = requireConfig(c.get('configResult'));
+  const config = requireConfig(c);
   if (!allowedRequestOrigin(c.req.raw.headers, config.allowedOrigins)) throw originNotAllowed();
   await next();
 });
@@ -49,10 +51,9 @@ function twclidFromBody(text: string): string {
 
 export const clickRoute = new Hono<AppEnv>()
   // As for /events: CORS first so even a 429 is readable, the limit before the body is read.
-  .use('/click', allowedOriginsCors())
-  .use('/click', browserRateLimit())
+  .use('/click', allowedOriginsCors(), identifyCaller, browserRateLimit())
   .post('/click', requireAllowedOrigin, async function storeClick(c) {
-    const config = requireConfig(c.get('configResult'));
+    const config = requireConfig(c);
     // The same capped read as /events: stops at the cap, whatever `Content-Length` says.
     const twclid = twclidFromBody(await readTextCapped(c.req.raw, MAX_BODY_BYTES));
     c.header('Cache-Control', 'no-store');
@@ -61,13 +62,6 @@ export const clickRoute = new Hono<AppEnv>()
       c.header('X-Xcapi-Gpc', 'honoured');
       return c.body(null, 204);
     }
-    // The shared format (the pixel's URI-encoded JSON), so script and edge write one cookie.
-    const secure = new URL(c.req.url).protocol === 'https:' ? '; Secure' : '';
-    c.header(
-      'Set-Cookie',
-      `${TWCLID_COOKIE}=${formatTwclidCookie(twclid, Date.now())}; Path=/; Max-Age=${
-        config.cookieDays * 86400
-      }; SameSite=Lax${secure}`,
-    );
+    setTwclidCookie(c, config, twclid);
     return c.body(null, 204);
   });

@@ -9,13 +9,13 @@
  *   conversion ids, so RateBudget's dedup keeps X from getting one twice.
  */
 import { Hono } from 'hono';
-import { type AppEnv, requireConfig } from '../app.ts';
 import {
   isDeadLetterCursor,
   type RedriveFilter,
   requireLedger,
 } from '../delivery/delivery-ledger.ts';
 import { invalidParameter } from '../errors.ts';
+import { type AppEnv, requireConfig } from '../http/context.ts';
 import { requireServerKey } from '../http/require-server-key.ts';
 import { readTextCapped } from '../ingest/parse-body.ts';
 
@@ -65,7 +65,7 @@ function redriveFilter(body: unknown): RedriveFilter {
 
 export const deadLettersRoute = new Hono<AppEnv>()
   .get('/dead-letters', requireServerKey(), async function listDeadLetters(c) {
-    const { pixelId } = requireConfig(c.get('configResult'));
+    const { pixelId } = requireConfig(c);
     const rawLimit = c.req.query('limit');
     const limit = rawLimit === undefined || rawLimit === '' ? DEFAULT_LIMIT : Number(rawLimit);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
@@ -86,7 +86,7 @@ export const deadLettersRoute = new Hono<AppEnv>()
     return c.json(page);
   })
   .post('/dead-letters/redrive', requireServerKey(), async function redrive(c) {
-    const { pixelId } = requireConfig(c.get('configResult'));
+    const { pixelId } = requireConfig(c);
     const text = await readTextCapped(c.req.raw, REDRIVE_BODY_LIMIT_BYTES);
     let body: unknown = {};
     if (text.trim() !== '') {

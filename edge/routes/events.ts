@@ -11,17 +11,17 @@
 
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { type AppEnv, requireConfig } from '../app.ts';
 import type { EdgeConfig } from '../config.ts';
 import { dispatchConversions } from '../delivery/dispatch.ts';
 import { invalidParameter, XApiError } from '../errors.ts';
 import { browserRateLimit } from '../http/browser-rate-limit.ts';
+import { identifyCaller, requireCaller } from '../http/caller.ts';
+import { type AppEnv, requireConfig } from '../http/context.ts';
 import {
   allowedOriginsCors,
   allowedRequestOrigin,
   originNotAllowed,
 } from '../http/origin-policy.ts';
-import { type Caller, callerOf } from '../http/server-auth.ts';
 import { cookieTwclid } from '../identity/twclid.ts';
 import { buildConversion, type RequestSignals } from '../ingest/build-conversion.ts';
 import {
@@ -137,14 +137,13 @@ function bodyContent(
 }
 
 export const eventsRoute = new Hono<AppEnv>()
-  // CORS first so even a 429 is readable by the page; the rate limit runs
-  // before any body is read.
-  .use('/events', allowedOriginsCors())
-  .use('/events', browserRateLimit())
+  // CORS first so even a 429 or 503 is readable by the page; the rate limit
+  // runs before any body is read.
+  .use('/events', allowedOriginsCors(), identifyCaller, browserRateLimit())
   .post('/events', async function acceptEvents(c) {
-    const config = requireConfig(c.get('configResult'));
+    const config = requireConfig(c);
     c.header('Cache-Control', 'no-store');
-    const caller: Caller = await callerOf(c.req.header('authorization'), config.serverKey);
+    const caller = requireCaller(c);
     let siteOrigin: string | undefined;
     if (caller === 'browser') {
       siteOrigin = allowedRequestOrigin(c.req.raw.headers, config.allowedOrigins);
@@ -194,7 +193,10 @@ export const eventsRoute = new Hono<AppEnv>()
       config,
       caller === 'browser' ? browserSignals(c) : undefined,
     );
-    await dispatchConversions(c, conversions);
+    await dispatchConversions(
+      { queue: c.env.DELIVERY_QUEUE, pixelId: config.pixelId, config },
+      conversions,
+    );
 
     if (redirect) return c.redirect(redirect, 303);
     return c.json(

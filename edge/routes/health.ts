@@ -9,17 +9,19 @@
  * someone; `degraded` answers 200 with the reason. One Durable Object read.
  */
 import { Hono } from 'hono';
-import type { AppEnv } from '../app.ts';
 import type { DeliveryHealth } from '../delivery/delivery-health.ts';
 import { ledgerOf } from '../delivery/delivery-ledger.ts';
-import { callerOf } from '../http/server-auth.ts';
+import type { AppEnv } from '../http/context.ts';
+import { checkCaller } from '../http/server-auth.ts';
 import { errorName, log } from '../log.ts';
 
 export const healthRoute = new Hono<AppEnv>().get('/health', async function health(c) {
-  const result = c.get('configResult');
+  const result = c.var.config;
   c.header('Cache-Control', 'no-store');
   const config = result.ok ? result.config : result.partial;
-  const keyed = (await callerOf(c.req.header('authorization'), config.serverKey)) === 'server';
+  const caller = await checkCaller(c.req.header('authorization'), config.serverKey);
+  if (!caller.ok) throw caller.error;
+  const keyed = caller.caller === 'server';
 
   if (!result.ok) {
     const delivery: DeliveryHealth = {

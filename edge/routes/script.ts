@@ -9,8 +9,8 @@
  * makes every revalidation after that a body-less 304.
  */
 import { Hono } from 'hono';
-import type { AppEnv } from '../app.ts';
 import { CLIENT_SCRIPT, CLIENT_SCRIPT_ETAG } from '../generated/client-script.ts';
+import type { AppEnv } from '../http/context.ts';
 
 const CACHE_CONTROL = 'public, max-age=300';
 

@@ -10,10 +10,10 @@
  * Counts live in the pixel's `DeliveryLedger`, the budget in its `RateBudget`.
  */
 import { Hono } from 'hono';
-import { type AppEnv, requireConfig } from '../app.ts';
 import { requireLedger } from '../delivery/delivery-ledger.ts';
 import type { Env } from '../env.ts';
 import { invalidParameter, XApiError } from '../errors.ts';
+import { type AppEnv, requireConfig } from '../http/context.ts';
 import { requireServerKey } from '../http/require-server-key.ts';
 import { STATUS_PAGE } from './status-page.ts';
 
@@ -41,7 +41,7 @@ export const statusRoute = new Hono<AppEnv>()
     return c.html(STATUS_PAGE);
   })
   .get('/status', requireServerKey(), async function status(c) {
-    const { pixelId } = requireConfig(c.get('configResult'));
+    const { pixelId } = requireConfig(c);
     const [ledger, budget] = await Promise.all([
       requireLedger(c.env, pixelId).status(),
       budgetOf(c.env, pixelId),
@@ -56,7 +56,7 @@ export const statusRoute = new Hono<AppEnv>()
     });
   })
   .get('/status/conversions/:conversion_id', requireServerKey(), async function conversion(c) {
-    const { pixelId } = requireConfig(c.get('configResult'));
+    const { pixelId } = requireConfig(c);
     const id = c.req.param('conversion_id');
     if (!CONVERSION_ID.test(id)) {
       throw invalidParameter('conversion_id', 'conversion_id must be 1-100 characters');

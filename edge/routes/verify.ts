@@ -10,8 +10,8 @@
  * 48 hours, so use a test conversion id, not a real order's.
  */
 import { Hono } from 'hono';
-import { type AppEnv, requireConfig } from '../app.ts';
 import { invalidParameter, XApiError } from '../errors.ts';
+import { type AppEnv, requireConfig } from '../http/context.ts';
 import { requireServerKey } from '../http/require-server-key.ts';
 import { buildConversion } from '../ingest/build-conversion.ts';
 import { isBatch, validateEvents } from '../ingest/event-schema.ts';
@@ -22,7 +22,7 @@ export const verifyRoute = new Hono<AppEnv>().post(
   '/events/verify',
   requireServerKey(),
   async function verifyEvent(c) {
-    const config = requireConfig(c.get('configResult'));
+    const config = requireConfig(c);
     const body = await parseBody(c.req.raw, SERVER_BODY_LIMIT_BYTES);
     if (body.kind !== 'json' || isBatch(body.value)) {
       throw invalidParameter('', 'verify takes one event object as JSON, as POST /events does');

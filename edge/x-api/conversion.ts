@@ -3,6 +3,7 @@
  * The shape of one conversion as X's Conversion API (v12) takes it. Everything
  * in here is already safe to queue and send: emails and phones are SHA-256 hex.
  */
+import type { LineItem } from '../ingest/event-schema.ts';
 
 /**
  * One identifier per object, except that `ip_address` and `user_agent` travel
@@ -14,14 +15,8 @@ export type XIdentifier =
   | { hashed_phone_number: string }
   | { ip_address: string; user_agent: string };
 
-export interface XContent {
-  content_id?: string;
-  content_name?: string;
-  content_type?: string;
-  content_price?: number;
-  num_items?: number;
-  content_group_id?: string;
-}
+/** A line of `contents`: the validated line item passes to X as it is. */
+export type XContent = LineItem;
 
 export interface XConversion {
   /** `yyyy-MM-ddTHH:mm:ss.SSSZ`, UTC with milliseconds. */
@@ -40,8 +35,7 @@ export interface XConversion {
   contents?: XContent[];
 }
 
-/** X takes at most 500 conversions per request. */
-export const MAX_CONVERSIONS_PER_REQUEST = 500;
+export { MAX_CONVERSIONS_PER_REQUEST } from './limits.ts';
 
 /** Body of `POST /{version}/measurement/conversions/{pixel_id}` (at most `MAX_CONVERSIONS_PER_REQUEST`). */
 export interface XConversionRequestBody {

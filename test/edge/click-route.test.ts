@@ -1,5 +1,7 @@
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { twclidCookieOptions } from '../../edge/identity/twclid.ts';
+import { configOf } from './hostile-harness.ts';
 
 const ORIGIN = 'https://shop.example';
 const TWCLID = '26al4tn7x9n5o40h6sd2ds3kbt';
@@ -61,17 +63,21 @@ describe('POST /click', () => {
     expect(cookieValue(res.headers.get('set-cookie') as string).twclid).toBe(TWCLID);
   });
 
-  it('leaves out Secure on plain http (local development)', async () => {
-    const res = await postClick(
+  it('is Secure even on plain http, except on a local host (development)', async () => {
+    const http = await postClick(
       JSON.stringify({ twclid: TWCLID }),
-      { Origin: 'http://localhost:8787' },
+      {},
+      'http://shop.example/click',
+    );
+    expect(http.status).toBe(204);
+    expect(http.headers.get('set-cookie')).toContain('; Secure');
+    const local = await postClick(
+      JSON.stringify({ twclid: TWCLID }),
+      {},
       'http://localhost:8787/click',
     );
-    // Not an allowed origin in the test config: refused, so use an allowed one over http.
-    expect(res.status).toBe(403);
-    const ok = await postClick(JSON.stringify({ twclid: TWCLID }), {}, 'http://shop.example/click');
-    expect(ok.status).toBe(204);
-    expect(ok.headers.get('set-cookie')).not.toContain('Secure');
+    expect(local.status).toBe(204);
+    expect(local.headers.get('set-cookie')).not.toContain('Secure');
   });
 
   it('honours Sec-GPC: 1 with a 204 and no cookie', async () => {
@@ -155,5 +161,32 @@ describe('POST /click', () => {
     expect(res.headers.get('set-cookie')).toBeNull();
     const json = await res.json<{ errors: { code: string }[] }>();
     expect(json.errors[0]?.code).toBe('REQUEST_TOO_LARGE');
+  });
+});
+
+describe('twclidCookieOptions', () => {
+  const config = configOf(env);
+
+  it('is Secure except on localhost, 127.0.0.1 and *.localhost', () => {
+    for (const url of ['https://shop.example/click', 'http://shop.example/', 'http://10.0.0.2/']) {
+      expect(twclidCookieOptions(config, url).secure, url).toBe(true);
+    }
+    for (const url of ['http://localhost:8787/', 'http://127.0.0.1/', 'http://shop.localhost/']) {
+      expect(twclidCookieOptions(config, url).secure, url).toBe(false);
+    }
+  });
+
+  it('sets Domain only when COOKIE_DOMAIN is configured, and Max-Age from COOKIE_DAYS', () => {
+    expect(twclidCookieOptions(config, 'https://shop.example/')).toEqual({
+      path: '/',
+      sameSite: 'Lax',
+      maxAge: 30 * 86_400,
+      secure: true,
+    });
+    const shared = configOf({ ...env, COOKIE_DOMAIN: '.shop.example', COOKIE_DAYS: '90' });
+    expect(twclidCookieOptions(shared, 'https://www.shop.example/')).toMatchObject({
+      domain: 'shop.example',
+      maxAge: 90 * 86_400,
+    });
   });
 });

@@ -14,6 +14,7 @@ import { sealAddress } from '../../edge/delivery/seal-address.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
 import type { SendOutcome } from '../../edge/x-api/x-client.ts';
+import { configOf } from './hostile-harness.ts';
 
 type DeliveryOutcome = SendOutcome;
 
@@ -164,7 +165,7 @@ describe('deliverBatch: success', () => {
     const built = conversion('ip1', {
       identifiers: [{ ip_address: '192.0.2.9', user_agent: 'Mozilla/5.0 Test' }],
     });
-    const { conversion: queued, sealedAddress } = await sealAddress(env, built);
+    const { conversion: queued, sealedAddress } = await sealAddress(configOf(env), built);
     const seen: XConversion[] = [];
     const send: SendToX = async (_config, conversions) => {
       seen.push(...conversions);

@@ -2,16 +2,13 @@
  * The origin policy on its own (edge/http/origin-policy.ts): which header
  * counts, canonical comparison, and CORS labels on error answers too.
  */
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../edge/app.ts';
-import type { DeliveryMessage } from '../../edge/delivery/message.ts';
 import {
   allowedRequestOrigin,
   isAllowedOrigin,
   requestOrigin,
 } from '../../edge/http/origin-policy.ts';
+import { ALLOWED_ORIGIN, createEdge, VALID_EVENT } from './hostile-harness.ts';
 
 const ALLOWED = ['https://shop.example', 'http://localhost:8080'];
 
@@ -68,33 +65,36 @@ describe('isAllowedOrigin', () => {
 });
 
 describe('CORS labels on POST /events answers', () => {
+  const edge = createEdge({ X_PIXEL_ID: 'evorigin1' });
+  const call = (origin: string) => edge.call({ origin, json: { event: 'purchase' } });
+
   it('lets an allowed page read its 400, and labels nothing for others', async () => {
-    const app = createApp('');
-    const queue = {
-      async sendBatch(_: Iterable<MessageSendRequest<DeliveryMessage>>) {},
-    } as unknown as Queue<DeliveryMessage>;
-    const call = async (origin: string) => {
-      const ctx = createExecutionContext();
-      const res = await app.fetch(
-        new Request('https://edge.example/events', {
-          method: 'POST',
-          headers: { 'content-type': 'text/plain', origin },
-          body: '{"event":"purchase"}',
-        }),
-        { ...env, X_PIXEL_ID: 'evorigin1', DELIVERY_QUEUE: queue },
-        ctx,
-      );
-      await waitOnExecutionContext(ctx);
-      return res;
-    };
     const allowed = await call('https://shop.example');
     expect(allowed.status).toBe(400);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
     expect(allowed.headers.get('vary')).toContain('Origin');
 
     const refused = await call('https://evil.example');
     expect(refused.status).toBe(403);
     expect(refused.headers.get('access-control-allow-origin')).toBeNull();
     expect(refused.headers.get('vary')).toContain('Origin');
+  });
+
+  it('names the configured origin, not the raw header', async () => {
+    const res = await call('https://SHOP.example:443');
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+  });
+
+  it('lets an allowed page read the 503 of a misconfigured edge', async () => {
+    const broken = createEdge({ X_EVENTS: undefined });
+    const res = await broken.call({ json: VALID_EVENT });
+    expect(res.status).toBe(503);
+    expect(res.json).toMatchObject({
+      errors: [{ code: 'SERVICE_UNAVAILABLE', message: expect.stringContaining('X_EVENTS') }],
+    });
+    expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED_ORIGIN);
+    expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(broken.recorder.messages).toEqual([]);
   });
 });

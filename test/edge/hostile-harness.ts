@@ -10,6 +10,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { createApp } from '../../edge/app.ts';
+import { type EdgeConfig, parseConfig } from '../../edge/config.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XErrorBody } from '../../edge/errors.ts';
@@ -26,24 +27,46 @@ export interface QueueRecorder {
   readonly messages: DeliveryMessage[];
 }
 
-/** A fresh recorder; `sendBatch`/`send` copy each body through JSON, as the real queue does. */
-export function recordingQueue(): QueueRecorder {
+export interface RecorderOptions {
+  /** Every send fails, as an overloaded or unavailable queue does. */
+  refuse?: boolean;
+}
+
+/**
+ * A fresh recorder; `sendBatch`/`send` copy each body through JSON, as the real
+ * queue does. `batches` keeps the size of each `sendBatch` call.
+ */
+export function recordingQueue(options: RecorderOptions = {}): QueueRecorder & {
+  readonly batches: number[];
+} {
   const messages: DeliveryMessage[] = [];
+  const batches: number[] = [];
   const metrics = { backlogCount: 0, backlogBytes: 0 };
+  const refuse = () => {
+    if (options.refuse) throw new Error('Queue is overloaded');
+  };
   const queue: Queue<DeliveryMessage> = {
     metrics: async () => metrics,
     send: async (body) => {
+      refuse();
       messages.push(JSON.parse(JSON.stringify(body)) as DeliveryMessage);
       return { metadata: { metrics } };
     },
     sendBatch: async (batch) => {
-      for (const message of batch) {
-        messages.push(JSON.parse(JSON.stringify(message.body)) as DeliveryMessage);
-      }
+      refuse();
+      const bodies = [...batch].map((m) => JSON.parse(JSON.stringify(m.body)) as DeliveryMessage);
+      batches.push(bodies.length);
+      messages.push(...bodies);
       return { metadata: { metrics } };
     },
   };
-  return { queue, messages };
+  return { queue, messages, batches };
+}
+
+/** The configuration `env` gives, valid or not (broken fields read as their defaults). */
+export function configOf(bindings: Env): EdgeConfig {
+  const result = parseConfig(bindings);
+  return result.ok ? result.config : result.partial;
 }
 
 /** What a test wants to send: everything optional, defaults make a valid browser beacon. */

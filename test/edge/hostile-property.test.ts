@@ -379,7 +379,7 @@ describe('POST /events, property-based', () => {
             cookiesSet++;
             const twclid = (JSON.parse(body) as { twclid: string }).twclid;
             expect(cookie).toMatch(
-              /^_twclid=[A-Za-z0-9%._-]+; Path=\/; Max-Age=\d+; SameSite=Lax; Secure$/,
+              /^_twclid=[A-Za-z0-9%._-]+; Max-Age=\d+; Path=\/; Secure; SameSite=Lax$/,
             );
             expect(
               decodeURIComponent(cookie.split(';')[0]?.slice('_twclid='.length) ?? ''),

@@ -7,7 +7,6 @@
 import { env } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { type AppEnv, configFor } from '../../edge/app.ts';
 import type { Env } from '../../edge/env.ts';
 import { handleError } from '../../edge/errors.ts';
 import {
@@ -15,6 +14,8 @@ import {
   browserRateLimit,
   rateLimitKey,
 } from '../../edge/http/browser-rate-limit.ts';
+import { identifyCaller } from '../../edge/http/caller.ts';
+import { type AppEnv, attachConfig } from '../../edge/http/context.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
 import { ALLOWED_ORIGIN, type CallSpec, createEdge, isXErrorBody } from './hostile-harness.ts';
 
@@ -25,11 +26,8 @@ const LIMIT = 60;
 function limitedApp() {
   let reached = 0;
   const app = new Hono<AppEnv>();
-  app.use('*', async (c, next) => {
-    c.set('configResult', configFor(c.env));
-    await next();
-  });
-  app.use('/events', browserRateLimit());
+  app.use('*', attachConfig);
+  app.use('/events', identifyCaller, browserRateLimit());
   app.on(['POST', 'OPTIONS'], '/events', (c) => {
     reached++;
     return c.json({ accepted: 1 }, 202);

@@ -9,7 +9,7 @@ import {
   isValidTwclid,
   parseTwclidCookie,
 } from '../../common/twclid-cookie.ts';
-import { keysMatch } from '../../edge/http/server-auth.ts';
+import { checkCaller } from '../../edge/http/server-auth.ts';
 import { hashEmail, hashPhone, sha256Hex } from '../../edge/identity/hash-identifiers.ts';
 import { normalizeEmail } from '../../edge/identity/normalize-email.ts';
 import { normalizePhone } from '../../edge/identity/phone.ts';
@@ -174,11 +174,22 @@ describe('workerd runtime facts the schema relies on', () => {
   });
 });
 
-describe('keysMatch', () => {
+describe('checkCaller', () => {
+  const key = 'test-server-key';
+  const caller = async (authorization: string | undefined) => {
+    const check = await checkCaller(authorization, key);
+    return check.ok ? check.caller : check.error.status;
+  };
+
   it('compares bearer keys exactly', async () => {
-    expect(await keysMatch('test-server-key', 'test-server-key')).toBe(true);
-    expect(await keysMatch('test-server-kez', 'test-server-key')).toBe(false);
-    expect(await keysMatch('test-server-key-longer', 'test-server-key')).toBe(false);
-    expect(await keysMatch('', 'test-server-key')).toBe(false);
+    expect(await caller(`Bearer ${key}`)).toBe('server');
+    expect(await caller('Bearer test-server-kez')).toBe(401);
+    expect(await caller('Bearer test-server-key-longer')).toBe(401);
+    expect(await caller('Bearer ')).toBe(401);
+  });
+
+  it('takes anything but a Bearer header for a browser', async () => {
+    expect(await caller(undefined)).toBe('browser');
+    expect(await caller('Basic dXNlcjpwdw==')).toBe('browser');
   });
 });

@@ -15,6 +15,7 @@ import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
 import {
   type CallSpec,
   captureConsole,
+  configOf,
   createEdge,
   type Edge,
   isXErrorBody,
@@ -96,7 +97,7 @@ describe('privacy at ingest: valid input', () => {
     expect(o.queued).toHaveLength(1);
     const message = o.queued[0] as DeliveryMessage;
     expect(message.sealedAddress).toEqual(expect.any(String));
-    const opened = await openAddress(edge.env, message.conversion, message.sealedAddress);
+    const opened = await openAddress(configOf(edge.env), message.conversion, message.sealedAddress);
     expect(opened.identifiers).toEqual(
       expect.arrayContaining([
         { hashed_email: await sha256Hex(EMAIL.trim().toLowerCase()) },

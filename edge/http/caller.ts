@@ -1,0 +1,24 @@
+/**
+ * @module
+ * Who is calling, decided once per request: the rate limit and the route both
+ * need to know, and checking the bearer key costs two SHA-256 digests.
+ */
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from './context.ts';
+import { type Caller, checkCaller } from './server-auth.ts';
+
+/** Sets `c.var.caller` from the `Authorization` header; a wrong key is kept, not thrown, here. */
+export const identifyCaller = createMiddleware<AppEnv>(async function identifyCaller(c, next) {
+  const result = c.var.config;
+  const serverKey = result.ok ? result.config.serverKey : undefined;
+  c.set('caller', await checkCaller(c.req.header('authorization'), serverKey));
+  await next();
+});
+
+/** The caller, or the 401 its bearer key earned. */
+export function requireCaller(c: Context<AppEnv>): Caller {
+  const check = c.var.caller;
+  if (check.ok) return check.caller;
+  throw check.error;
+}

@@ -1,0 +1,169 @@
+/**
+ * @module
+ * Every setting the edge reads, in one list: the README's configuration table,
+ * wrangler.toml `[vars]` and .dev.vars.example are checked against it
+ * (test/node/settings.test.ts), and `npm run settings:table` prints the table.
+ * Variables live in wrangler.toml; secrets come from `wrangler secret put`.
+ */
+
+export interface Setting {
+  name: string;
+  kind: 'var' | 'secret';
+  /** The value wrangler.toml holds, as the parser reads it; absent when there is none. */
+  default?: string;
+  meaning: string;
+}
+
+export const SETTINGS: readonly Setting[] = [
+  {
+    name: 'X_PIXEL_ID',
+    kind: 'var',
+    meaning: 'the Universal Website Tag (pixel) id, e.g. `o9d7n`',
+  },
+  {
+    name: 'X_EVENTS',
+    kind: 'var',
+    meaning: 'JSON map of event name to Single Event Tag id, e.g. `{"purchase":"o9d2g"}`',
+  },
+  {
+    name: 'ALLOWED_ORIGINS',
+    kind: 'var',
+    meaning: 'comma-separated origins allowed to send browser calls',
+  },
+  {
+    name: 'X_API_BASE_URL',
+    kind: 'var',
+    default: 'https://ads-api.x.com',
+    meaning: 'upstream base URL (tests point it at a local fake)',
+  },
+  { name: 'X_API_VERSION', kind: 'var', default: '12', meaning: 'Ads API version in the path' },
+  {
+    name: 'BASE_PATH',
+    kind: 'var',
+    default: '',
+    meaning: 'prefix of every route, e.g. `/xcapi` when mounted on a site route',
+  },
+  {
+    name: 'COOKIE_DAYS',
+    kind: 'var',
+    default: '30',
+    meaning: 'lifetime in days (1-400) of the `_twclid` cookie set by `POST /click`',
+  },
+  {
+    name: 'COOKIE_DOMAIN',
+    kind: 'var',
+    meaning:
+      'domain of the `_twclid` cookie, e.g. `shop.example` to share it with subdomains (default: the request host)',
+  },
+  {
+    name: 'PHONE_DEFAULT_COUNTRY',
+    kind: 'var',
+    default: 'US',
+    meaning: 'ISO 3166 country assumed for phone numbers written without `+`',
+  },
+  {
+    name: 'MAX_CONVERSION_AGE_DAYS',
+    kind: 'var',
+    default: '90',
+    meaning: 'conversions older than this many days (1-400) are refused',
+  },
+  {
+    name: 'X_RATE_LIMIT_EVENTS',
+    kind: 'var',
+    default: '60000',
+    meaning: "X's quota per pixel: events per window, kept by the Durable Object",
+  },
+  {
+    name: 'X_RATE_LIMIT_WINDOW_SECONDS',
+    kind: 'var',
+    default: '900',
+    meaning: 'length of that window in seconds',
+  },
+  {
+    name: 'RETRY_BASE_SECONDS',
+    kind: 'var',
+    default: '5',
+    meaning: 'first retry delay after a 5xx or network failure, doubling per attempt',
+  },
+  {
+    name: 'RETRY_MAX_SECONDS',
+    kind: 'var',
+    default: '900',
+    meaning: 'longest wait between those retries',
+  },
+  {
+    name: 'DEMO',
+    kind: 'var',
+    default: 'false',
+    meaning: '`true` mounts the demo pages under `/demo/` (`npm start` sets it)',
+  },
+  {
+    name: 'DEMO_PUBLIC',
+    kind: 'var',
+    default: 'false',
+    meaning: '`true` serves the demo pages on hosts other than loopback',
+  },
+  {
+    name: 'SITE_CAPTURE',
+    kind: 'var',
+    default: 'false',
+    meaning: "`true` captures click ids on the site's own routes, in front of `ORIGIN_URL`",
+  },
+  {
+    name: 'ORIGIN_URL',
+    kind: 'var',
+    meaning: 'the site the edge stands in front of when `SITE_CAPTURE` is on',
+  },
+  {
+    name: 'INJECT_SCRIPT',
+    kind: 'var',
+    default: 'false',
+    meaning: '`true` adds the browser script to HTML pages passing through the edge',
+  },
+  {
+    name: 'X_CONSUMER_KEY',
+    kind: 'secret',
+    meaning: 'OAuth 1.0a consumer key (all four OAuth secrets, or none)',
+  },
+  { name: 'X_CONSUMER_SECRET', kind: 'secret', meaning: 'OAuth 1.0a consumer secret' },
+  {
+    name: 'X_ACCESS_TOKEN',
+    kind: 'secret',
+    meaning: 'OAuth 1.0a access token of an AD_MANAGER or ACCOUNT_ADMIN user',
+  },
+  { name: 'X_ACCESS_TOKEN_SECRET', kind: 'secret', meaning: 'OAuth 1.0a access token secret' },
+  {
+    name: 'X_PIXEL_TOKEN',
+    kind: 'secret',
+    meaning: "alternative to OAuth: X's `X-Pixel-Token` header login",
+  },
+  {
+    name: 'SERVER_KEY',
+    kind: 'secret',
+    meaning: 'bearer key your backend sends as `Authorization: Bearer ...`',
+  },
+  {
+    name: 'QUEUE_SEAL_KEY',
+    kind: 'secret',
+    meaning: 'key sealing IP addresses inside queue messages (AES-GCM)',
+  },
+  {
+    name: 'QUEUE_SEAL_KEY_PREVIOUS',
+    kind: 'secret',
+    meaning: 'the sealing key `QUEUE_SEAL_KEY` replaced, still opening messages sealed before',
+  },
+];
+
+function cell(setting: Setting): string {
+  if (setting.default === undefined) return '-';
+  return setting.default === '' ? 'empty' : `\`${setting.default}\``;
+}
+
+/** The README's configuration table, one row per setting. */
+export function settingsTable(settings: readonly Setting[] = SETTINGS): string {
+  return [
+    '| name | kind | default | meaning |',
+    '|---|---|---|---|',
+    ...settings.map((s) => `| \`${s.name}\` | ${s.kind} | ${cell(s)} | ${s.meaning} |`),
+  ].join('\n');
+}

@@ -1,0 +1,4 @@
+/** Prints the README's configuration table from edge/settings.ts. */
+import { settingsTable } from '../edge/settings.ts';
+
+console.log(settingsTable());
