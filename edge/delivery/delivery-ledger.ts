@@ -586,19 +586,7 @@ export class DeliveryLedger extends DurableObject<Env> {
         this.sql.exec('DELETE FROM held WHERE key = ? AND release = 1', key);
     }
 
-    const pixel = this.pixel();
-    if (pixel.blocked_since !== null && now - pixel.last_probe_at >= PROBE_INTERVAL_MS) {
-      this.sql.exec('UPDATE pixel SET last_probe_at = ? WHERE id = 1', now);
-      await this.probe("reason = 'pixel_refused'", []);
-    }
-    for (const row of this.sql
-      .exec<{ event: string; last_probe_at: number }>('SELECT event, last_probe_at FROM isolated')
-      .toArray()) {
-      if (now - row.last_probe_at < EVENT_PROBE_INTERVAL_MS) continue;
-      this.sql.exec('UPDATE isolated SET last_probe_at = ? WHERE event = ?', now, row.event);
-      await this.probe("reason = 'event_not_found' AND event = ?", [row.event]);
-    }
-
+    // Expiry first: a conversion given up on is not sent out as a probe.
     for (const row of this.sql
       .exec<{ key: string; event: string; body: string }>(
         'SELECT key, event, body FROM held WHERE held_at <= ? AND release = 0',
@@ -618,6 +606,19 @@ export class DeliveryLedger extends DurableObject<Env> {
         now,
       );
     }
+    const pixel = this.pixel();
+    if (pixel.blocked_since !== null && now - pixel.last_probe_at >= PROBE_INTERVAL_MS) {
+      this.sql.exec('UPDATE pixel SET last_probe_at = ? WHERE id = 1', now);
+      await this.probe("reason = 'pixel_refused'", []);
+    }
+    for (const row of this.sql
+      .exec<{ event: string; last_probe_at: number }>('SELECT event, last_probe_at FROM isolated')
+      .toArray()) {
+      if (now - row.last_probe_at < EVENT_PROBE_INTERVAL_MS) continue;
+      this.sql.exec('UPDATE isolated SET last_probe_at = ? WHERE event = ?', now, row.event);
+      await this.probe("reason = 'event_not_found' AND event = ?", [row.event]);
+    }
+
     this.prune(now);
     this.scheduleAlarm(now);
   }
