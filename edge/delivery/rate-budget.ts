@@ -83,9 +83,6 @@ export class RateBudget extends DurableObject<Env> {
   /**
    * Claims the keys that are neither delivered nor in flight, as many as the
    * budget allows (one event each), in order.
-   *
-   * @example
-   * const r = await env.RATE_BUDGET.get(env.RATE_BUDGET.idFromName(pixelId)).reserve(keys);
    */
   reserve(keys: string[], now: number = Date.now()): Reservation {
     this.prune(now);
@@ -132,9 +129,6 @@ export class RateBudget extends DurableObject<Env> {
   /**
    * Records the outcome of a send: delivered keys are remembered for 48 hours,
    * released keys can be claimed again.
-   *
-   * @example
-   * await stub.settle({ delivered: ['o9d2g:order-1'], released: [] });
    */
   settle(settlement: Settlement, now: number = Date.now()): void {
     for (const key of settlement.delivered) {
@@ -152,9 +146,6 @@ export class RateBudget extends DurableObject<Env> {
   /**
    * X answered 429: grant nothing until it said we may try again, whatever our
    * own count says (X's count is the one that matters).
-   *
-   * @example
-   * await stub.pause(120);
    */
   pause(retryAfterSeconds: number, now: number = Date.now()): void {
     const until = now + Math.max(0, retryAfterSeconds) * 1000;

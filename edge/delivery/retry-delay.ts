@@ -46,9 +46,6 @@ export function transientRetryDelay(
 /**
  * The wait X asked for (429 `Retry-After` / `x-rate-limit-reset`, or our own
  * budget), plus up to 10% jitter so a backlog does not return all at once.
- *
- * @example
- * rateLimitedRetryDelay(60, () => 0) // 60
  */
 export function rateLimitedRetryDelay(
   retryAfterSeconds: number,

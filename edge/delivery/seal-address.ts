@@ -82,9 +82,6 @@ export interface SealedConversion {
  * Takes the `{ip_address, user_agent}` identifier out of `conversion` and
  * seals it; the conversion id is bound in as associated data, so a sealed
  * address cannot be moved onto another conversion.
- *
- * @example
- * const { conversion, sealedAddress } = await sealAddress(config, built);
  */
 export async function sealAddress(
   config: EdgeConfig,
@@ -110,9 +107,6 @@ export async function sealAddress(
 /**
  * Puts the sealed address back into the conversion, or returns it without
  * the address when it cannot be opened (rotated key, tampering).
- *
- * @example
- * const conversion = await openAddress(config, msg.body.conversion, msg.body.sealedAddress);
  */
 export async function openAddress(
   config: EdgeConfig,

@@ -47,9 +47,6 @@ type Send = (
 /**
  * Wraps the X client so each request it makes is also remembered here, for the
  * demo page. Used only when `DEMO=true`.
- *
- * @example
- * const send = env.DEMO === 'true' ? recordingOutbound(sendConversions) : sendConversions;
  */
 export function recordingOutbound(send: Send): Send {
   return async function sendAndRecord(config, conversions, options) {

@@ -44,9 +44,6 @@ export function requestOrigin(headers: Headers): string | undefined {
 /**
  * Whether `origin` is one of the configured origins (compared canonically, so
  * case and default ports do not matter).
- *
- * @example
- * isAllowedOrigin('https://SHOP.example:443', ['https://shop.example']); // true
  */
 export function isAllowedOrigin(origin: string | undefined, allowed: readonly string[]): boolean {
   return origin !== undefined && matchingOrigin(origin, allowed) !== undefined;
@@ -67,9 +64,6 @@ function canonicalOrigins(allowed: readonly string[]): ReadonlySet<string> {
 /**
  * The request's allowed origin, or undefined when it has none or one not in
  * `allowed`.
- *
- * @example
- * const origin = allowedRequestOrigin(c.req.raw.headers, config.allowedOrigins);
  */
 export function allowedRequestOrigin(
   headers: Headers,

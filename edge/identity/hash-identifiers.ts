@@ -22,9 +22,6 @@ export async function sha256Hex(text: string): Promise<string> {
 
 /**
  * `hashed_email` for X, from an address normalized by `normalizeEmail`.
- *
- * @example
- * await hashEmail(normalizeEmail('  Test@Twitter.com ') as string);
  */
 export function hashEmail(normalizedEmail: string): Promise<string> {
   return sha256Hex(normalizedEmail);
@@ -32,9 +29,6 @@ export function hashEmail(normalizedEmail: string): Promise<string> {
 
 /**
  * `hashed_phone_number` for X, from E.164 with the `+` (see `normalizePhone`).
- *
- * @example
- * await hashPhone('+11234567890'); // '1fa6b8d9...'
  */
 export function hashPhone(e164: string): Promise<string> {
   return sha256Hex(e164);

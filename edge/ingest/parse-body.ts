@@ -30,9 +30,6 @@ function tooLarge(limit: number): XApiError {
 /**
  * The body as text, or 413 in X's shape once more than `limit` bytes have
  * arrived: reading stops there, whatever `Content-Length` says.
- *
- * @example
- * const text = await readTextCapped(c.req.raw, 1024);
  */
 export async function readTextCapped(request: Request, limit: number): Promise<string> {
   const declared = Number(request.headers.get('content-length'));
@@ -70,10 +67,6 @@ function mediaType(contentType: string | null): string {
 /**
  * Parses the request body by its `Content-Type`, reading at most `limitBytes`.
  * Throws `XApiError` 415 (unsupported type), 413 (too large) or 400 (bad JSON).
- *
- * @example
- * const body = await parseBody(c.req.raw, BROWSER_BODY_LIMIT_BYTES);
- * if (body.kind === 'form') body.fields.get('email');
  */
 export async function parseBody(request: Request, limitBytes: number): Promise<ParsedBody> {
   const type = mediaType(request.headers.get('content-type'));

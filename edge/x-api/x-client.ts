@@ -111,9 +111,6 @@ function maskedBody(text: string, isJson: boolean): unknown {
 /**
  * Seconds to wait after a 429: `x-rate-limit-reset` (epoch seconds) first,
  * then `Retry-After` (seconds or an HTTP date), else 60. At least 1.
- *
- * @example
- * retryAfterSeconds(response.headers); // 120 when x-rate-limit-reset is two minutes away
  */
 export function retryAfterSeconds(headers: Headers, nowMs = Date.now()): number {
   const reset = Number(headers.get('x-rate-limit-reset'));
@@ -147,9 +144,6 @@ async function authHeaders(
 
 /**
  * X's Conversion API endpoint for one pixel.
- *
- * @example
- * conversionsUrl(config, 'o9d7n'); // 'https://ads-api.x.com/12/measurement/conversions/o9d7n'
  */
 export function conversionsUrl(config: EdgeConfig, pixelId: string): string {
   return `${config.apiBaseUrl}/${config.apiVersion}/measurement/conversions/${encodeURIComponent(pixelId)}`;
@@ -158,10 +152,6 @@ export function conversionsUrl(config: EdgeConfig, pixelId: string): string {
 /**
  * Posts `{"conversions": [...]}` to X (at most 500: the caller batches) and
  * classifies the answer.
- *
- * @example
- * const outcome = await sendConversions(config, conversions, { pixelId: 'o9d7n' });
- * if (outcome.kind === 'retryable') msg.retry({ delaySeconds: 30 });
  */
 export async function sendConversions(
   config: EdgeConfig,

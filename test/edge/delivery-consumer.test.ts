@@ -14,7 +14,7 @@ import { sealAddress } from '../../edge/delivery/seal-address.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
 import type { SendOutcome } from '../../edge/x-api/x-client.ts';
-import { configOf } from './hostile-harness.ts';
+import { configOf, recordingQueue } from './hostile-harness.ts';
 
 type DeliveryOutcome = SendOutcome;
 
@@ -70,17 +70,8 @@ function envWithRecordedQueue(refuse = false): {
   env: Env;
   requeued: { body: DeliveryMessage; delaySeconds?: number }[];
 } {
-  const requeued: { body: DeliveryMessage; delaySeconds?: number }[] = [];
-  const queue = {
-    async send() {
-      throw new Error('not used');
-    },
-    async sendBatch(messages: Iterable<MessageSendRequest<DeliveryMessage>>) {
-      if (refuse) throw new Error('Queue is overloaded');
-      for (const m of messages) requeued.push({ body: m.body, delaySeconds: m.delaySeconds });
-    },
-  } as unknown as Queue<DeliveryMessage>;
-  return { env: { ...env, DELIVERY_QUEUE: queue }, requeued };
+  const { queue, sent } = recordingQueue({ refuse });
+  return { env: { ...env, DELIVERY_QUEUE: queue }, requeued: sent };
 }
 
 /** The pixel's delivery ledger (the real Durable Object). */

@@ -12,7 +12,7 @@ import { openAddress } from '../../edge/delivery/seal-address.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
-import { configOf } from './hostile-harness.ts';
+import { configOf, recordingQueue } from './hostile-harness.ts';
 
 const SHOP = 'https://shop.example';
 const EDGE = 'https://edge.example';
@@ -44,15 +44,7 @@ async function post(
   init: { headers?: Record<string, string>; body?: string; method?: string },
   envOverrides: Partial<Env> = {},
 ): Promise<Sent> {
-  const messages: DeliveryMessage[] = [];
-  const queue = {
-    async send(body: DeliveryMessage) {
-      messages.push(body);
-    },
-    async sendBatch(batch: Iterable<MessageSendRequest<DeliveryMessage>>) {
-      for (const m of batch) messages.push(m.body);
-    },
-  } as unknown as Queue<DeliveryMessage>;
+  const { queue, messages } = recordingQueue();
   const ctx = createExecutionContext();
   const testEnv: Env = { ...env, X_PIXEL_ID: PIXEL, DELIVERY_QUEUE: queue, ...envOverrides };
   const res = await app.fetch(

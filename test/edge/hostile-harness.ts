@@ -21,10 +21,15 @@ export const ALLOWED_ORIGIN = 'https://shop.example';
 export const SERVER_KEY = TEST_ACCOUNT.serverKey;
 export const EDGE_URL = 'https://edge.example/events';
 
-/** A delivery queue that records what ingest sends instead of storing it. */
-export interface QueueRecorder {
-  readonly queue: Queue<DeliveryMessage>;
-  readonly messages: DeliveryMessage[];
+/** A queue that records what it is sent instead of storing it. */
+export interface QueueRecorder<Body = DeliveryMessage> {
+  readonly queue: Queue<Body>;
+  /** Every body sent, in order. */
+  readonly messages: Body[];
+  /** Every body with the delay it was sent with. */
+  readonly sent: { body: Body; delaySeconds?: number }[];
+  /** The size of each `sendBatch` call. */
+  readonly batches: number[];
 }
 
 export interface RecorderOptions {
@@ -33,34 +38,40 @@ export interface RecorderOptions {
 }
 
 /**
- * A fresh recorder; `sendBatch`/`send` copy each body through JSON, as the real
- * queue does. `batches` keeps the size of each `sendBatch` call.
+ * A fresh recorder (the delivery queue's message type unless told otherwise);
+ * each body is copied through JSON, as the real queue does.
  */
-export function recordingQueue(options: RecorderOptions = {}): QueueRecorder & {
-  readonly batches: number[];
-} {
-  const messages: DeliveryMessage[] = [];
+export function recordingQueue<Body = DeliveryMessage>(
+  options: RecorderOptions = {},
+): QueueRecorder<Body> {
+  const messages: Body[] = [];
+  const sent: { body: Body; delaySeconds?: number }[] = [];
   const batches: number[] = [];
   const metrics = { backlogCount: 0, backlogBytes: 0 };
+  const record = (body: Body, delaySeconds: number | undefined) => {
+    const copy = JSON.parse(JSON.stringify(body)) as Body;
+    messages.push(copy);
+    sent.push(delaySeconds === undefined ? { body: copy } : { body: copy, delaySeconds });
+  };
   const refuse = () => {
     if (options.refuse) throw new Error('Queue is overloaded');
   };
-  const queue: Queue<DeliveryMessage> = {
+  const queue: Queue<Body> = {
     metrics: async () => metrics,
-    send: async (body) => {
+    send: async (body, sendOptions) => {
       refuse();
-      messages.push(JSON.parse(JSON.stringify(body)) as DeliveryMessage);
+      record(body, sendOptions?.delaySeconds);
       return { metadata: { metrics } };
     },
     sendBatch: async (batch) => {
       refuse();
-      const bodies = [...batch].map((m) => JSON.parse(JSON.stringify(m.body)) as DeliveryMessage);
-      batches.push(bodies.length);
-      messages.push(...bodies);
+      const list = [...batch];
+      batches.push(list.length);
+      for (const message of list) record(message.body, message.delaySeconds);
       return { metadata: { metrics } };
     },
   };
-  return { queue, messages, batches };
+  return { queue, messages, sent, batches };
 }
 
 /** The configuration `env` gives, valid or not (broken fields read as their defaults). */

@@ -280,15 +280,7 @@ describe('privacy at ingest: invalid input is refused without quoting it', () =>
 
 describe('privacy at ingest: failures on our side', () => {
   it('a delivery queue that refuses messages: 503, and the log line holds no personal data', async () => {
-    const failing = recordingQueue();
-    const edge = createEdge({
-      DELIVERY_QUEUE: {
-        ...failing.queue,
-        sendBatch: async () => {
-          throw new Error('Queue send failed: internal error');
-        },
-      },
-    });
+    const edge = createEdge({ DELIVERY_QUEUE: recordingQueue({ refuse: true }).queue });
     const o = await observe(edge, {
       json: { event: 'purchase', email: EMAIL, phone: PHONE },
       headers: browserHeaders,
