@@ -198,7 +198,6 @@ export class DeliveryLedger extends DurableObject<Env> {
         blocked_since INTEGER, blocked_reason TEXT, last_probe_at INTEGER NOT NULL DEFAULT 0,
         failing_since INTEGER, failing_reason TEXT, budget_since INTEGER, budget_until INTEGER,
         changed_at INTEGER NOT NULL DEFAULT 0, last_error TEXT);
-      INSERT OR IGNORE INTO pixel (id) VALUES (1);
       CREATE TABLE IF NOT EXISTS isolated (
         event TEXT PRIMARY KEY, event_id TEXT NOT NULL, since INTEGER NOT NULL,
         reason TEXT NOT NULL, last_probe_at INTEGER NOT NULL);
@@ -227,6 +226,8 @@ export class DeliveryLedger extends DurableObject<Env> {
         email INTEGER NOT NULL DEFAULT 0, phone INTEGER NOT NULL DEFAULT 0,
         ip_user_agent INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (bucket, event));
     `);
+    // Delivery counts as ok from the moment the ledger first exists.
+    this.sql.exec('INSERT OR IGNORE INTO pixel (id, changed_at) VALUES (1, ?)', Date.now());
   }
 
   /**
