@@ -36,6 +36,21 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { XApiError } from '../errors.ts';
 import { type DeliveryFlags, type DeliveryHealth, deliveryHealth } from './delivery-health.ts';
+import {
+  BUCKET_MS,
+  COUNT_COLUMNS,
+  type ConversionView,
+  type CountColumn,
+  type DeadLetterPage,
+  type DeadLetterQuery,
+  type DeadLetterReason,
+  HOUR_MS,
+  iso,
+  type LedgerStatus,
+  readConversion,
+  readDeadLetters,
+  readStatus,
+} from './ledger-views.ts';
 import type { DeliveryMessage } from './message.ts';
 import type { HoldReason } from './verdict.ts';
 
@@ -48,9 +63,7 @@ export const HOLD_MAX_MS = 7 * 24 * 60 * 60_000;
 export const DEAD_LETTER_KEEP_MS = 30 * 24 * 60 * 60_000;
 export const STATUS_KEEP_MS = 7 * 24 * 60 * 60_000;
 export const MAX_STATUS_ROWS = 1_000_000;
-const BUCKET_MS = 5 * 60_000;
 const COUNTS_KEEP_MS = 25 * 60 * 60_000;
-const HOUR_MS = 60 * 60_000;
 /** Held conversions released per alarm run; the alarm runs again at once for the rest. */
 const RELEASE_PER_ALARM = 5_000;
 const QUEUE_BATCH = 100;
@@ -64,8 +77,6 @@ export type WaitingReason =
   | 'dry_run'
   | 'redriven'
   | HoldReason;
-
-export type DeadLetterReason = 'rejected' | 'expired';
 
 /** One message as the consumer first presents it. */
 export interface LedgerEntry {
@@ -115,59 +126,10 @@ export interface NewDeadLetter {
   body: DeliveryMessage;
 }
 
-export interface DeadLetterView {
-  conversion_id: string;
-  event: string;
-  reason: DeadLetterReason;
-  message: string;
-  status: number | null;
-  accepted_at: string;
-  dead_at: string;
-}
-
-export interface ConversionView {
-  conversion_id: string;
-  event: string;
-  state: 'waiting' | 'sent' | 'dead_lettered';
-  waiting_reason: string | null;
-  attempts: number;
-  accepted_at: string;
-  sent_at: string | null;
-  debug_id: string | null;
-  error: string | null;
-}
-
-export interface EventWindow {
-  accepted: number;
-  sent: number;
-  waiting: Record<string, number>;
-  dead_lettered: number;
-  coverage: { twclid: number; email: number; phone: number; ip_user_agent: number };
-}
-
-export interface LedgerStatus {
-  pixel_id: string | null;
-  delivery: DeliveryHealth;
-  windows: {
-    '1h': { events: Record<string, EventWindow> };
-    '24h': { events: Record<string, EventWindow> };
-  };
-  last_error: null | { at: string; status: number | null; code: string; message: string };
-  /** The last 24 hours, oldest first: one entry per hour. */
-  hourly: { hour: string; accepted: number; sent: number; dead_lettered: number }[];
-}
-
 export interface RedriveFilter {
   conversionIds?: string[];
   event?: string;
   reason?: string;
-}
-
-export interface DeadLetterQuery {
-  event?: string;
-  reason?: string;
-  limit: number;
-  cursor?: string;
 }
 
 interface PixelRow {
@@ -183,8 +145,6 @@ interface PixelRow {
   last_error: string | null;
   [column: string]: SqlStorageValue;
 }
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export class DeliveryLedger extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -407,112 +367,22 @@ export class DeliveryLedger extends DurableObject<Env> {
   /** Counts per event for the last hour and day, the last X error, and an hourly series. */
   status(now: number = Date.now()): LedgerStatus {
     const pixel = this.pixel();
-    const lastError = pixel.last_error ? JSON.parse(pixel.last_error) : null;
-    const hourly: LedgerStatus['hourly'] = [];
-    const currentHour = Math.floor(now / HOUR_MS) * HOUR_MS;
-    for (let i = 23; i >= 0; i--) {
-      const start = currentHour - i * HOUR_MS;
-      const row = this.sql
-        .exec<{ accepted: number | null; sent: number | null; dead_lettered: number | null }>(
-          `SELECT SUM(accepted) AS accepted, SUM(sent) AS sent, SUM(dead_lettered) AS dead_lettered
-           FROM counts WHERE bucket >= ? AND bucket < ?`,
-          start,
-          start + HOUR_MS,
-        )
-        .toArray()[0];
-      hourly.push({
-        hour: new Date(start).toISOString(),
-        accepted: row?.accepted ?? 0,
-        sent: row?.sent ?? 0,
-        dead_lettered: row?.dead_lettered ?? 0,
-      });
-    }
-    return {
-      pixel_id: pixel.pixel_id,
+    return readStatus(this.sql, {
+      pixelId: pixel.pixel_id,
       delivery: deliveryHealth(this.flags(), now),
-      windows: { '1h': this.window(now - HOUR_MS), '24h': this.window(now - 24 * HOUR_MS) },
-      last_error: lastError,
-      hourly,
-    };
+      lastError: pixel.last_error,
+      now,
+    });
   }
 
   /** One conversion's state, or null when the ledger does not know it. */
   conversion(conversionId: string, event?: string): ConversionView | null {
-    const row = this.sql
-      .exec<{
-        conversion_id: string;
-        event: string;
-        state: ConversionView['state'];
-        waiting_reason: string | null;
-        attempts: number;
-        accepted_at: number;
-        sent_at: number | null;
-        debug_id: string | null;
-        error: string | null;
-      }>(
-        `SELECT conversion_id, event, state, waiting_reason, attempts, accepted_at, sent_at, debug_id, error
-         FROM conversions WHERE conversion_id = ? AND (? IS NULL OR event = ?)
-         ORDER BY updated_at DESC LIMIT 1`,
-        conversionId,
-        event ?? null,
-        event ?? null,
-      )
-      .toArray()[0];
-    if (!row) return null;
-    return {
-      ...row,
-      waiting_reason: row.state === 'waiting' ? row.waiting_reason : null,
-      accepted_at: iso(row.accepted_at) as string,
-      sent_at: iso(row.sent_at),
-    };
+    return readConversion(this.sql, conversionId, event);
   }
 
   /** Dead letters, newest first, without identifiers. */
-  deadLetters(query: DeadLetterQuery): {
-    dead_letters: DeadLetterView[];
-    next_cursor: string | null;
-  } {
-    const [cursorAt, cursorKey] = decodeCursor(query.cursor);
-    const rows = this.sql
-      .exec<{
-        key: string;
-        conversion_id: string;
-        event: string;
-        reason: DeadLetterReason;
-        status: number | null;
-        message: string;
-        accepted_at: number;
-        dead_at: number;
-      }>(
-        `SELECT key, conversion_id, event, reason, status, message, accepted_at, dead_at FROM dead_letters
-         WHERE (? IS NULL OR event = ?) AND (? IS NULL OR reason = ?)
-           AND (? IS NULL OR dead_at < ? OR (dead_at = ? AND key < ?))
-         ORDER BY dead_at DESC, key DESC LIMIT ?`,
-        query.event ?? null,
-        query.event ?? null,
-        query.reason ?? null,
-        query.reason ?? null,
-        cursorAt,
-        cursorAt,
-        cursorAt,
-        cursorKey,
-        query.limit + 1,
-      )
-      .toArray();
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      dead_letters: page.map((r) => ({
-        conversion_id: r.conversion_id,
-        event: r.event,
-        reason: r.reason,
-        message: r.message,
-        status: r.status,
-        accepted_at: iso(r.accepted_at) as string,
-        dead_at: iso(r.dead_at) as string,
-      })),
-      next_cursor: rows.length > query.limit && last ? encodeCursor(last.dead_at, last.key) : null,
-    };
+  deadLetters(query: DeadLetterQuery): DeadLetterPage {
+    return readDeadLetters(this.sql, query);
   }
 
   /** Keeps a conversion Cloudflare gave up on (it ran out of `max_retries`). */
@@ -770,41 +640,6 @@ export class DeliveryLedger extends DurableObject<Env> {
     );
   }
 
-  private window(since: number): { events: Record<string, EventWindow> } {
-    const events: Record<string, EventWindow> = {};
-    const bucket = Math.floor(since / BUCKET_MS) * BUCKET_MS;
-    for (const row of this.sql.exec<Record<CountColumn, number> & { event: string }>(
-      `SELECT event, ${COUNT_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')}
-       FROM counts WHERE bucket >= ? GROUP BY event`,
-      bucket,
-    )) {
-      const share = (n: number) =>
-        row.accepted > 0 ? Math.round((n / row.accepted) * 1000) / 1000 : 0;
-      events[row.event] = {
-        accepted: row.accepted,
-        sent: row.sent,
-        waiting: {},
-        dead_lettered: row.dead_lettered,
-        coverage: {
-          twclid: share(row.twclid),
-          email: share(row.email),
-          phone: share(row.phone),
-          ip_user_agent: share(row.ip_user_agent),
-        },
-      };
-    }
-    for (const row of this.sql.exec<{ event: string; waiting_reason: string; n: number }>(
-      `SELECT event, waiting_reason, COUNT(*) AS n FROM conversions
-       WHERE state = 'waiting' AND accepted_at >= ? GROUP BY event, waiting_reason`,
-      since,
-    )) {
-      const entry = events[row.event] ?? emptyWindow();
-      events[row.event] = entry;
-      entry.waiting[row.waiting_reason] = row.n;
-    }
-    return { events };
-  }
-
   private pixel(): PixelRow {
     return this.sql.exec<PixelRow>('SELECT * FROM pixel WHERE id = 1').one();
   }
@@ -866,27 +701,6 @@ export class DeliveryLedger extends DurableObject<Env> {
   }
 }
 
-function emptyWindow(): EventWindow {
-  return {
-    accepted: 0,
-    sent: 0,
-    waiting: {},
-    dead_lettered: 0,
-    coverage: { twclid: 0, email: 0, phone: 0, ip_user_agent: 0 },
-  };
-}
-
-const COUNT_COLUMNS = [
-  'accepted',
-  'sent',
-  'dead_lettered',
-  'twclid',
-  'email',
-  'phone',
-  'ip_user_agent',
-] as const;
-type CountColumn = (typeof COUNT_COLUMNS)[number];
-
 /** The ledger entry for a message (coverage read from its identifiers). */
 export function entryFor(key: string, event: string, body: DeliveryMessage): LedgerEntry {
   const ids = body.conversion.identifiers;
@@ -905,27 +719,6 @@ export function entryFor(key: string, event: string, body: DeliveryMessage): Led
     },
     body,
   };
-}
-
-function encodeCursor(deadAt: number, key: string): string {
-  return btoa(JSON.stringify([deadAt, key])).replace(/=+$/, '');
-}
-
-/** `[dead_at, key]` of the last row shown, or nulls for the first page (or a cursor we did not make). */
-function decodeCursor(cursor: string | undefined): [number | null, string | null] {
-  if (!cursor) return [null, null];
-  try {
-    const [at, key] = JSON.parse(atob(cursor)) as unknown[];
-    if (typeof at === 'number' && typeof key === 'string') return [at, key];
-  } catch {
-    // Falls through: the route rejects cursors it cannot read before calling.
-  }
-  return [null, null];
-}
-
-/** Whether `cursor` is one `deadLetters` could have made. */
-export function isDeadLetterCursor(cursor: string): boolean {
-  return decodeCursor(cursor)[0] !== null;
 }
 
 /**
