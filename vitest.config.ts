@@ -41,7 +41,7 @@ export default defineConfig({
         test: {
           name: 'edge',
           include: ['edge/**/*.test.ts', 'test/edge/**/*.test.ts'],
-          globalSetup: ['./test/fake-x/global-setup.ts'],
+          globalSetup: ['./test/fake-x/global-setup.ts', './test/site-origin/global-setup.ts'],
         },
       },
       {

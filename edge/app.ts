@@ -5,10 +5,11 @@
  * one per isolate) and reused.
  */
 import { Hono } from 'hono';
+import { siteOrNotFound } from './capture/site-capture.ts';
 import { configFor } from './config.ts';
 import { demoRoute } from './demo/demo-pages.ts';
 import type { Env } from './env.ts';
-import { handleError, handleNotFound } from './errors.ts';
+import { handleError } from './errors.ts';
 import { type AppEnv, attachConfig } from './http/context.ts';
 import { clickRoute } from './routes/click.ts';
 import { deadLettersRoute } from './routes/dead-letters.ts';
@@ -34,7 +35,7 @@ export function createApp(basePath: string): Hono<AppEnv> {
   app.use('*', attachConfig);
   app.route(basePath || '/', routes);
   app.onError(handleError);
-  app.notFound(handleNotFound);
+  app.notFound(siteOrNotFound);
   return app;
 }
 

@@ -107,12 +107,14 @@ export const SETTINGS: readonly Setting[] = [
     name: 'SITE_CAPTURE',
     kind: 'var',
     default: 'false',
-    meaning: "`true` captures click ids on the site's own routes, in front of `ORIGIN_URL`",
+    meaning:
+      '`true`: the edge runs on the whole site, passes other requests to the origin and sets `_twclid` on landing pages (see edge capture)',
   },
   {
     name: 'ORIGIN_URL',
     kind: 'var',
-    meaning: 'the site the edge stands in front of when `SITE_CAPTURE` is on',
+    meaning:
+      "origin `SITE_CAPTURE` passes requests to instead of the route's own, e.g. a local dev server",
   },
   {
     name: 'INJECT_SCRIPT',

@@ -6,6 +6,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Base URL of the fake X API started by test/fake-x/global-setup.ts. */
     fakeXUrl: string;
+    /** Base URL of the shop origin started by test/site-origin/global-setup.ts. */
+    siteOriginUrl: string;
   }
 }
 

@@ -88,6 +88,9 @@ export async function startLocalWorker({
   const worker = await devEnv.startWorker({
     config,
     bindings,
+    // No `[build]` command: the callers built once already (`npm test`, `npm run bench`),
+    // and a rebuild per Worker would rewrite files other test processes are reading.
+    build: { custom: { command: '' } },
     dev: {
       server: { hostname: '127.0.0.1', port: 0 },
       origin,

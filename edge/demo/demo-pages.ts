@@ -77,13 +77,17 @@ xcapi('track','purchase',{email:document.getElementById('email').value,value:'20
 document.getElementById('done').hidden=false;};
 </script>
 <h2>Newsletter (a lead form)</h2>
-<form data-xcapi-event="lead" action="sent" method="get">
+<form data-xcapi-event="lead" action="sent" method="post">
 <label>Email <input name="email" type="email" required value="lead@example.com"></label>
 <button>Sign up</button>
 </form>`,
     ),
   ),
 );
+
+// The lead form posts here (a GET would put the email in the address bar); the script
+// has already sent the lead, so the form's copy is dropped and the visitor sees the log.
+demoRoute.post('/demo/sent', (c) => c.redirect(c.req.path, 303));
 
 demoRoute.get('/demo/sent', (c) => {
   const entries = recentOutbound();
@@ -96,6 +100,15 @@ demoRoute.get('/demo/sent', (c) => {
       html`<p>Mode: <strong>${mode}</strong>${mode === 'dry run' ? ' (no X credentials: nothing leaves this machine)' : ''}.
 Newest first; secrets are redacted; email and phone are SHA-256 hashes. Delivery is queued:
 reload after a few seconds.</p>
+${
+  mode === 'dry run'
+    ? html`<p>In dry run, <code>ip_address</code> and <code>user_agent</code> are missing below: they
+travel through the queue sealed with <code>QUEUE_SEAL_KEY</code> (or a key derived from the X
+secrets), and with neither set they are left out. Nothing is delivered either, so the 48-hour
+duplicate check remembers nothing: the same <code>conversion_id</code> sent twice shows up twice
+here, where X would count it once.</p>`
+    : ''
+}
 ${
   entries.length === 0
     ? html`<p>Nothing yet.</p>`

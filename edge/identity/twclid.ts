@@ -35,7 +35,10 @@ function isLocalHost(hostname: string): boolean {
  * HttpOnly): the browser script and the X pixel read it. `Secure` everywhere
  * but on local hosts, where development runs over plain http.
  */
-export function twclidCookieOptions(config: EdgeConfig, requestUrl: string): CookieOptions {
+export function twclidCookieOptions(
+  config: Pick<EdgeConfig, 'cookieDays' | 'cookieDomain'>,
+  requestUrl: string,
+): CookieOptions {
   return {
     path: '/',
     sameSite: 'Lax',
