@@ -94,18 +94,27 @@ function edgeFor(pixelId: string, overrides: Partial<Env> = {}) {
 
 const keyed = { authorization: `Bearer ${SERVER_KEY}` };
 
+/** GET on an operator route, with the server key unless `withKey` is false. */
+function operatorGet(edge: ReturnType<typeof edgeFor>, path: string, withKey = true) {
+  return edge.call({ method: 'GET', path, origin: null, ...(withKey ? { headers: keyed } : {}) });
+}
+
 function quiet() {
   vi.spyOn(console, 'error').mockImplementation(() => {});
   vi.spyOn(console, 'warn').mockImplementation(() => {});
   vi.spyOn(console, 'log').mockImplementation(() => {});
 }
 
+/** A pixel of its own at the fake X, the app configured for it, console quiet. */
+async function freshPixel() {
+  quiet();
+  const account = await fakeX.addAccount();
+  return { account, pixel: account.pixelId, edge: edgeFor(account.pixelId) };
+}
+
 describe('credentials refused (401), then fixed', () => {
   it('holds every conversion without spending retries, probes, and delivers all once when X accepts again', async () => {
-    quiet();
-    const account = await fakeX.addAccount();
-    const pixel = account.pixelId;
-    const edge = edgeFor(pixel);
+    const { account, pixel, edge } = await freshPixel();
     await fakeX.setFaults(pixel, { revoked: true });
     const orders = Array.from({ length: 10 }, (_, i) => `rv-${i}`);
     await enqueue(
@@ -127,7 +136,7 @@ describe('credentials refused (401), then fixed', () => {
     expect(one?.attempts).toBeLessThanOrEqual(1);
 
     // /health: 503 for monitors, the reason in the public answer, details with the key.
-    const publicHealth = await edge.call({ method: 'GET', path: '/health', origin: null });
+    const publicHealth = await operatorGet(edge, '/health', false);
     expect(publicHealth.status).toBe(503);
     expect(publicHealth.json).toEqual({
       ok: false,
@@ -137,18 +146,15 @@ describe('credentials refused (401), then fixed', () => {
         reason: 'X answers 401: credentials refused (Invalid or expired token)',
       },
     });
-    const keyedHealth = await edge.call({
-      method: 'GET',
-      path: '/health',
-      origin: null,
-      headers: keyed,
-    });
+    const keyedHealth = await operatorGet(edge, '/health');
     expect(keyedHealth.status).toBe(503);
     expect(keyedHealth.json).toMatchObject({ ok: false, pixel_id: pixel, dry_run: false });
 
     // A probe at most PROBE_INTERVAL_MS after the last try: still refused, still held.
     const before = refused.requests.length;
-    await ledger(pixel).runDue(Date.now() + PROBE_INTERVAL_MS);
+    // One simulated clock for the probes: each runDue is a probe interval after the last.
+    let clock = Date.now() + PROBE_INTERVAL_MS;
+    await ledger(pixel).runDue(clock);
     const probed = await received(pixel, (r) => r.requests.length > before);
     expect(probed.requests.slice(before).map((r) => [r.status, r.count])).toEqual([[401, 1]]);
     expect(PROBE_INTERVAL_MS).toBeLessThanOrEqual(60_000);
@@ -159,7 +165,8 @@ describe('credentials refused (401), then fixed', () => {
       () => ledger(pixel).health(),
       (h) => h.state === 'blocked',
     );
-    await ledger(pixel).runDue(Date.now() + PROBE_INTERVAL_MS);
+    clock = Math.max(clock, Date.now()) + PROBE_INTERVAL_MS;
+    await ledger(pixel).runDue(clock);
     const delivered = await received(pixel, (r) => r.conversions.length >= 10);
     expect(ids(delivered).sort()).toEqual([...orders].sort());
     expect(new Set(ids(delivered)).size).toBe(ids(delivered).length);
@@ -168,7 +175,7 @@ describe('credentials refused (401), then fixed', () => {
       (h) => h.state === 'ok',
     );
     expect(health.state).toBe('ok');
-    const okHealth = await edge.call({ method: 'GET', path: '/health', origin: null });
+    const okHealth = await operatorGet(edge, '/health', false);
     expect(okHealth.status).toBe(200);
     expect(okHealth.json).toEqual({
       ok: true,
@@ -177,9 +184,7 @@ describe('credentials refused (401), then fixed', () => {
   }, 60_000);
 
   it('turns conversions held 7 days into expired dead letters instead of keeping them forever', async () => {
-    quiet();
-    const account = await fakeX.addAccount();
-    const pixel = account.pixelId;
+    const { account, pixel } = await freshPixel();
     await fakeX.setFaults(pixel, { revoked: true });
     await consume(
       ['ex-1', 'ex-2'].map((id) => message(pixel, 'purchase', conversion(account, 'purchase', id))),
@@ -197,10 +202,7 @@ describe('credentials refused (401), then fixed', () => {
 
 describe('X outage (every request 503), then recovery', () => {
   it('reports degraded while X fails and delivers everything once after', async () => {
-    quiet();
-    const account = await fakeX.addAccount();
-    const pixel = account.pixelId;
-    const edge = edgeFor(pixel);
+    const { account, pixel, edge } = await freshPixel();
     await fakeX.setFaults(pixel, { always: { kind: 'status', status: 503 } });
     const orders = Array.from({ length: 20 }, (_, i) => `out-${i}`);
     await enqueue(
@@ -212,7 +214,7 @@ describe('X outage (every request 503), then recovery', () => {
       (h) => h.state === 'degraded',
     );
     // Degraded still answers 200: conversions flow, some wait.
-    const health = await edge.call({ method: 'GET', path: '/health', origin: null });
+    const health = await operatorGet(edge, '/health', false);
     await fakeX.setFaults(pixel, {});
     expect(degraded).toMatchObject({ state: 'degraded', reason: 'X answered 503' });
     expect(health.status).toBe(200);
@@ -234,9 +236,7 @@ describe('X outage (every request 503), then recovery', () => {
 
 describe('a 404 for one event', () => {
   it('isolates that event, delivers the rest of the batch, and lets it flow once X knows the tag', async () => {
-    quiet();
-    const account = await fakeX.addAccount();
-    const pixel = account.pixelId;
+    const { account, pixel } = await freshPixel();
     await fakeX.setFaults(pixel, { unknownEventIds: [account.events.lead ?? ''] });
     await consume([
       ...['p1', 'p2', 'p3'].map((id) =>
@@ -262,9 +262,7 @@ describe('a 404 for one event', () => {
   }, 60_000);
 
   it('releases a refused event at once, with the new tag, when X_EVENTS maps it elsewhere', async () => {
-    quiet();
-    const account = await fakeX.addAccount();
-    const pixel = account.pixelId;
+    const { account, pixel } = await freshPixel();
     const events = { ...account.events, subscribe: 'zz0wrong' };
     const wrong = { ...env, X_EVENTS: JSON.stringify(events) };
     const sub = (id: string): DeliveryMessage =>
@@ -291,10 +289,7 @@ describe('a 404 for one event', () => {
 
 describe('conversions X rejects (400)', () => {
   it('are kept, listed, redriven and delivered once', async () => {
-    quiet();
-    const account = await fakeX.addAccount();
-    const pixel = account.pixelId;
-    const edge = edgeFor(pixel);
+    const { account, pixel, edge } = await freshPixel();
     await fakeX.setFaults(pixel, { rejectConversionIds: ['r2'] });
     const email: XIdentifier[] = [{ hashed_email: HASH }];
     await enqueue(
@@ -308,12 +303,7 @@ describe('conversions X rejects (400)', () => {
       (page) => page.dead_letters.length > 0,
     );
 
-    const list = await edge.call({
-      method: 'GET',
-      path: '/dead-letters',
-      origin: null,
-      headers: keyed,
-    });
+    const list = await operatorGet(edge, '/dead-letters');
     expect(list.status).toBe(200);
     expect(list.json).toEqual({
       dead_letters: [
@@ -330,25 +320,15 @@ describe('conversions X rejects (400)', () => {
       next_cursor: null,
     });
     expect(list.text).not.toContain(HASH);
-    const expired = await edge.call({
-      method: 'GET',
-      path: '/dead-letters?reason=expired',
-      origin: null,
-      headers: keyed,
-    });
+    const expired = await operatorGet(edge, '/dead-letters?reason=expired');
     expect(expired.json).toEqual({ dead_letters: [], next_cursor: null });
-    const one = await edge.call({
-      method: 'GET',
-      path: '/status/conversions/r2',
-      origin: null,
-      headers: keyed,
-    });
+    const one = await operatorGet(edge, '/status/conversions/r2');
     expect(one.json).toMatchObject({
       conversion_id: 'r2',
       state: 'dead_lettered',
       error: 'conversion_id (r2) was rejected',
     });
-    const unkeyed = await edge.call({ method: 'GET', path: '/dead-letters', origin: null });
+    const unkeyed = await operatorGet(edge, '/dead-letters', false);
     expect(unkeyed.status).toBe(401);
 
     // The data is fixed on X's side; redrive twice: only the first puts it back.
@@ -387,10 +367,7 @@ describe('conversions X rejects (400)', () => {
 
 describe('GET /status', () => {
   it('counts accepted, sent, waiting and dead-lettered per event, with identifier coverage', async () => {
-    quiet();
-    const account = await fakeX.addAccount();
-    const pixel = account.pixelId;
-    const edge = edgeFor(pixel);
+    const { account, pixel, edge } = await freshPixel();
     await fakeX.setFaults(pixel, {
       rejectConversionIds: ['s4'],
       unknownEventIds: [account.events.lead ?? ''],
@@ -422,7 +399,7 @@ describe('GET /status', () => {
       message(pixel, 'lead', conversion(account, 'lead', 'l1')),
     ]);
 
-    const res = await edge.call({ method: 'GET', path: '/status', origin: null, headers: keyed });
+    const res = await operatorGet(edge, '/status');
     expect(res.status).toBe(200);
     const body = res.json as {
       windows: Record<string, { events: Record<string, unknown> }>;
@@ -462,12 +439,7 @@ describe('GET /status', () => {
     expect(body.hourly.at(-1)).toMatchObject({ accepted: 5, sent: 3, dead_lettered: 1 });
     expect(res.text).not.toContain('192.0.2.7');
 
-    const s1 = await edge.call({
-      method: 'GET',
-      path: '/status/conversions/s1?event=purchase',
-      origin: null,
-      headers: keyed,
-    });
+    const s1 = await operatorGet(edge, '/status/conversions/s1?event=purchase');
     expect(s1.json).toMatchObject({
       conversion_id: 's1',
       event: 'purchase',
@@ -476,17 +448,12 @@ describe('GET /status', () => {
       debug_id: expect.any(String),
       error: null,
     });
-    const unknown = await edge.call({
-      method: 'GET',
-      path: '/status/conversions/never-seen',
-      origin: null,
-      headers: keyed,
-    });
+    const unknown = await operatorGet(edge, '/status/conversions/never-seen');
     expect(unknown.status).toBe(404);
     expect(unknown.json).toMatchObject({
       errors: [{ code: 'NOT_FOUND', parameter: 'conversion_id' }],
     });
-    const anonymous = await edge.call({ method: 'GET', path: '/status', origin: null });
+    const anonymous = await operatorGet(edge, '/status', false);
     expect(anonymous.status).toBe(401);
   }, 60_000);
 });
@@ -551,7 +518,7 @@ describe('POST /events/verify', () => {
 
 it('the status page is plain HTML from the edge, with no external asset', async () => {
   const edge = edgeFor('o9d7n');
-  const res = await edge.call({ method: 'GET', path: '/status/', origin: null });
+  const res = await operatorGet(edge, '/status/', false);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toContain('text/html');
   expect(res.text).toContain('sessionStorage');
