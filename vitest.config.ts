@@ -27,6 +27,9 @@ export default defineConfig({
                 X_ACCESS_TOKEN: TEST_ACCOUNT.accessToken,
                 X_ACCESS_TOKEN_SECRET: TEST_ACCOUNT.accessTokenSecret,
                 SERVER_KEY: TEST_ACCOUNT.serverKey,
+                QUEUE_SEAL_KEY: TEST_ACCOUNT.queueSealKey,
+                // Browser copies go at once: tests that need the hold set it themselves.
+                BROWSER_HOLD_SECONDS: '0',
                 // Delivery retries after a 5xx come back at once instead of after 5 s, 10 s, ...
                 RETRY_BASE_SECONDS: '0',
                 // Property tests' seed: FC_SEED replays a failure; CI is fixed (a landing must
@@ -34,6 +37,19 @@ export default defineConfig({
                 FC_SEED:
                   process.env.FC_SEED ??
                   (process.env.CI ? '20261128' : String(Date.now() % 2 ** 31)),
+              },
+              // Shared by every test file: buckets keyed on the pixel or on "no address"
+              // would fill up across files and turn unrelated calls into 429s.
+              // test/edge/trust-rate-limit.test.ts checks them with their own bindings.
+              ratelimits: {
+                BROWSER_NO_ADDRESS_LIMITER: {
+                  namespace_id: '1004',
+                  simple: { limit: 1_000_000, period: 60 },
+                },
+                BROWSER_PIXEL_RATE_LIMITER: {
+                  namespace_id: '1005',
+                  simple: { limit: 1_000_000, period: 60 },
+                },
               },
             },
           })),

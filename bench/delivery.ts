@@ -205,6 +205,8 @@ async function main(): Promise<void> {
       X_ACCESS_TOKEN: plainText(TEST_ACCOUNT.accessToken),
       X_ACCESS_TOKEN_SECRET: plainText(TEST_ACCOUNT.accessTokenSecret),
       SERVER_KEY: plainText(TEST_ACCOUNT.serverKey),
+      QUEUE_SEAL_KEY: plainText(TEST_ACCOUNT.queueSealKey),
+      BROWSER_HOLD_SECONDS: plainText('0'),
       // Production waits 5 s, 10 s, ...; 1 s keeps the fault phase short.
       RETRY_BASE_SECONDS: plainText('1'),
       // ... and at most 10 s between retries (production: 15 min), so a conversion

@@ -54,12 +54,27 @@ export interface EdgeConfig {
   injectScript: boolean;
   /** Domain of the `_twclid` cookie, without a leading dot, e.g. `shop.example`. */
   cookieDomain?: string;
+  /** SERVER_BUDGET_PERCENT: share of X's quota kept for server calls (browser copies get the rest). */
+  serverBudgetPercent: number;
+  /** BROWSER_HOLD_SECONDS: how long a browser copy waits on the queue before it may be sent. */
+  browserHoldSeconds: number;
+  /** DEDUP_MAX_ROWS: most conversion ids a pixel's `RateBudget` remembers. */
+  dedupMaxRows: number;
 }
 
 export type ConfigResult =
   | { ok: true; config: EdgeConfig }
   /** `partial` holds every setting read as far as possible, defaults in place of broken ones. */
   | { ok: false; problems: string[]; partial: EdgeConfig };
+
+/** Share of the budget no browser call can take, unless SERVER_BUDGET_PERCENT says otherwise. */
+export const DEFAULT_SERVER_BUDGET_PERCENT = 50;
+/** Long enough for a checkout backend's call to overtake the page's beacon. */
+export const DEFAULT_BROWSER_HOLD_SECONDS = 60;
+/** Dedup rows per pixel: a few days of a busy shop's conversions, a few MB of SQLite. */
+export const DEFAULT_DEDUP_MAX_ROWS = 500_000;
+/** Shortest SERVER_KEY and QUEUE_SEAL_KEY accepted: 32 characters, e.g. `openssl rand -base64 32`. */
+export const MIN_SECRET_LENGTH = 32;
 
 const PIXEL_ID = /^[a-z0-9]{3,16}$/i;
 const EVENT_NAME = /^[a-z0-9_.-]{1,64}$/i;
@@ -189,6 +204,39 @@ function parseCookieDomain(raw: string | undefined, problems: string[]): string 
   return text;
 }
 
+/** The secrets guarding server calls and queued addresses: long enough, and there when needed. */
+function checkSecrets(
+  env: Env,
+  credentials: XCredentials,
+  problems: string[],
+): Pick<EdgeConfig, 'serverKey' | 'sealKey' | 'sealKeyPrevious'> {
+  const serverKey = nonEmpty(env.SERVER_KEY);
+  const sealKey = nonEmpty(env.QUEUE_SEAL_KEY);
+  const sealKeyPrevious = nonEmpty(env.QUEUE_SEAL_KEY_PREVIOUS);
+  const generate = 'generate one with: openssl rand -base64 32';
+  if (serverKey !== undefined && serverKey.length < MIN_SECRET_LENGTH) {
+    problems.push(`SERVER_KEY must be at least ${MIN_SECRET_LENGTH} characters: ${generate}`);
+  }
+  if (credentials.kind !== 'none' && sealKey === undefined) {
+    problems.push(
+      `QUEUE_SEAL_KEY is not set: it seals IP addresses on the queue when X credentials are set; ${generate}`,
+    );
+  }
+  for (const [name, key] of [
+    ['QUEUE_SEAL_KEY', sealKey],
+    ['QUEUE_SEAL_KEY_PREVIOUS', sealKeyPrevious],
+  ] as const) {
+    if (key !== undefined && key.length < MIN_SECRET_LENGTH) {
+      problems.push(`${name} must be at least ${MIN_SECRET_LENGTH} characters: ${generate}`);
+    }
+  }
+  return {
+    serverKey,
+    ...(sealKey ? { sealKey } : {}),
+    ...(sealKeyPrevious ? { sealKeyPrevious } : {}),
+  };
+}
+
 /** Checks the Worker's bindings. Never throws. */
 export function parseConfig(env: Env): ConfigResult {
   const problems: string[] = [];
@@ -230,6 +278,35 @@ export function parseConfig(env: Env): ConfigResult {
   }
 
   const credentials = parseCredentials(env, problems);
+  const secrets = checkSecrets(env, credentials, problems);
+  const serverBudgetPercent = parseWholeNumber(
+    'SERVER_BUDGET_PERCENT',
+    env.SERVER_BUDGET_PERCENT,
+    DEFAULT_SERVER_BUDGET_PERCENT,
+    0,
+    90,
+    'percent',
+    problems,
+  );
+  // Cloudflare Queues delay a message by at most 12 hours.
+  const browserHoldSeconds = parseWholeNumber(
+    'BROWSER_HOLD_SECONDS',
+    env.BROWSER_HOLD_SECONDS,
+    DEFAULT_BROWSER_HOLD_SECONDS,
+    0,
+    43_200,
+    'seconds',
+    problems,
+  );
+  const dedupMaxRows = parseWholeNumber(
+    'DEDUP_MAX_ROWS',
+    env.DEDUP_MAX_ROWS,
+    DEFAULT_DEDUP_MAX_ROWS,
+    1,
+    100_000_000,
+    'rows',
+    problems,
+  );
   const config: EdgeConfig = {
     pixelId: pixelId ?? '',
     events,
@@ -240,7 +317,7 @@ export function parseConfig(env: Env): ConfigResult {
     cookieDays,
     phoneDefaultCountry,
     credentials,
-    serverKey: nonEmpty(env.SERVER_KEY),
+    ...secrets,
     retry: {
       baseSeconds: parseWholeNumber(
         'RETRY_BASE_SECONDS',
@@ -281,8 +358,6 @@ export function parseConfig(env: Env): ConfigResult {
         problems,
       ),
     },
-    sealKey: nonEmpty(env.QUEUE_SEAL_KEY),
-    sealKeyPrevious: nonEmpty(env.QUEUE_SEAL_KEY_PREVIOUS),
     demo: parseBoolean('DEMO', env.DEMO, problems),
     demoPublic: parseBoolean('DEMO_PUBLIC', env.DEMO_PUBLIC, problems),
     maxConversionAgeDays: parseWholeNumber(
@@ -298,6 +373,9 @@ export function parseConfig(env: Env): ConfigResult {
     originUrl: parseHttpUrl('ORIGIN_URL', env.ORIGIN_URL, problems),
     injectScript: parseBoolean('INJECT_SCRIPT', env.INJECT_SCRIPT, problems),
     cookieDomain: parseCookieDomain(env.COOKIE_DOMAIN, problems),
+    serverBudgetPercent,
+    browserHoldSeconds,
+    dedupMaxRows,
   };
   if (config.retry.maxSeconds < config.retry.baseSeconds) {
     problems.push('RETRY_MAX_SECONDS must not be smaller than RETRY_BASE_SECONDS');

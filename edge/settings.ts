@@ -92,6 +92,26 @@ export const SETTINGS: readonly Setting[] = [
     meaning: 'longest wait between those retries',
   },
   {
+    name: 'SERVER_BUDGET_PERCENT',
+    kind: 'var',
+    default: '50',
+    meaning:
+      "percent (0-90) of X's quota kept for server calls: browser conversions never spend more than the rest",
+  },
+  {
+    name: 'BROWSER_HOLD_SECONDS',
+    kind: 'var',
+    default: '60',
+    meaning:
+      "seconds a browser conversion waits before it may be sent, so the backend's copy of the same `conversion_id` goes first",
+  },
+  {
+    name: 'DEDUP_MAX_ROWS',
+    kind: 'var',
+    default: '500000',
+    meaning: 'most conversion ids each pixel remembers for dedup (48 hours); see Security',
+  },
+  {
     name: 'DEMO',
     kind: 'var',
     default: 'false',
@@ -101,7 +121,7 @@ export const SETTINGS: readonly Setting[] = [
     name: 'DEMO_PUBLIC',
     kind: 'var',
     default: 'false',
-    meaning: '`true` serves the demo pages on hosts other than loopback',
+    meaning: '`true` serves the demo pages on any host; otherwise only on 127.0.0.1 or localhost',
   },
   {
     name: 'SITE_CAPTURE',
@@ -142,12 +162,13 @@ export const SETTINGS: readonly Setting[] = [
   {
     name: 'SERVER_KEY',
     kind: 'secret',
-    meaning: 'bearer key your backend sends as `Authorization: Bearer ...`',
+    meaning: 'bearer key your backend sends as `Authorization: Bearer ...`; at least 32 characters',
   },
   {
     name: 'QUEUE_SEAL_KEY',
     kind: 'secret',
-    meaning: 'key sealing IP addresses inside queue messages (AES-GCM)',
+    meaning:
+      'key sealing IP addresses inside queue messages (AES-GCM); required with X credentials, at least 32 characters',
   },
   {
     name: 'QUEUE_SEAL_KEY_PREVIOUS',

@@ -55,5 +55,8 @@ export function edgeVarsFor(fakeXUrl: string): Record<string, string> {
     X_ACCESS_TOKEN: TEST_ACCOUNT.accessToken,
     X_ACCESS_TOKEN_SECRET: TEST_ACCOUNT.accessTokenSecret,
     SERVER_KEY: TEST_ACCOUNT.serverKey,
+    QUEUE_SEAL_KEY: TEST_ACCOUNT.queueSealKey,
+    // Delivery counts are read right after the load: browser copies go at once.
+    BROWSER_HOLD_SECONDS: '0',
   };
 }

@@ -10,7 +10,8 @@ import { hashEmail, hashPhone } from '../../edge/identity/hash-identifiers.ts';
 import { normalizeEmail } from '../../edge/identity/normalize-email.ts';
 import { normalizePhone } from '../../edge/identity/phone.ts';
 import { buildConversion } from '../../edge/ingest/build-conversion.ts';
-import { validateEvents } from '../../edge/ingest/event-schema.ts';
+import { parseEvent } from '../../edge/ingest/event-schema.ts';
+import { validateEvent } from '../../edge/ingest/validate-event.ts';
 import { signOAuth1 } from '../../edge/x-api/sign-oauth1.ts';
 import { TEST_ACCOUNT } from '../../test/fake-x/test-account.ts';
 
@@ -29,13 +30,12 @@ export type CryptoOp = (typeof CRYPTO_OPS)[number];
 export const CRYPTO_OP_DESCRIPTIONS: Record<CryptoOp, string> = {
   hashEmail: 'normalizeEmail (trim, lowercase, shape check) + SHA-256 hex (WebCrypto)',
   hashPhone:
-    'normalizePhone (libphonenumber-js/min parse + validate to E.164, default country US) + SHA-256 hex',
+    'normalizePhone (libphonenumber-js/min parse + possible-length check to E.164, default country US) + SHA-256 hex',
   signOAuth1:
     'OAuth 1.0a HMAC-SHA1 Authorization header for the conversions URL (CSPRNG nonce, WebCrypto HMAC)',
   buildConversion:
     'buildConversion for a purchase with email, phone, twclid, IP + user agent, value, currency (both hashes included)',
-  validateAndBuild:
-    'validateEvents (valibot schema) on the parsed JSON beacon, then buildConversion',
+  validateAndBuild: 'validateEvent on the parsed JSON beacon: valibot schema, then buildConversion',
 };
 
 const RAW_EMAIL = ' Jane.Doe@Example.COM ';
@@ -50,6 +50,7 @@ const configResult = parseConfig({
   X_CONSUMER_SECRET: TEST_ACCOUNT.consumerSecret,
   X_ACCESS_TOKEN: TEST_ACCOUNT.accessToken,
   X_ACCESS_TOKEN_SECRET: TEST_ACCOUNT.accessTokenSecret,
+  QUEUE_SEAL_KEY: TEST_ACCOUNT.queueSealKey,
 });
 if (!configResult.ok) {
   throw new Error(`bench config is invalid: ${configResult.problems.join('; ')}`);
@@ -74,10 +75,9 @@ const signals = {
   userAgent:
     'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
 };
-const validated = validateEvents(beacon);
+const validated = parseEvent(beacon);
 if (!validated.ok) throw new Error(`bench beacon is invalid: ${JSON.stringify(validated.errors)}`);
-const event = validated.value[0];
-if (!event) throw new Error('bench beacon validated to no event');
+const event = validated.value;
 
 /** Runs one operation once, failing loudly if the edge rejected the input. */
 export const runCryptoOp: Record<CryptoOp, () => Promise<unknown>> = {
@@ -94,13 +94,15 @@ export const runCryptoOp: Record<CryptoOp, () => Promise<unknown>> = {
   signOAuth1() {
     return signOAuth1({ method: 'POST', url: conversionsUrl, credentials });
   },
-  buildConversion() {
-    return buildConversion(event, { config, signals });
+  async buildConversion() {
+    const outcome = await buildConversion(event, { rules: config, now: Date.now(), signals });
+    if (!outcome.ok) throw new Error('beacon did not build');
+    return outcome;
   },
   async validateAndBuild() {
-    const result = validateEvents(beacon);
-    if (!result.ok || !result.value[0]) throw new Error('beacon did not validate');
-    return buildConversion(result.value[0], { config, signals });
+    const outcome = await validateEvent(beacon, { rules: config, caller: 'browser', signals });
+    if (!outcome.ok) throw new Error('beacon did not validate');
+    return outcome;
   },
 };
 

@@ -609,6 +609,13 @@ export class DeliveryLedger extends DurableObject<Env> {
     this.sql.exec('DELETE FROM isolated WHERE event = ?', event);
     if (eventId !== undefined) {
       this.sql.exec(
+        // The sealed address stays bound to the tag it was sealed with.
+        `UPDATE held SET body = json_set(body, '$.sealedEventId',
+           COALESCE(json_extract(body, '$.sealedEventId'), json_extract(body, '$.conversion.event_id')))
+         WHERE reason = 'event_not_found' AND event = ? AND json_extract(body, '$.sealedAddress') IS NOT NULL`,
+        event,
+      );
+      this.sql.exec(
         `UPDATE held SET body = json_set(body, '$.conversion.event_id', ?)
          WHERE reason = 'event_not_found' AND event = ?`,
         eventId,

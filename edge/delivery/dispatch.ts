@@ -9,13 +9,14 @@
  * sending from the request (that would answer 202 for conversions held only in
  * memory, exactly what this module exists to prevent). `wrangler dev` and the
  * tests create local queues from wrangler.toml by themselves. The client's IP
- * address is sealed before it is queued (./seal-address.ts).
+ * address is sealed before it is queued (./seal-address.ts), and browser
+ * copies are queued with a delay (`BROWSER_HOLD_SECONDS`).
  */
 import type { EdgeConfig } from '../config.ts';
 import { XApiError } from '../errors.ts';
 import { errorName, log } from '../log.ts';
 import type { XConversion } from '../x-api/conversion.ts';
-import type { DeliveryMessage } from './message.ts';
+import type { ConversionSource, DeliveryMessage } from './message.ts';
 import { sealAddress } from './seal-address.ts';
 
 /** Cloudflare's limit of messages per `sendBatch` call. */
@@ -36,6 +37,7 @@ export interface DispatchTarget {
 export async function dispatchConversions(
   { queue, pixelId, config }: DispatchTarget,
   conversions: XConversion[],
+  source: ConversionSource,
 ): Promise<void> {
   if (conversions.length === 0) return;
   if (!queue) {
@@ -45,14 +47,17 @@ export async function dispatchConversions(
   // The event's name travels with it: delivery resolves the tag from it again.
   const names = new Map(Object.entries(config.events).map(([name, tag]) => [tag, name]));
   const acceptedAt = Date.now();
+  // A browser copy waits so that the backend's copy of the same conversion,
+  // usually sent within seconds, reaches the consumer first (./rate-budget.ts).
+  const hold = source === 'browser' ? config.browserHoldSeconds : 0;
   const messages = await Promise.all(
     conversions.map(async (built) => {
-      const { conversion, sealedAddress } = await sealAddress(config, built);
-      const body: DeliveryMessage = { pixelId, conversion, acceptedAt };
+      const { conversion, sealedAddress } = await sealAddress(config, pixelId, built);
+      const body: DeliveryMessage = { pixelId, source, conversion, acceptedAt };
       const event = names.get(conversion.event_id);
       if (event !== undefined) body.event = event;
       if (sealedAddress) body.sealedAddress = sealedAddress;
-      return { body, contentType: 'json' as const };
+      return { body, contentType: 'json' as const, ...(hold > 0 ? { delaySeconds: hold } : {}) };
     }),
   );
   // A failure after some chunks were stored still answers 503: the caller's

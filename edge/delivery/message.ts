@@ -13,14 +13,28 @@ import type { XConversion } from '../x-api/conversion.ts';
  */
 export const DEAD_LETTER_QUEUE_NAME = 'x-capi-deliveries-dlq';
 
+/**
+ * Who sent a conversion: `server` (a call with the server key) or `browser`
+ * (a beacon or form, which anyone can forge). Server copies win dedup and
+ * budget; see edge/delivery/rate-budget.ts.
+ */
+export type ConversionSource = 'server' | 'browser';
+
 /** One accepted conversion waiting to be delivered to X. */
 export interface DeliveryMessage {
   /** The pixel (Universal Website Tag) the conversion belongs to. */
   pixelId: string;
+  /** Absent on messages queued by earlier versions, which count as `server` (as they did). */
+  source?: ConversionSource;
   /** The conversion without its `{ip_address, user_agent}` identifier (see `sealedAddress`). */
   conversion: XConversion;
   /** That identifier, AES-GCM sealed (./seal-address.ts): no raw IP is ever queued. */
   sealedAddress?: string;
+  /**
+   * The tag `sealedAddress` was sealed with (it is associated data), kept when
+   * the conversion's tag was corrected since (see `event`).
+   */
+  sealedEventId?: string;
   /**
    * The event's name in `X_EVENTS`. The consumer resolves the tag from it again
    * before each send, so a corrected `X_EVENTS` entry reaches conversions that
@@ -59,17 +73,42 @@ export function ledgerKey(message: DeliveryMessage): string {
   return `${eventName(message)}:${message.conversion.conversion_id}`;
 }
 
+const BROWSER_CLAIM_PREFIX = 'browser/';
+
+/**
+ * What the consumer asks `RateBudget` for: the dedup key, prefixed `browser/`
+ * for a browser copy (event tag ids never contain `/`, so the prefix cannot
+ * be forged by an id). One string keeps reservation answers matched to the
+ * copy that asked.
+ *
+ * @example
+ * claimKey({ ...msg, source: 'browser' }); // 'browser/o9d2g:order-1'
+ */
+export function claimKey(message: Pick<DeliveryMessage, 'conversion' | 'source'>): string {
+  const key = dedupKey(message.conversion);
+  return message.source === 'browser' ? `${BROWSER_CLAIM_PREFIX}${key}` : key;
+}
+
+/** The dedup key and source a claim stands for (inverse of `claimKey`). */
+export function parseClaim(claim: string): { key: string; source: ConversionSource } {
+  return claim.startsWith(BROWSER_CLAIM_PREFIX)
+    ? { key: claim.slice(BROWSER_CLAIM_PREFIX.length), source: 'browser' }
+    : { key: claim, source: 'server' };
+}
+
 /** True when `value` has the shape of a `DeliveryMessage` (queue bodies are untyped at runtime). */
 export function isDeliveryMessage(value: unknown): value is DeliveryMessage {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Partial<DeliveryMessage>;
   return (
     typeof v.pixelId === 'string' &&
+    (v.source === undefined || v.source === 'server' || v.source === 'browser') &&
     typeof v.acceptedAt === 'number' &&
     typeof v.conversion === 'object' &&
     v.conversion !== null &&
     typeof v.conversion.conversion_id === 'string' &&
     typeof v.conversion.event_id === 'string' &&
-    (v.event === undefined || typeof v.event === 'string')
+    (v.event === undefined || typeof v.event === 'string') &&
+    (v.sealedEventId === undefined || typeof v.sealedEventId === 'string')
   );
 }

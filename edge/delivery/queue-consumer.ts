@@ -24,8 +24,8 @@ import { MAX_CONVERSIONS_PER_REQUEST, type XConversion } from '../x-api/conversi
 import type { SendOutcome } from '../x-api/x-client.ts';
 import { entryFor, type LedgerReport, type WaitingReason } from './delivery-ledger.ts';
 import {
+  claimKey,
   type DeliveryMessage,
-  dedupKey,
   eventName,
   isDeliveryMessage,
   ledgerKey,
@@ -55,6 +55,8 @@ export interface DeliveryOptions {
   send: SendToX;
   /** Source of jitter, injectable so tests can bound delays exactly. */
   random?: () => number;
+  /** The budget's clock (epoch ms), injectable so tests can simulate minutes of traffic. */
+  now?: () => number;
 }
 
 /**
@@ -164,12 +166,15 @@ export async function deliverBatch(
   await requeue(env, requeued);
 }
 
-/** Sends with the tag `X_EVENTS` maps the event name to now (it may have been corrected). */
+/**
+ * Sends with the tag `X_EVENTS` maps the event name to now (it may have been
+ * corrected). The sealed address stays bound to the tag it was sealed with.
+ */
 function resolveTag(body: DeliveryMessage, config: EdgeConfig): void {
   const tag = body.event === undefined ? undefined : config.events[body.event];
-  if (tag !== undefined && tag !== body.conversion.event_id) {
-    body.conversion = { ...body.conversion, event_id: tag };
-  }
+  if (tag === undefined || tag === body.conversion.event_id) return;
+  if (body.sealedAddress !== undefined) body.sealedEventId ??= body.conversion.event_id;
+  body.conversion = { ...body.conversion, event_id: tag };
 }
 
 /**
@@ -247,7 +252,7 @@ async function deliverGroup(group: Group, messages: Message<DeliveryMessage>[]):
   }
 
   try {
-    await group.budget.settle(group.settlement);
+    await group.budget.settle(group.settlement, group.options.now?.());
   } catch (err) {
     // Delivered ones stay leased until the lease ends, then a redelivered
     // copy could be resent once: X's own conversion_id dedup covers that.
@@ -275,14 +280,18 @@ async function reserve(
 ): Promise<Message<DeliveryMessage>[]> {
   const byKey = new Map<string, Message<DeliveryMessage>[]>();
   for (const msg of messages) {
-    const key = dedupKey(msg.body.conversion);
+    const key = claimKey(msg.body);
     byKey.set(key, [...(byKey.get(key) ?? []), msg]);
   }
   // Each copy of a key is asked for separately, so a second copy in the same
   // batch comes back in flight and is retried (then acked as a duplicate).
   let reservation: Awaited<ReturnType<RateBudgetStub['reserve']>>;
   try {
-    reservation = await group.budget.reserve(messages.map((m) => dedupKey(m.body.conversion)));
+    // A claim names the copy's source: server copies are granted first.
+    reservation = await group.budget.reserve(
+      messages.map((m) => claimKey(m.body)),
+      group.options.now?.(),
+    );
   } catch (err) {
     log.warn('rate budget unavailable, retrying', {
       pixel_id: group.pixelId,
@@ -345,7 +354,7 @@ async function sendAndJudge(
   messages: Message<DeliveryMessage>[],
   bisecting = false,
 ): Promise<void> {
-  const keys = messages.map((m) => dedupKey(m.body.conversion));
+  const keys = messages.map((m) => claimKey(m.body));
   let outcome = await sendOnce(group, messages);
   // Mid-bisection X has just answered (a 400), so a 5xx now is a blip: try
   // again at once, twice at most, rather than send the half back to the queue.
@@ -478,6 +487,21 @@ async function sendAndJudge(
   }
 }
 
+/** The conversion with its address opened, under the tag the address was sealed with. */
+async function opened(group: Group, body: DeliveryMessage): Promise<XConversion> {
+  const { conversion, sealedAddress, sealedEventId } = body;
+  if (sealedEventId === undefined) {
+    return openAddress(group.config, group.pixelId, conversion, sealedAddress);
+  }
+  const open = await openAddress(
+    group.config,
+    group.pixelId,
+    { ...conversion, event_id: sealedEventId },
+    sealedAddress,
+  );
+  return { ...open, event_id: conversion.event_id };
+}
+
 /** Hands a message to the ledger to hold (acked once the ledger has it). */
 function keep(
   group: Group,
@@ -498,9 +522,7 @@ function keep(
 
 async function sendOnce(group: Group, messages: Message<DeliveryMessage>[]): Promise<SendOutcome> {
   try {
-    const conversions = await Promise.all(
-      messages.map((m) => openAddress(group.config, m.body.conversion, m.body.sealedAddress)),
-    );
+    const conversions = await Promise.all(messages.map((m) => opened(group, m.body)));
     return await group.options.send(group.config, conversions, { pixelId: group.pixelId });
   } catch (err) {
     return { kind: 'retryable', reason: `send threw: ${String(err)}` };

@@ -6,12 +6,20 @@
  * identifier travels sealed with AES-256-GCM and is opened only by the
  * consumer, right before the request to X.
  *
- * The key is derived (HKDF-SHA-256) from `QUEUE_SEAL_KEY` if set, else from
- * the X credentials' secrets, which every sending deployment has. Without any
- * secret the edge is in dry run and sends nothing, so the address is dropped.
- * A message sealed under a key that has since been rotated opens to nothing:
- * the conversion goes without the address (and, if it had no other
- * identifier, X's 400 puts it on the dead letter queue with the reason).
+ * The key is derived (HKDF-SHA-256) from `QUEUE_SEAL_KEY`, which config
+ * requires whenever X credentials are set; without credentials the edge is in
+ * dry run, sends nothing, and drops the address instead of sealing it.
+ *
+ * A sealed address reads `v2.<key id>.<base64 of IV + ciphertext>`. The key
+ * id (a hash of the key, never the key) says which key sealed it, so after a
+ * rotation `QUEUE_SEAL_KEY_PREVIOUS` still opens messages queued before it.
+ * Pixel, event and conversion id are the associated data: a sealed address
+ * cannot be moved onto another conversion. Addresses sealed before key ids
+ * existed (no `v2.` prefix: the key came from `QUEUE_SEAL_KEY` or the X
+ * secrets, the conversion id was the associated data) are still opened.
+ * An address no configured key opens is dropped with a warning, and the
+ * conversion goes without it (if it had no other identifier, X's 400 puts it
+ * on the dead letter queue with the reason).
  */
 import type { EdgeConfig } from '../config.ts';
 import { log } from '../log.ts';
@@ -19,24 +27,20 @@ import type { XConversion, XIdentifier } from '../x-api/conversion.ts';
 
 type AddressIdentifier = Extract<XIdentifier, { ip_address: string }>;
 
-const keyCache = new Map<string, Promise<CryptoKey>>();
+/** The configuration sealing and opening need. */
+export type SealKeys = Pick<EdgeConfig, 'sealKey' | 'sealKeyPrevious' | 'credentials'>;
+
+const FORMAT = 'v2';
+const SALT = 'x-capi-edge queue seal v2';
+/** The salt of addresses sealed before key ids. */
+const LEGACY_SALT = 'x-capi-edge queue seal v1';
 const encoder = new TextEncoder();
+const keyCache = new Map<string, Promise<CryptoKey>>();
+const idCache = new Map<string, Promise<string>>();
 
-function keyMaterial(config: EdgeConfig): string | undefined {
-  if (config.sealKey) return config.sealKey;
-  const { credentials } = config;
-  switch (credentials.kind) {
-    case 'oauth1':
-      return `${credentials.consumerSecret}\u0000${credentials.accessTokenSecret}`;
-    case 'pixel-token':
-      return credentials.token;
-    case 'none':
-      return undefined;
-  }
-}
-
-function sealKey(material: string): Promise<CryptoKey> {
-  let key = keyCache.get(material);
+function deriveKey(material: string, salt: string): Promise<CryptoKey> {
+  const cacheKey = `${salt}\u0000${material}`;
+  let key = keyCache.get(cacheKey);
   if (!key) {
     key = crypto.subtle
       .importKey('raw', encoder.encode(material), 'HKDF', false, ['deriveKey'])
@@ -45,7 +49,7 @@ function sealKey(material: string): Promise<CryptoKey> {
           {
             name: 'HKDF',
             hash: 'SHA-256',
-            salt: encoder.encode('x-capi-edge queue seal v1'),
+            salt: encoder.encode(salt),
             info: encoder.encode('ip_address+user_agent'),
           },
           base,
@@ -54,9 +58,41 @@ function sealKey(material: string): Promise<CryptoKey> {
           ['encrypt', 'decrypt'],
         ),
       );
-    keyCache.set(material, key);
+    keyCache.set(cacheKey, key);
   }
   return key;
+}
+
+/** First 8 bytes of SHA-256 over a label and the key, hex: names the key without revealing it. */
+export function sealKeyId(material: string): Promise<string> {
+  let id = idCache.get(material);
+  if (!id) {
+    id = crypto.subtle
+      .digest('SHA-256', encoder.encode(`x-capi-edge seal key id\u0000${material}`))
+      .then((hash) =>
+        [...new Uint8Array(hash).slice(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(''),
+      );
+    idCache.set(material, id);
+  }
+  return id;
+}
+
+/** Pixel, event and conversion id: what a sealed address belongs to. */
+function associatedData(pixelId: string, conversion: XConversion): Uint8Array<ArrayBuffer> {
+  return encoder.encode(JSON.stringify([pixelId, conversion.event_id, conversion.conversion_id]));
+}
+
+/** Key material of addresses sealed before key ids: the seal keys, else the X secrets. */
+function legacyMaterials(keys: SealKeys): string[] {
+  const fromSecrets =
+    keys.credentials.kind === 'oauth1'
+      ? [keys.credentials.consumerSecret, keys.credentials.accessTokenSecret].join('\u0000')
+      : keys.credentials.kind === 'pixel-token'
+        ? keys.credentials.token
+        : undefined;
+  return [keys.sealKey, keys.sealKeyPrevious, fromSecrets].filter(
+    (m): m is string => m !== undefined,
+  );
 }
 
 function isAddress(identifier: XIdentifier): identifier is AddressIdentifier {
@@ -67,72 +103,117 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes));
 }
 
-function fromBase64(text: string): Uint8Array {
+function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
 /** A conversion as queued: the address identifier, if any, sealed aside. */
 export interface SealedConversion {
   conversion: XConversion;
-  /** base64 of a 12-byte IV followed by the AES-GCM ciphertext of the address identifier. */
+  /** `v2.<key id>.<base64 of a 12-byte IV and the AES-GCM ciphertext>`. */
   sealedAddress?: string;
 }
 
 /**
  * Takes the `{ip_address, user_agent}` identifier out of `conversion` and
- * seals it; the conversion id is bound in as associated data, so a sealed
- * address cannot be moved onto another conversion.
+ * seals it under `QUEUE_SEAL_KEY`, bound to the pixel, event and conversion id.
+ * Without a seal key (dry run) the address is dropped.
  */
 export async function sealAddress(
-  config: EdgeConfig,
+  keys: SealKeys,
+  pixelId: string,
   conversion: XConversion,
 ): Promise<SealedConversion> {
   const address = conversion.identifiers.find(isAddress);
   if (!address) return { conversion };
   const rest = { ...conversion, identifiers: conversion.identifiers.filter((i) => !isAddress(i)) };
-  const material = keyMaterial(config);
-  if (!material) return { conversion: rest };
+  if (!keys.sealKey) return { conversion: rest };
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const sealed = await crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv, additionalData: encoder.encode(conversion.conversion_id) },
-    await sealKey(material),
+    { name: 'AES-GCM', iv, additionalData: associatedData(pixelId, rest) },
+    await deriveKey(keys.sealKey, SALT),
     encoder.encode(JSON.stringify(address)),
   );
   const out = new Uint8Array(12 + sealed.byteLength);
   out.set(iv);
   out.set(new Uint8Array(sealed), 12);
-  return { conversion: rest, sealedAddress: toBase64(out) };
+  return {
+    conversion: rest,
+    sealedAddress: `${FORMAT}.${await sealKeyId(keys.sealKey)}.${toBase64(out)}`,
+  };
+}
+
+async function decrypt(
+  key: CryptoKey,
+  bytes: Uint8Array<ArrayBuffer>,
+  additionalData: Uint8Array<ArrayBuffer>,
+): Promise<AddressIdentifier> {
+  const plain = await crypto.subtle.decrypt(
+    { name: 'AES-GCM', iv: bytes.slice(0, 12), additionalData },
+    key,
+    bytes.slice(12),
+  );
+  return JSON.parse(new TextDecoder().decode(plain)) as AddressIdentifier;
+}
+
+/** The address, or undefined when no configured key opens it. */
+async function open(
+  keys: SealKeys,
+  pixelId: string,
+  conversion: XConversion,
+  sealedAddress: string,
+): Promise<AddressIdentifier | undefined> {
+  const parts = sealedAddress.split('.');
+  if (parts.length === 3 && parts[0] === FORMAT) {
+    const [, id, payload] = parts as [string, string, string];
+    for (const material of [keys.sealKey, keys.sealKeyPrevious]) {
+      if (material === undefined || (await sealKeyId(material)) !== id) continue;
+      return decrypt(
+        await deriveKey(material, SALT),
+        fromBase64(payload),
+        associatedData(pixelId, conversion),
+      );
+    }
+    return undefined;
+  }
+  const bytes = fromBase64(sealedAddress);
+  for (const material of legacyMaterials(keys)) {
+    try {
+      return await decrypt(
+        await deriveKey(material, LEGACY_SALT),
+        bytes,
+        encoder.encode(conversion.conversion_id),
+      );
+    } catch {
+      // Not this key: try the next.
+    }
+  }
+  return undefined;
 }
 
 /**
  * Puts the sealed address back into the conversion, or returns it without
- * the address when it cannot be opened (rotated key, tampering).
+ * the address when no configured key opens it (a key rotated out, tampering).
  */
 export async function openAddress(
-  config: EdgeConfig,
+  keys: SealKeys,
+  pixelId: string,
   conversion: XConversion,
   sealedAddress: string | undefined,
 ): Promise<XConversion> {
   if (!sealedAddress) return conversion;
-  const material = keyMaterial(config);
-  if (!material) return conversion;
+  let address: AddressIdentifier | undefined;
   try {
-    const bytes = fromBase64(sealedAddress);
-    const plain = await crypto.subtle.decrypt(
-      {
-        name: 'AES-GCM',
-        iv: bytes.slice(0, 12),
-        additionalData: encoder.encode(conversion.conversion_id),
-      },
-      await sealKey(material),
-      bytes.slice(12),
-    );
-    const address = JSON.parse(new TextDecoder().decode(plain)) as AddressIdentifier;
-    return { ...conversion, identifiers: [...conversion.identifiers, address] };
+    address = await open(keys, pixelId, conversion, sealedAddress);
   } catch {
-    log.warn('sealed address could not be opened (key rotated?): sending without it', {
-      conversion_id: conversion.conversion_id,
-    });
+    address = undefined;
+  }
+  if (!address) {
+    log.warn(
+      'sealed address could not be opened (key rotated out, or not this conversion): sending without it',
+      { pixel_id: pixelId, conversion_id: conversion.conversion_id },
+    );
     return conversion;
   }
+  return { ...conversion, identifiers: [...conversion.identifiers, address] };
 }

@@ -3,7 +3,8 @@
  * The local demo (`npm start`): a landing page an ad click lands on, a checkout
  * page that tracks a purchase and a lead form, and a page showing what was sent to
  * X (or, in dry run, what would have been). Mounted only when `DEMO=true`, which
- * `npm start` sets; a deployed edge answers 404 here.
+ * `npm start` sets, and only on a loopback host unless `DEMO_PUBLIC=true`; a
+ * deployed edge answers 404 here.
  */
 import { Hono } from 'hono';
 import { html } from 'hono/html';
@@ -37,9 +38,27 @@ ${body}
 
 export const demoRoute = new Hono<AppEnv>();
 
+/**
+ * Whether the request was addressed to this machine: 127.0.0.0/8, `::1`,
+ * `localhost` or a `*.localhost` name (RFC 6761 section 6.3). A deployed
+ * Worker is reached through its own hostname, so this keeps `/demo/sent`
+ * (recent real conversions) off the internet even when `DEMO=true` is left on.
+ */
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+  );
+}
+
 demoRoute.use('/demo/*', async function demoOnly(c, next) {
   const result = c.var.config;
-  if (!(result.ok ? result.config : result.partial).demo) return c.notFound();
+  const config = result.ok ? result.config : result.partial;
+  if (!config.demo) return c.notFound();
+  if (!config.demoPublic && !isLoopbackHost(new URL(c.req.url).hostname)) return c.notFound();
   await next();
 });
 demoRoute.get('/demo', (c) => c.redirect(`${c.req.path}/${new URL(c.req.url).search}`, 301));
@@ -103,8 +122,8 @@ reload after a few seconds.</p>
 ${
   mode === 'dry run'
     ? html`<p>In dry run, <code>ip_address</code> and <code>user_agent</code> are missing below: they
-travel through the queue sealed with <code>QUEUE_SEAL_KEY</code> (or a key derived from the X
-secrets), and with neither set they are left out. Nothing is delivered either, so the 48-hour
+travel through the queue sealed with <code>QUEUE_SEAL_KEY</code>, and without it they are
+left out. Nothing is delivered either, so the 48-hour
 duplicate check remembers nothing: the same <code>conversion_id</code> sent twice shows up twice
 here, where X would count it once.</p>`
     : ''

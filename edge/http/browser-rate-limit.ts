@@ -11,11 +11,22 @@
  * on the request path). X's own per-account quota needs an exact count and is
  * the delivery side's job (edge/delivery/rate-budget.ts).
  *
+ * One address is not one attacker: anyone with a routed IPv6 /48 has 65,536
+ * /64s. So an IPv6 call is counted on its /64, its /56 and its /48, each with
+ * its own binding and allowance, and every browser call also counts toward one
+ * cap per pixel. A call with no usable address (no or a malformed
+ * `CF-Connecting-IP`) shares one bucket with all such calls instead of going
+ * unlimited. Cloudflare counts per location and approximately: these bound
+ * how fast forged beacons enter the queue, not exactly how many; the budget's
+ * reserved server share (edge/delivery/rate-budget.ts) is what keeps real
+ * server conversions moving whatever gets through.
+ *
  * Server calls with the right bearer key are not counted: a checkout backend
  * sends every order from a handful of addresses. A wrong bearer key *is*
  * counted, which also slows down anyone guessing `SERVER_KEY`.
  */
 import type { MiddlewareHandler } from 'hono';
+import type { Env } from '../env.ts';
 import { XApiError } from '../errors.ts';
 import { errorName, log } from '../log.ts';
 import type { AppEnv } from './context.ts';
@@ -26,9 +37,6 @@ import type { AppEnv } from './context.ts';
  * to wait one whole period: never too early, at most one period too late.
  */
 export const BROWSER_RATE_LIMIT_PERIOD_SECONDS = 60;
-
-/** Number of leading 16-bit groups that make an IPv6 /64 prefix. */
-const IPV6_PREFIX_GROUPS = 4;
 
 /** The eight 16-bit groups of an IPv6 address (`::` expanded, IPv4 tail converted), or undefined. */
 function ipv6Groups(address: string): number[] | undefined {
@@ -61,25 +69,77 @@ function ipv6Groups(address: string): number[] | undefined {
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
+/** An IPv6 address's first `bits` (a multiple of 8), as `ip6:2001:db8:1200::/56`. */
+function ipv6Prefix(groups: number[], bits: number): string {
+  const whole = Math.floor(bits / 16);
+  const kept = groups.slice(0, whole);
+  if (bits % 16 !== 0) kept.push((groups[whole] ?? 0) & 0xff00);
+  return `ip6:${kept.map((g) => g.toString(16)).join(':')}::/${bits}`;
+}
+
+/** What a client address is, for rate limiting. */
+export type ClientAddress =
+  | { kind: 'loopback' }
+  | { kind: 'unusable' }
+  | { kind: 'ipv4'; key: string }
+  | { kind: 'ipv6'; key: string; prefix56: string; prefix48: string };
+
 /**
- * The rate limiting key for a client address, or undefined when the address
- * should not be limited (absent, loopback, or not an IP address).
+ * Classifies a client address and gives its rate limiting keys.
  *
  * - IPv4: the address itself.
- * - IPv6: its /64 prefix. One subscriber gets a whole /64 and can rotate
- *   through its 2^64 addresses freely (privacy extensions do it daily), so
- *   keying on the full address would give an abuser unlimited fresh keys.
+ * - IPv6: its /64 prefix, plus its /56 and /48. One subscriber gets a whole
+ *   /64 (often a /56 or /48) and can rotate through it freely (privacy
+ *   extensions do it daily), so keying on the full address would give an
+ *   abuser unlimited fresh keys.
  * - IPv4-mapped IPv6 (`::ffff:192.0.2.1`): the IPv4 address, one key per client.
- * - Loopback (`127.0.0.0/8`, `::1`): undefined. Cloudflare always sets
+ * - Loopback (`127.0.0.0/8`, `::1`): not limited. Cloudflare always sets
  *   `CF-Connecting-IP` to the client's public address, so loopback only shows
  *   up under `wrangler dev`, where local browser tests and benchmarks send
  *   everything from one machine and must not be throttled as abuse.
+ * - Anything else (absent, not an IP address): `unusable`.
  *
- * The key is the address in clear, not a hash: it goes only to the binding,
- * which runs inside Cloudflare, the same place that already sees every
- * request's address, and is never logged or stored by this code. A SHA-256 of
- * an IPv4 address would hide nothing anyway (2^32 candidates are hashed in
+ * The keys are addresses in clear, not hashes: they go only to the bindings,
+ * which run inside Cloudflare, the same place that already sees every
+ * request's address, and are never logged or stored by this code. A SHA-256
+ * of an IPv4 address would hide nothing anyway (2^32 candidates are hashed in
  * seconds) and would cost CPU on every call.
+ *
+ * @example
+ * clientAddress('2001:db8:1:2:aaaa::1');
+ * // { kind: 'ipv6', key: 'ip6:2001:db8:1:2::/64', prefix56: 'ip6:2001:db8:1:0::/56', prefix48: 'ip6:2001:db8:1::/48' }
+ */
+export function clientAddress(address: string | undefined): ClientAddress {
+  const text = address?.trim();
+  if (!text) return { kind: 'unusable' };
+  const v4 = IPV4.exec(text);
+  if (v4) {
+    const octets = v4.slice(1).map(Number);
+    if (octets.some((n) => n > 255)) return { kind: 'unusable' };
+    return octets[0] === 127
+      ? { kind: 'loopback' }
+      : { kind: 'ipv4', key: `ip4:${octets.join('.')}` };
+  }
+  const groups = ipv6Groups(text);
+  if (!groups) return { kind: 'unusable' };
+  const isLoopback = groups.slice(0, 7).every((g) => g === 0) && groups[7] === 1;
+  if (isLoopback) return { kind: 'loopback' };
+  const isV4Mapped = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
+  if (isV4Mapped) {
+    const [high = 0, low = 0] = groups.slice(6);
+    return clientAddress(`${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`);
+  }
+  return {
+    kind: 'ipv6',
+    key: ipv6Prefix(groups, 64),
+    prefix56: ipv6Prefix(groups, 56),
+    prefix48: ipv6Prefix(groups, 48),
+  };
+}
+
+/**
+ * The per-address rate limiting key (IPv4 address or IPv6 /64), or undefined
+ * for a loopback or unusable address.
  *
  * @example
  * rateLimitKey('203.0.113.9'); // 'ip4:203.0.113.9'
@@ -87,70 +147,94 @@ const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
  * rateLimitKey('127.0.0.1'); // undefined
  */
 export function rateLimitKey(address: string | undefined): string | undefined {
-  const text = address?.trim();
-  if (!text) return undefined;
-  const v4 = IPV4.exec(text);
-  if (v4) {
-    const octets = v4.slice(1).map(Number);
-    if (octets.some((n) => n > 255)) return undefined;
-    return octets[0] === 127 ? undefined : `ip4:${octets.join('.')}`;
+  const client = clientAddress(address);
+  return client.kind === 'ipv4' || client.kind === 'ipv6' ? client.key : undefined;
+}
+
+/** The one bucket shared by every browser call without a usable address. */
+export const NO_ADDRESS_KEY = 'no-address';
+
+/** Which bindings count this call, under which keys; empty for loopback. */
+function limitsFor(env: Env, address: ClientAddress, pixelId: string): Limit[] {
+  if (address.kind === 'loopback') return [];
+  const limits: Limit[] =
+    address.kind === 'unusable'
+      ? [{ binding: env.BROWSER_NO_ADDRESS_LIMITER, key: NO_ADDRESS_KEY, scope: 'network' }]
+      : [{ binding: env.BROWSER_RATE_LIMITER, key: address.key, scope: 'network' }];
+  if (address.kind === 'ipv6') {
+    limits.push(
+      { binding: env.BROWSER_RATE_LIMITER_56, key: address.prefix56, scope: 'network' },
+      { binding: env.BROWSER_RATE_LIMITER_48, key: address.prefix48, scope: 'network' },
+    );
   }
-  const groups = ipv6Groups(text);
-  if (!groups) return undefined;
-  const isLoopback = groups.slice(0, 7).every((g) => g === 0) && groups[7] === 1;
-  if (isLoopback) return undefined;
-  const isV4Mapped = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
-  if (isV4Mapped) {
-    const [high = 0, low = 0] = groups.slice(6);
-    return rateLimitKey(`${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`);
-  }
-  const prefix = groups.slice(0, IPV6_PREFIX_GROUPS).map((g) => g.toString(16));
-  return `ip6:${prefix.join(':')}::/64`;
+  limits.push({ binding: env.BROWSER_PIXEL_RATE_LIMITER, key: `pixel:${pixelId}`, scope: 'pixel' });
+  return limits;
+}
+
+interface Limit {
+  binding: RateLimit | undefined;
+  key: string;
+  /** Named in the 429: this client's network, or all browsers of the pixel. */
+  scope: 'network' | 'pixel';
 }
 
 /** The 429 an over-limit client gets, in X's shape, with `Retry-After` (RFC 9110 section 10.2.3). */
-function tooManyRequests(): XApiError {
+function tooManyRequests(scope: Limit['scope']): XApiError {
+  const from = scope === 'pixel' ? 'browsers for this pixel' : 'this address or network';
   return new XApiError(
     429,
     {
       code: 'TOO_MANY_REQUESTS',
-      message: `Too many requests from this address: retry after ${BROWSER_RATE_LIMIT_PERIOD_SECONDS} seconds`,
+      message: `Too many requests from ${from}: retry after ${BROWSER_RATE_LIMIT_PERIOD_SECONDS} seconds`,
     },
     { 'Retry-After': String(BROWSER_RATE_LIMIT_PERIOD_SECONDS) },
   );
 }
 
+/** Counts the call on one binding; a failing binding lets it through (and says so, without the key). */
+async function withinLimit(limit: Limit): Promise<boolean> {
+  if (!limit.binding) return true;
+  try {
+    return (await limit.binding.limit({ key: limit.key })).success;
+  } catch (err) {
+    // Name only: the message could quote the key, which is the client's address.
+    log.warn('browser rate limiter failed; request allowed', { error: errorName(err) });
+    return true;
+  }
+}
+
 /**
- * Middleware limiting browser calls per client address (`CF-Connecting-IP`)
- * with the `BROWSER_RATE_LIMITER` binding. Over the limit: 429
- * `TOO_MANY_REQUESTS` with `Retry-After`. Skips, without error:
- * preflights (`OPTIONS`, cached by browsers and doing no work), server calls
- * with the right bearer key, requests with no usable address, and a
- * deployment without the binding. If the binding itself fails, the request
- * goes through: abuse control must never take conversions down with it.
+ * Middleware limiting browser calls per client address (`CF-Connecting-IP`),
+ * per IPv6 /56 and /48, per pixel, and calls without an address together,
+ * with the `BROWSER_*_LIMITER` bindings (wrangler.toml `[[ratelimits]]`). Over any limit: 429
+ * `TOO_MANY_REQUESTS` with `Retry-After`. Skips, without error: preflights
+ * (`OPTIONS`, cached by browsers and doing no work), server calls with the
+ * right bearer key, loopback addresses, and bindings the deployment lacks. If
+ * a binding itself fails, the request goes through: abuse control must never
+ * take conversions down with it.
  *
  * Mount it after `identifyCaller` and before body parsing, so a flood costs
  * the edge as little as possible.
  */
 export function browserRateLimit(): MiddlewareHandler<AppEnv> {
   return async function browserRateLimitMiddleware(c, next) {
-    const limiter = c.env?.BROWSER_RATE_LIMITER;
-    if (!limiter || c.req.method === 'OPTIONS') return next();
-    const key = rateLimitKey(c.req.header('cf-connecting-ip'));
-    if (key === undefined) return next();
+    if (!c.env || c.req.method === 'OPTIONS') return next();
     // A wrong or malformed key counts like any browser call (the route answers 401).
     const caller = c.var.caller;
     if (caller.ok && caller.caller === 'server') return next();
-
-    let outcome: RateLimitOutcome;
-    try {
-      outcome = await limiter.limit({ key });
-    } catch (err) {
-      // Name only: the message could quote the key, which is the client's address.
-      log.warn('browser rate limiter failed; request allowed', { error: errorName(err) });
+    const result = c.var.config;
+    const config = result.ok ? result.config : result.partial;
+    const limits = limitsFor(
+      c.env,
+      clientAddress(c.req.header('cf-connecting-ip')),
+      config.pixelId,
+    ).filter((l) => l.binding !== undefined);
+    if (limits.length === 0) {
       return next();
     }
-    if (!outcome.success) throw tooManyRequests();
+    const verdicts = await Promise.all(limits.map(withinLimit));
+    const over = limits.find((_, i) => !verdicts[i]);
+    if (over) throw tooManyRequests(over.scope);
     return next();
   };
 }

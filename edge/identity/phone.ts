@@ -8,6 +8,12 @@
  * that turning a national number into E.164 and rejecting junk needs. The `max`
  * build (about twice the size) only adds per-type patterns (mobile vs fixed
  * line), which do not matter for matching and would cost Worker startup time.
+ *
+ * A number is kept when its length is possible for its country
+ * (`isPossible`), not only when it falls in an allocated range (`isValid`):
+ * X hashes what it is sent and never checks ranges (its own example number,
+ * `+11234567890`, is not in any US range), and a range table out of date by a
+ * month would throw real customers' numbers away.
  */
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/min';
 
@@ -15,13 +21,14 @@ import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/
 const MAX_PHONE_INPUT_LENGTH = 40;
 
 /**
- * The number in E.164 (`+14155552671`), or `undefined` when it is not a valid
- * number. Numbers written without `+` (or an international prefix such as
+ * The number in E.164 (`+14155552671`), or `undefined` when its length is not
+ * possible for its country. Numbers written without `+` (or an international prefix such as
  * `00`) are read as national numbers of `defaultCountry`.
  *
  * @example
  * normalizePhone('(415) 555-2671', 'US'); // '+14155552671'
  * normalizePhone('+44 20 7946 0958', 'US'); // '+442079460958'
+ * normalizePhone('+1 (123) 456-7890', 'US'); // '+11234567890'
  * normalizePhone('call me', 'US'); // undefined
  */
 export function normalizePhone(raw: string, defaultCountry: string): string | undefined {
@@ -31,6 +38,6 @@ export function normalizePhone(raw: string, defaultCountry: string): string | un
   const parsed = parsePhoneNumberFromString(raw, {
     defaultCountry: defaultCountry as CountryCode,
   });
-  if (!parsed?.isValid()) return undefined;
+  if (!parsed?.isPossible()) return undefined;
   return parsed.number;
 }

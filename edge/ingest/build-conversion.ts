@@ -1,144 +1,176 @@
 /**
  * @module
- * Turns one validated event object into the conversion X takes: the event
- * name becomes its Single Event Tag id, identifiers are normalized and hashed
- * here (so nothing raw goes further), amounts get X's formats.
+ * Turns one event object of checked shape into the conversion X takes: the
+ * event name becomes its Single Event Tag id, identifiers are judged and
+ * hashed (./identifiers.ts), amounts are written exactly in their currency's
+ * decimals, the conversion time is held to the configured window, and free
+ * text holding an email or phone number is left out (./free-text.ts).
+ *
+ * Pure: no request, no I/O beyond WebCrypto hashing, so the same rules serve
+ * `POST /events` and tools that check rows before sending them.
  */
 import type { EdgeConfig } from '../config.ts';
-import { invalidParameter, XApiError } from '../errors.ts';
-import { hashEmail, hashPhone } from '../identity/hash-identifiers.ts';
-import { normalizeEmail } from '../identity/normalize-email.ts';
-import { normalizePhone } from '../identity/phone.ts';
-import type { XConversion, XIdentifier } from '../x-api/conversion.ts';
-import type { EventInput } from './event-schema.ts';
+import type { XErrorItem } from '../errors.ts';
+import type { XContent, XConversion } from '../x-api/conversion.ts';
+import {
+  type Amount,
+  DEFAULT_CURRENCY,
+  formatDecimal,
+  fractionDigits,
+  minorUnits,
+  roundFloatNoise,
+} from './decimal-amount.ts';
+import type { EventInput, LineItem } from './event-schema.ts';
+import { dropPersonalData } from './free-text.ts';
+import { collectIdentifiers, type RequestSignals } from './identifiers.ts';
+import { type IngestWarning, parameterName } from './ingest-warning.ts';
 
-/** What the request itself tells about the user, beside the body. */
-export interface RequestSignals {
-  /** Browser calls: the `_twclid` cookie's click id, used when the body has none. */
-  cookieTwclid?: string;
-  /** Browser calls: `CF-Connecting-IP`. */
-  ipAddress?: string;
-  /** Browser calls: `User-Agent`. */
-  userAgent?: string;
-}
+/** The configuration the rules need (a subset of `EdgeConfig`, easy to build outside the edge). */
+export type EventRules = Pick<
+  EdgeConfig,
+  'events' | 'phoneDefaultCountry' | 'maxConversionAgeDays'
+>;
+
+/** Clock skew tolerated for a server call's `conversion_time` in the future. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface BuildOptions {
-  config: EdgeConfig;
+  rules: EventRules;
+  /** Current time in ms: the default `conversion_time`, and what its age is measured from. */
+  now: number;
   /** Signals from the request (browser calls); server calls put these in the body. */
   signals?: RequestSignals;
-  /** Prefix of error parameters, e.g. `events[3].` in a batch. */
-  parameterPrefix?: string;
-  /** Current time in ms, the default `conversion_time`. */
-  now?: number;
+  /** Prefix of parameters named in errors and warnings, e.g. `events[3]` in a batch. */
+  prefix?: string;
 }
 
-/** X's own wording when a conversion has no identifier it can match on. */
-export const NO_IDENTIFIER_MESSAGE = 'At least one user identifier must be provided';
+/** A built conversion and what was left out of it, or why there is none. */
+export type BuildOutcome =
+  | { ok: true; conversion: XConversion; warnings: IngestWarning[] }
+  | { ok: false; errors: XErrorItem[] };
 
-/** Single Event Tag id for a configured event name, or 400 naming the configured ones. */
-function eventIdFor(config: EdgeConfig, name: string, parameter: string): string {
-  if (Object.hasOwn(config.events, name)) return config.events[name] as string;
-  // The name is not quoted back: a misused field could put an email in it.
-  throw invalidParameter(
-    parameter,
-    `Unknown event: configured events are ${Object.keys(config.events).join(', ')}`,
-  );
+function invalid(parameter: string, message: string): XErrorItem {
+  return { code: 'INVALID_PARAMETER', message, parameter };
 }
 
-async function identifiersFor(
-  input: EventInput,
-  options: BuildOptions,
-  prefix: string,
-): Promise<XIdentifier[]> {
-  const identifiers: XIdentifier[] = [];
-  const twclid = input.twclid ?? options.signals?.cookieTwclid;
-  if (twclid) identifiers.push({ twclid });
-
-  if (input.email !== undefined && input.hashed_email !== undefined) {
-    throw invalidParameter(`${prefix}hashed_email`, 'Send email or hashed_email, not both');
+function checkTime(ms: number, options: BuildOptions, parameter: string): XErrorItem | undefined {
+  if (ms > options.now + MAX_FUTURE_SKEW_MS) {
+    return invalid(parameter, 'conversion_time must not be in the future');
   }
-  if (input.email !== undefined) {
-    const email = normalizeEmail(input.email);
-    if (!email) throw invalidParameter(`${prefix}email`, 'email is not a valid email address');
-    identifiers.push({ hashed_email: await hashEmail(email) });
-  } else if (input.hashed_email !== undefined) {
-    identifiers.push({ hashed_email: input.hashed_email });
-  }
-
-  if (input.phone !== undefined && input.hashed_phone_number !== undefined) {
-    throw invalidParameter(
-      `${prefix}hashed_phone_number`,
-      'Send phone or hashed_phone_number, not both',
+  const days = options.rules.maxConversionAgeDays;
+  if (ms < options.now - days * DAY_MS) {
+    return invalid(
+      parameter,
+      `conversion_time must be within the last ${days} days (MAX_CONVERSION_AGE_DAYS)`,
     );
   }
-  if (input.phone !== undefined) {
-    const phone = normalizePhone(input.phone, options.config.phoneDefaultCountry);
-    if (!phone) {
-      throw invalidParameter(
-        `${prefix}phone`,
-        `phone is not a valid phone number: use E.164 (+, country code, number), or a national number of ${options.config.phoneDefaultCountry}`,
-      );
-    }
-    identifiers.push({ hashed_phone_number: await hashPhone(phone) });
-  } else if (input.hashed_phone_number !== undefined) {
-    identifiers.push({ hashed_phone_number: input.hashed_phone_number });
-  }
-
-  // X counts IP + user agent only together and never as the only identifier.
-  const countable = identifiers.length;
-  const ip = input.ip_address ?? options.signals?.ipAddress;
-  const userAgent = input.user_agent ?? options.signals?.userAgent;
-  if ((input.ip_address === undefined) !== (input.user_agent === undefined)) {
-    throw invalidParameter(
-      `${prefix}${input.ip_address === undefined ? 'ip_address' : 'user_agent'}`,
-      'ip_address and user_agent must be sent together',
-    );
-  }
-  if (ip && userAgent) identifiers.push({ ip_address: ip, user_agent: userAgent });
-
-  if (countable === 0) {
-    throw new XApiError(400, {
-      code: 'INVALID_PARAMETER',
-      message: NO_IDENTIFIER_MESSAGE,
-      parameter: '',
-    });
-  }
-  return identifiers;
+  return undefined;
 }
 
 /**
- * Builds X's conversion from a validated event object. Throws `XApiError`
- * (400, X's shape) for an unknown event, an unusable email or phone, or no
- * identifier at all.
+ * The amount in its currency's decimals, or an error when it has more than
+ * the currency allows; float noise is rounded instead, with a warning.
+ */
+function exactAmount(
+  amount: Amount,
+  currency: string,
+  parameter: string,
+  report: { errors: XErrorItem[]; warnings: IngestWarning[] },
+): string | undefined {
+  const digits = minorUnits(currency);
+  const name = parameter.split('.').at(-1);
+  if (fractionDigits(amount.decimal) <= digits) return formatDecimal(amount.decimal, digits);
+  if (amount.floatNoise) {
+    report.warnings.push({
+      code: 'VALUE_ROUNDED',
+      parameter,
+      message: `${name} carried binary floating-point noise (more than 15 significant digits); rounded to the ${digits} decimals of ${currency}`,
+    });
+    return formatDecimal(roundFloatNoise(amount, digits), digits);
+  }
+  report.errors.push(
+    invalid(
+      parameter,
+      `${name} has more decimal places than ${currency} allows (${digits}); send the exact amount in ${currency}`,
+    ),
+  );
+  return undefined;
+}
+
+function contentFor(
+  content: LineItem,
+  currency: string,
+  parameter: string,
+  report: { errors: XErrorItem[]; warnings: IngestWarning[] },
+): XContent {
+  const { content_price, ...rest } = content;
+  if (content_price === undefined) return rest;
+  const price = exactAmount(content_price, currency, `${parameter}.content_price`, report);
+  return price === undefined ? rest : { ...rest, content_price: Number(price) };
+}
+
+/**
+ * Builds X's conversion from an event object of checked shape (`parseEvent`).
+ * Never throws for bad input: errors come back in X's shape.
  *
  * @example
- * const conversion = await buildConversion(
- *   { event: 'purchase', email: 'Test@Twitter.com', value: 20 },
- *   { config, signals: { cookieTwclid: '26al4tn7x9n5o40h6sd2ds3kbt' } },
+ * const outcome = await buildConversion(
+ *   { event: 'purchase', email: 'Test@Twitter.com', value: parseAmount(20) },
+ *   { rules: config, now: Date.now(), signals: { cookieTwclid: '26al4tn7x9n5o40h6sd2ds3kbt' } },
  * );
- * // { event_id: 'o9d2g', value: '20.00', identifiers: [{ twclid }, { hashed_email }], ... }
+ * // outcome.conversion: { event_id: 'o9d2g', value: '20.00', identifiers: [{ twclid }, { hashed_email }], ... }
  */
 export async function buildConversion(
-  input: EventInput,
+  raw: EventInput,
   options: BuildOptions,
-): Promise<XConversion> {
-  const prefix = options.parameterPrefix ?? '';
-  const eventId = eventIdFor(options.config, input.event, `${prefix}event`);
-  const identifiers = await identifiersFor(input, options, prefix);
+): Promise<BuildOutcome> {
+  const prefix = options.prefix ?? '';
+  const errors: XErrorItem[] = [];
+  const { rules } = options;
+  const eventId = Object.hasOwn(rules.events, raw.event) ? rules.events[raw.event] : undefined;
+  if (eventId === undefined) {
+    // The name is not quoted back: a misused field could put an email in it.
+    errors.push(
+      invalid(
+        parameterName(prefix, 'event'),
+        `Unknown event: configured events are ${Object.keys(rules.events).join(', ')}`,
+      ),
+    );
+  }
+  if (raw.conversion_time !== undefined) {
+    const error = checkTime(raw.conversion_time, options, parameterName(prefix, 'conversion_time'));
+    if (error) errors.push(error);
+  }
+  const { input, warnings } = dropPersonalData(raw, rules.phoneDefaultCountry, prefix);
+  const report = { errors, warnings };
+  const currency = input.currency ?? DEFAULT_CURRENCY;
+  const value =
+    input.value === undefined
+      ? undefined
+      : exactAmount(input.value, currency, parameterName(prefix, 'value'), report);
+  const contents = input.contents?.map((content, index) =>
+    contentFor(content, currency, parameterName(prefix, `contents[${index}]`), report),
+  );
+  const identified = await collectIdentifiers(input, {
+    phoneDefaultCountry: rules.phoneDefaultCountry,
+    ...(options.signals ? { signals: options.signals } : {}),
+    prefix,
+  });
+  errors.push(...identified.errors);
+  if (errors.length > 0 || eventId === undefined) return { ok: false, errors };
+
   const conversion: XConversion = {
     // toISOString is exactly X's `yyyy-MM-ddTHH:mm:ss.SSSZ` (always UTC, with ms).
-    conversion_time: input.conversion_time ?? new Date(options.now ?? Date.now()).toISOString(),
+    conversion_time: new Date(input.conversion_time ?? options.now).toISOString(),
     event_id: eventId,
-    identifiers,
+    identifiers: identified.identifiers,
     conversion_id: input.conversion_id ?? crypto.randomUUID(),
   };
-  if (input.value !== undefined) conversion.value = input.value.toFixed(2);
+  if (value !== undefined) conversion.value = value;
   if (input.currency !== undefined) conversion.price_currency = input.currency;
   if (input.number_items !== undefined) conversion.number_items = input.number_items;
   if (input.description !== undefined) conversion.description = input.description;
-  if (input.contents !== undefined && input.contents.length > 0) {
-    // Valibot's output holds only the schema's keys, so it goes to X as it is.
-    conversion.contents = input.contents;
-  }
-  return conversion;
+  if (contents !== undefined && contents.length > 0) conversion.contents = contents;
+  return { ok: true, conversion, warnings: [...identified.warnings, ...warnings] };
 }

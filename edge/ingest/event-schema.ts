@@ -13,24 +13,16 @@
  * field travels in `parameter`, the message says what was expected.
  */
 import * as v from 'valibot';
-import { isValidTwclid } from '../../common/twclid-cookie.ts';
 import type { XErrorItem } from '../errors.ts';
 import { MAX_CONVERSIONS_PER_REQUEST } from '../x-api/limits.ts';
+import { type Amount, parseAmount } from './decimal-amount.ts';
 
 /** X's per-request maximum, and so the most one server call may carry. */
 export const MAX_EVENTS_PER_CALL = MAX_CONVERSIONS_PER_REQUEST;
 /** A cart of 50 lines is plenty for attribution; bounds hashing and request size. */
 export const MAX_CONTENTS = 50;
-/** Largest accepted `value`/`content_price`: far above any real order, below float trouble. */
+/** Largest accepted `value`/`content_price`: far above any real order. */
 export const MAX_AMOUNT = 1_000_000_000;
-/** Clock skew tolerated for a server call's `conversion_time` in the future. */
-export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
-/**
- * Oldest `conversion_time` accepted. X publishes no exact limit in the guide
- * this project follows; 7 days matches the attribution windows X offers by
- * default and keeps late uploads inside what the platforms commonly accept.
- */
-export const MAX_CONVERSION_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Fields only a server call (with the bearer key) may send. */
 export const SERVER_ONLY_FIELDS = [
@@ -41,7 +33,6 @@ export const SERVER_ONLY_FIELDS = [
   'hashed_phone_number',
 ] as const;
 
-const DECIMAL = /^\d{1,10}(?:\.\d{1,6})?$/;
 const WHOLE = /^\d{1,7}$/;
 const CONVERSION_ID = /^[A-Za-z0-9_.:@#/+-]{1,64}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -59,7 +50,8 @@ const CURRENCIES: ReadonlySet<string> | undefined =
 /** A lone UTF-16 surrogate: not well-formed Unicode, and not something to forward to X. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
-function text(name: string, max: number) {
+/** A bounded, non-empty, well-formed string. */
+export function text(name: string, max: number) {
   return v.pipe(
     v.string(`${name} must be a string`),
     v.minLength(1, `${name} must not be empty`),
@@ -102,20 +94,41 @@ function cappedArray<TItem extends v.GenericSchema>(
   );
 }
 
-/** A non-negative amount, number or numeric string (forms send strings). */
+/**
+ * A non-negative amount, number or numeric string (forms send strings), as
+ * an exact decimal (./decimal-amount.ts); its currency's decimals are
+ * checked when the conversion is built.
+ */
 function amount(name: string) {
-  // Inside a union, a failing action reports its own message, so each carries the union's.
   const message = `${name} must be a number or a numeric string such as "20.00"`;
   return v.pipe(
-    v.union(
-      [v.pipe(v.number(), v.finite(message)), v.pipe(v.string(), v.regex(DECIMAL, message))],
-      message,
+    v.union([v.pipe(v.number(), v.finite(message)), v.string()], message),
+    v.check((n) => typeof n !== 'number' || n >= 0, `${name} must not be negative`),
+    v.check(
+      (n) => typeof n !== 'number' || n <= MAX_AMOUNT,
+      `${name} must be at most ${MAX_AMOUNT}`,
     ),
-    v.transform(Number),
-    v.minValue(0, `${name} must not be negative`),
-    v.maxValue(MAX_AMOUNT, `${name} must be at most ${MAX_AMOUNT}`),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const amount = parseAmount(dataset.value);
+      if (amount === undefined) {
+        addIssue({ message });
+        return NEVER;
+      }
+      if (Number(amount.decimal) > MAX_AMOUNT) {
+        addIssue({ message: `${name} must be at most ${MAX_AMOUNT}` });
+        return NEVER;
+      }
+      return amount as Amount;
+    }),
   );
 }
+
+/**
+ * Identifier fields are judged one by one after the shape of the event
+ * (./identifiers.ts): an unusable one is dropped with a warning rather than
+ * costing the whole conversion.
+ */
+const identifierField = v.optional(v.unknown());
 
 /** A whole count from 1, number or digit string (forms send strings). */
 function count(name: string, max: number) {
@@ -148,16 +161,8 @@ const ContentSchema = v.strictObject({
 /** One event object, browser or server fields (the route refuses server-only ones from browsers). */
 export const EventSchema = v.strictObject({
   event: text('event', 64),
-  // No well-formedness check here: normalizeEmail refuses invisible and
-  // surrogate characters with the email's own message.
-  email: v.optional(
-    v.pipe(
-      v.string('email must be a string'),
-      v.minLength(1, 'email must not be empty'),
-      v.maxLength(320, 'email must be at most 320 characters'),
-    ),
-  ),
-  phone: v.optional(text('phone', 40)),
+  email: identifierField,
+  phone: identifierField,
   value: v.optional(amount('value')),
   currency: v.optional(
     v.pipe(
@@ -187,12 +192,7 @@ export const EventSchema = v.strictObject({
       tooMany: `contents must have at most ${MAX_CONTENTS} items`,
     }),
   ),
-  twclid: v.optional(
-    v.pipe(
-      v.string('twclid must be a string'),
-      v.check((id: string) => isValidTwclid(id), 'twclid must be 1-128 letters, digits, _ or -'),
-    ),
-  ),
+  twclid: identifierField,
   conversion_time: v.optional(
     v.pipe(
       v.string('conversion_time must be a string'),
@@ -201,36 +201,22 @@ export const EventSchema = v.strictObject({
         'conversion_time must be ISO 8601 with a time zone, e.g. 2022-02-18T01:14:00.603Z',
       ),
       v.transform((iso) => Date.parse(iso)),
+      // Epoch ms: how old it may be depends on configuration, judged at build.
       v.check((ms: number) => Number.isFinite(ms), 'conversion_time is not a valid date'),
-      v.check(
-        (ms) => ms <= Date.now() + MAX_FUTURE_SKEW_MS,
-        'conversion_time must not be in the future',
-      ),
-      v.check(
-        (ms) => ms >= Date.now() - MAX_CONVERSION_AGE_MS,
-        'conversion_time must be within the last 7 days',
-      ),
-      v.transform((ms) => new Date(ms).toISOString()),
     ),
   ),
-  ip_address: v.optional(
-    v.pipe(
-      v.string('ip_address must be a string'),
-      v.maxLength(45, 'ip_address must be an IPv4 or IPv6 address'),
-      v.ip('ip_address must be an IPv4 or IPv6 address'),
-    ),
-  ),
-  user_agent: v.optional(text('user_agent', 512)),
+  ip_address: identifierField,
+  user_agent: identifierField,
   hashed_email: v.optional(sha256Hex('hashed_email')),
   hashed_phone_number: v.optional(sha256Hex('hashed_phone_number')),
 });
 
 export type EventInput = v.InferOutput<typeof EventSchema>;
-/** One line of `contents`, as validated: also the shape X takes. */
+/** One line of `contents`, as validated (its price still an exact `Amount`). */
 export type LineItem = v.InferOutput<typeof ContentSchema>;
 
 const BatchSchema = v.strictObject({
-  events: cappedArray(v.pipe(jsonObject, EventSchema), {
+  events: cappedArray(jsonObject, {
     message: 'events must be an array of event objects',
     min: 1,
     tooFew: 'events must not be empty',
@@ -242,14 +228,14 @@ const BatchSchema = v.strictObject({
 const EVENT_FIELDS = Object.keys(EventSchema.entries).join(', ');
 const CONTENT_FIELDS = Object.keys(ContentSchema.entries).join(', ');
 
-/** `events[3].contents[0].content_id` from an issue's path. */
-function parameterOf(issue: v.BaseIssue<unknown>): string {
+/** `events[3].contents[0].content_id` from an issue's path, after `prefix`. */
+function parameterOf(issue: v.BaseIssue<unknown>, prefix: string): string {
   let parameter = '';
   for (const item of issue.path ?? []) {
     if (typeof item.key === 'number') parameter += `[${item.key}]`;
     else parameter += parameter ? `.${String(item.key)}` : String(item.key);
   }
-  return parameter;
+  return prefix && parameter ? `${prefix}.${parameter}` : prefix || parameter;
 }
 
 /**
@@ -272,19 +258,22 @@ function fallbackMessage(issue: v.BaseIssue<unknown>): string {
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: XErrorItem[] };
 
+/** X lists every error; ten is enough to fix a request and bounds the answer. */
+export const MAX_ERRORS = 10;
+
 function validate<T extends v.GenericSchema>(
   schema: T,
   input: unknown,
+  prefix = '',
 ): ValidationResult<v.InferOutput<T>> {
   const result = v.safeParse(schema, input, { message: fallbackMessage });
   if (result.success) return { ok: true, value: result.output };
   return {
     ok: false,
-    // X lists every error; ten is enough to fix a request and bounds the answer.
-    errors: result.issues.slice(0, 10).map((issue) => ({
+    errors: result.issues.slice(0, MAX_ERRORS).map((issue) => ({
       code: 'INVALID_PARAMETER',
       message: issue.message,
-      parameter: parameterOf(issue),
+      parameter: parameterOf(issue, prefix),
     })),
   };
 }
@@ -300,13 +289,15 @@ export function isBatch(body: unknown): boolean {
 }
 
 /**
- * Validates a JSON body: one event object, or `{"events": [...]}`.
+ * The event objects of a JSON body: the body itself, or the items of
+ * `{"events": [...]}` once the list's own shape (length, objects only) is
+ * right. Each event is then judged by `parseEvent`.
  *
  * @example
- * const result = validateEvents({ event: 'purchase', email: 'a@b.example' });
- * if (result.ok) result.value; // [{ event: 'purchase', email: 'a@b.example' }]
+ * const list = eventObjectsOf({ events: [{ event: 'purchase' }] });
+ * if (list.ok) list.value; // [{ event: 'purchase' }]
  */
-export function validateEvents(body: unknown): ValidationResult<EventInput[]> {
+export function eventObjectsOf(body: unknown): ValidationResult<unknown[]> {
   // valibot takes arrays for objects; say plainly what the body must be.
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return {
@@ -314,10 +305,19 @@ export function validateEvents(body: unknown): ValidationResult<EventInput[]> {
       errors: [{ code: 'INVALID_PARAMETER', message: 'Expected a JSON object', parameter: '' }],
     };
   }
-  if (isBatch(body)) {
-    const batch = validate(BatchSchema, body);
-    return batch.ok ? { ok: true, value: batch.value.events } : batch;
-  }
-  const single = validate(EventSchema, body);
-  return single.ok ? { ok: true, value: [single.value] } : single;
+  if (!isBatch(body)) return { ok: true, value: [body] };
+  const batch = validate(BatchSchema, body);
+  return batch.ok ? { ok: true, value: batch.value.events } : batch;
+}
+
+/**
+ * Checks one event object's shape; `prefix` (e.g. `events[3]`) goes before
+ * each error's parameter.
+ *
+ * @example
+ * const result = parseEvent({ event: 'purchase', value: '1.005' });
+ * if (result.ok) result.value.value; // '1.005'
+ */
+export function parseEvent(raw: unknown, prefix = ''): ValidationResult<EventInput> {
+  return validate(EventSchema, raw, prefix);
 }

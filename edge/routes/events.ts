@@ -11,7 +11,6 @@
 
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import type { EdgeConfig } from '../config.ts';
 import { dispatchConversions } from '../delivery/dispatch.ts';
 import { invalidParameter, XApiError } from '../errors.ts';
 import { browserRateLimit } from '../http/browser-rate-limit.ts';
@@ -23,25 +22,19 @@ import {
   originNotAllowed,
 } from '../http/origin-policy.ts';
 import { cookieTwclid } from '../identity/twclid.ts';
-import { buildConversion, type RequestSignals } from '../ingest/build-conversion.ts';
-import {
-  type EventInput,
-  isBatch,
-  SERVER_ONLY_FIELDS,
-  validateEvents,
-} from '../ingest/event-schema.ts';
+import { isBatch } from '../ingest/event-schema.ts';
+import { MAX_USER_AGENT_LENGTH, type RequestSignals } from '../ingest/identifiers.ts';
 import {
   BROWSER_BODY_LIMIT_BYTES,
   type ParsedBody,
   parseBody,
   SERVER_BODY_LIMIT_BYTES,
 } from '../ingest/parse-body.ts';
-import type { XConversion } from '../x-api/conversion.ts';
+import { validateEvents } from '../ingest/validate-event.ts';
+import { log } from '../log.ts';
 
 /** Longest `redirect` accepted from a form. */
 const MAX_REDIRECT_LENGTH = 2048;
-/** A longer `User-Agent` is not a browser's; it is left out rather than sent to X. */
-const MAX_USER_AGENT_LENGTH = 512;
 
 /** A form's fields as an event object, plus where to send the browser afterwards. */
 function fromForm(fields: Map<string, string>): { event: unknown; redirect?: string } {
@@ -75,19 +68,6 @@ function safeRedirect(raw: string, siteOrigin: string | undefined, edgeOrigin: s
   return url.href;
 }
 
-/** 400 naming the first server-only field a browser call used. */
-function refuseServerOnlyFields(events: unknown): void {
-  if (typeof events !== 'object' || events === null) return;
-  for (const field of SERVER_ONLY_FIELDS) {
-    if (Object.hasOwn(events, field)) {
-      throw invalidParameter(
-        field,
-        `${field} is accepted only on server calls (Authorization: Bearer SERVER_KEY)`,
-      );
-    }
-  }
-}
-
 /** What the request itself says about a browser's user. */
 function browserSignals(c: Context<AppEnv>): RequestSignals {
   const signals: RequestSignals = {};
@@ -95,32 +75,9 @@ function browserSignals(c: Context<AppEnv>): RequestSignals {
   if (twclid) signals.cookieTwclid = twclid;
   const ip = c.req.header('cf-connecting-ip');
   const userAgent = c.req.header('user-agent');
-  if (ip && userAgent && userAgent.length <= MAX_USER_AGENT_LENGTH) {
-    signals.ipAddress = ip;
-    signals.userAgent = userAgent;
-  }
+  if (ip) signals.ipAddress = ip;
+  if (userAgent && userAgent.length <= MAX_USER_AGENT_LENGTH) signals.userAgent = userAgent;
   return signals;
-}
-
-async function conversionsFor(
-  events: EventInput[],
-  batch: boolean,
-  config: EdgeConfig,
-  signals: RequestSignals | undefined,
-): Promise<XConversion[]> {
-  const now = Date.now();
-  const conversions: XConversion[] = [];
-  for (const [index, input] of events.entries()) {
-    conversions.push(
-      await buildConversion(input, {
-        config,
-        now,
-        ...(signals ? { signals } : {}),
-        parameterPrefix: batch ? `events[${index}].` : '',
-      }),
-    );
-  }
-  return conversions;
 }
 
 /** The body's JSON (or form fields as an event object) and a checked redirect. */
@@ -182,20 +139,27 @@ export const eventsRoute = new Hono<AppEnv>()
           parameter: 'events',
         });
       }
-      refuseServerOnlyFields(json);
     }
 
-    const validated = validateEvents(json);
+    const validated = await validateEvents(json, {
+      rules: config,
+      caller,
+      ...(caller === 'browser' ? { signals: browserSignals(c) } : {}),
+    });
     if (!validated.ok) throw new XApiError(400, validated.errors);
-    const conversions = await conversionsFor(
-      validated.value,
-      batch,
-      config,
-      caller === 'browser' ? browserSignals(c) : undefined,
-    );
+    const { conversions, warnings } = validated;
+    if (warnings.length > 0) {
+      // A beacon's answer goes to a browser: the log is where the site owner sees what was dropped.
+      log.info('conversions accepted with fields left out', {
+        pixel_id: config.pixelId,
+        count: conversions.length,
+        dropped: warnings.map((w) => `${w.code} ${w.parameter}`),
+      });
+    }
     await dispatchConversions(
       { queue: c.env.DELIVERY_QUEUE, pixelId: config.pixelId, config },
       conversions,
+      caller,
     );
 
     if (redirect) return c.redirect(redirect, 303);
@@ -203,6 +167,7 @@ export const eventsRoute = new Hono<AppEnv>()
       {
         accepted: conversions.length,
         conversion_ids: conversions.map((conversion) => conversion.conversion_id),
+        ...(warnings.length > 0 ? { warnings } : {}),
       },
       202,
     );

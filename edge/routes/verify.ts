@@ -13,9 +13,9 @@ import { Hono } from 'hono';
 import { invalidParameter, XApiError } from '../errors.ts';
 import { type AppEnv, requireConfig } from '../http/context.ts';
 import { requireServerKey } from '../http/require-server-key.ts';
-import { buildConversion } from '../ingest/build-conversion.ts';
-import { isBatch, validateEvents } from '../ingest/event-schema.ts';
+import { isBatch } from '../ingest/event-schema.ts';
 import { parseBody, SERVER_BODY_LIMIT_BYTES } from '../ingest/parse-body.ts';
+import { validateEvent } from '../ingest/validate-event.ts';
 import { sendConversions } from '../x-api/x-client.ts';
 
 export const verifyRoute = new Hono<AppEnv>().post(
@@ -27,11 +27,9 @@ export const verifyRoute = new Hono<AppEnv>().post(
     if (body.kind !== 'json' || isBatch(body.value)) {
       throw invalidParameter('', 'verify takes one event object as JSON, as POST /events does');
     }
-    const validated = validateEvents(body.value);
+    const validated = await validateEvent(body.value, { rules: config, caller: 'server' });
     if (!validated.ok) throw new XApiError(400, validated.errors);
-    const [input] = validated.value;
-    if (!input) throw invalidParameter('event', 'one event object is required');
-    const conversion = await buildConversion(input, { config, now: Date.now() });
+    const { conversion, warnings } = validated;
     if (config.credentials.kind === 'none') {
       throw new XApiError(503, {
         code: 'SERVICE_UNAVAILABLE',
@@ -50,6 +48,7 @@ export const verifyRoute = new Hono<AppEnv>().post(
       x_status: outcome.answer.status,
       x_body: outcome.answer.body,
       conversion_id: conversion.conversion_id,
+      ...(warnings.length > 0 ? { warnings } : {}),
     });
   },
 );

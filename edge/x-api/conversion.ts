@@ -7,16 +7,21 @@ import type { LineItem } from '../ingest/event-schema.ts';
 
 /**
  * One identifier per object, except that `ip_address` and `user_agent` travel
- * together (and never count alone as an identifier).
+ * together when both are known. Either may come without the other, but
+ * neither counts alone: X needs a second identifier beside them.
  */
 export type XIdentifier =
   | { twclid: string }
   | { hashed_email: string }
   | { hashed_phone_number: string }
-  | { ip_address: string; user_agent: string };
+  | { ip_address: string; user_agent?: string }
+  | { user_agent: string };
 
-/** A line of `contents`: the validated line item passes to X as it is. */
-export type XContent = LineItem;
+/**
+ * A line of `contents`: the validated line item, its price a JSON number
+ * printed from the exact decimal (at most 13 significant digits, so exact).
+ */
+export type XContent = Omit<LineItem, 'content_price'> & { content_price?: number };
 
 export interface XConversion {
   /** `yyyy-MM-ddTHH:mm:ss.SSSZ`, UTC with milliseconds. */

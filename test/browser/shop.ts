@@ -153,8 +153,12 @@ export async function startRig(): Promise<Rig | undefined> {
       X_ACCESS_TOKEN: TEST_ACCOUNT.accessToken,
       X_ACCESS_TOKEN_SECRET: TEST_ACCOUNT.accessTokenSecret,
       SERVER_KEY: TEST_ACCOUNT.serverKey,
-      // The demo pages (`npm start`) are tested through the same rig.
+      QUEUE_SEAL_KEY: TEST_ACCOUNT.queueSealKey,
+      BROWSER_HOLD_SECONDS: '0',
+      // The demo pages (`npm start`) are tested through the same rig, which
+      // the Worker sees as https://shop.example rather than a loopback host.
       DEMO: 'true',
+      DEMO_PUBLIC: 'true',
     });
     browser = await launchChromium({ executablePath: CHROMIUM });
   } catch (error) {

@@ -32,6 +32,9 @@ describe('parseConfig', () => {
       maxConversionAgeDays: 90,
       siteCapture: false,
       injectScript: false,
+      serverBudgetPercent: 50,
+      browserHoldSeconds: 60,
+      dedupMaxRows: 500_000,
     });
     expect(config.sealKey).toBeUndefined();
     expect(config.sealKeyPrevious).toBeUndefined();
@@ -45,8 +48,11 @@ describe('parseConfig', () => {
       RETRY_MAX_SECONDS: '60',
       X_RATE_LIMIT_EVENTS: '10',
       X_RATE_LIMIT_WINDOW_SECONDS: '60',
-      QUEUE_SEAL_KEY: ' new-key ',
-      QUEUE_SEAL_KEY_PREVIOUS: 'old-key',
+      QUEUE_SEAL_KEY: ' new-key-0123456789abcdef0123456789 ',
+      QUEUE_SEAL_KEY_PREVIOUS: 'old-key-0123456789abcdef0123456789',
+      SERVER_BUDGET_PERCENT: '80',
+      BROWSER_HOLD_SECONDS: '30',
+      DEDUP_MAX_ROWS: '1000',
       DEMO: 'true',
       DEMO_PUBLIC: 'TRUE',
       MAX_CONVERSION_AGE_DAYS: '400',
@@ -58,8 +64,11 @@ describe('parseConfig', () => {
     expect(config).toMatchObject({
       retry: { baseSeconds: 0, maxSeconds: 60 },
       rateLimit: { events: 10, windowSeconds: 60 },
-      sealKey: 'new-key',
-      sealKeyPrevious: 'old-key',
+      sealKey: 'new-key-0123456789abcdef0123456789',
+      sealKeyPrevious: 'old-key-0123456789abcdef0123456789',
+      serverBudgetPercent: 80,
+      browserHoldSeconds: 30,
+      dedupMaxRows: 1000,
       demo: true,
       demoPublic: true,
       maxConversionAgeDays: 400,
@@ -87,6 +96,9 @@ describe('parseConfig', () => {
     [{ COOKIE_DOMAIN: 'https://shop.example' }, 'COOKIE_DOMAIN must be a domain'],
     [{ COOKIE_DOMAIN: 'shop..example' }, 'COOKIE_DOMAIN must be a domain'],
     [{ COOKIE_DAYS: '30 days' }, 'COOKIE_DAYS must be a whole number'],
+    [{ SERVER_BUDGET_PERCENT: '95' }, 'SERVER_BUDGET_PERCENT must be a whole number'],
+    [{ BROWSER_HOLD_SECONDS: '-1' }, 'BROWSER_HOLD_SECONDS must be a whole number'],
+    [{ DEDUP_MAX_ROWS: '0' }, 'DEDUP_MAX_ROWS must be a whole number'],
   ])('names the problem in %o', (overrides, problem) => {
     const problems = problemsOf(overrides);
     expect(problems).toHaveLength(1);

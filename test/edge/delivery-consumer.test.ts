@@ -156,7 +156,7 @@ describe('deliverBatch: success', () => {
     const built = conversion('ip1', {
       identifiers: [{ ip_address: '192.0.2.9', user_agent: 'Mozilla/5.0 Test' }],
     });
-    const { conversion: queued, sealedAddress } = await sealAddress(configOf(env), built);
+    const { conversion: queued, sealedAddress } = await sealAddress(configOf(env), pixel, built);
     const seen: XConversion[] = [];
     const send: SendToX = async (_config, conversions) => {
       seen.push(...conversions);

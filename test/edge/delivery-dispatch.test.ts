@@ -25,7 +25,7 @@ function conversions(n: number): XConversion[] {
 describe('dispatchConversions', () => {
   it('stores one message per conversion, in batches of at most 100', async () => {
     const { queue, messages, batches } = recordingQueue();
-    await dispatchConversions({ queue, pixelId: 'o9d7n', config }, conversions(250));
+    await dispatchConversions({ queue, pixelId: 'o9d7n', config }, conversions(250), 'server');
     expect(batches).toEqual([100, 100, 50]);
     const first = messages[0];
     expect(first?.pixelId).toBe('o9d7n');
@@ -41,7 +41,7 @@ describe('dispatchConversions', () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
     const { queue } = recordingQueue({ refuse: true });
     await expect(
-      dispatchConversions({ queue, pixelId: 'o9d7n', config }, conversions(3)),
+      dispatchConversions({ queue, pixelId: 'o9d7n', config }, conversions(3), 'server'),
     ).rejects.toMatchObject({
       status: 503,
       headers: { 'Retry-After': '5' },
@@ -54,7 +54,7 @@ describe('dispatchConversions', () => {
   it('answers 503 rather than accepting when no queue is bound', async () => {
     vi.spyOn(console, 'error').mockImplementation(() => {});
     await expect(
-      dispatchConversions({ queue: undefined, pixelId: 'o9d7n', config }, conversions(1)),
+      dispatchConversions({ queue: undefined, pixelId: 'o9d7n', config }, conversions(1), 'server'),
     ).rejects.toMatchObject({
       status: 503,
       errors: [{ code: 'SERVICE_UNAVAILABLE', message: 'delivery queue is not configured' }],

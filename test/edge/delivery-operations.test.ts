@@ -267,7 +267,18 @@ describe('a 404 for one event', () => {
     const wrong = { ...env, X_EVENTS: JSON.stringify(events) };
     const sub = (id: string): DeliveryMessage =>
       message(pixel, 'subscribe', { ...conversion(account, 'purchase', id), event_id: 'zz0wrong' });
-    await consume([sub('s1'), sub('s2')], wrong);
+    // s1's address is sealed under the wrong tag (pixel, tag and id are its associated data).
+    const address = { ip_address: '192.0.2.8', user_agent: 'Mozilla/5.0 Test' };
+    const sealed = await sealAddress(configOf(env), pixel, {
+      ...conversion(account, 'purchase', 's1', [TWCLID, address]),
+      event_id: 'zz0wrong',
+    });
+    const s1: DeliveryMessage = {
+      ...message(pixel, 'subscribe', sealed.conversion),
+      ...(sealed.sealedAddress ? { sealedAddress: sealed.sealedAddress } : {}),
+    };
+    expect(s1.sealedAddress).toBeDefined();
+    await consume([s1, sub('s2')], wrong);
     expect((await fakeX.received(pixel)).conversions).toEqual([]);
     expect((await ledger(pixel).conversion('s1'))?.waiting_reason).toBe('event_not_found');
 
@@ -284,6 +295,9 @@ describe('a 404 for one event', () => {
     expect(ids(delivered).sort()).toEqual(['after-fix', 's1', 's2']);
     const subs = delivered.conversions.filter((c) => c.conversion_id.startsWith('s'));
     expect(subs.every((c) => c.event_id === account.events.signup)).toBe(true);
+    // The address still opens after the tag changed, and reaches X.
+    const sentS1 = delivered.conversions.find((c) => c.conversion_id === 's1');
+    expect(sentS1?.identifiers).toContainEqual(address);
   }, 60_000);
 });
 
@@ -374,6 +388,7 @@ describe('GET /status', () => {
     });
     const sealed = await sealAddress(
       configOf(env),
+      pixel,
       conversion(account, 'purchase', 's3', [
         { hashed_email: HASH },
         { ip_address: '192.0.2.7', user_agent: 'Mozilla/5.0 Test' },

@@ -8,7 +8,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { describe, expect, inject, it } from 'vitest';
 import { createApp } from '../../edge/app.ts';
-import { fakeXControl, type Received } from '../fake-x/control.ts';
+import { fakeXControl } from '../fake-x/control.ts';
 
 const fakeX = fakeXControl(inject('fakeXUrl'));
 const TWCLID = '26al4tn7x9n5o40h6sd2ds3kbt';
@@ -16,17 +16,6 @@ const TWCLID = '26al4tn7x9n5o40h6sd2ds3kbt';
 const EMAIL_HASH = 'd360d510a224510f373931ce2d6215a799f5a9c1cef221b0149b6b6b50cced62';
 /** Upper bound for queue batching (max_batch_timeout 2 s) plus the request to the fake. */
 const DELIVERY_DEADLINE_MS = 15_000;
-
-/** Polls the fake until `done` holds or the deadline passes; returns the last record. */
-async function receivedWhen(pixelId: string, done: (r: Received) => boolean): Promise<Received> {
-  const deadline = Date.now() + DELIVERY_DEADLINE_MS;
-  let received = await fakeX.received(pixelId);
-  while (!done(received) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    received = await fakeX.received(pixelId);
-  }
-  return received;
-}
 
 describe('beacon to X, end to end', () => {
   it(
@@ -58,7 +47,11 @@ describe('beacon to X, end to end', () => {
       expect(res.status).toBe(202);
       expect(await res.json()).toEqual({ accepted: 1, conversion_ids: ['e2e-order-1'] });
 
-      const received = await receivedWhen(account.pixelId, (r) => r.conversions.length > 0);
+      const received = await fakeX.receivedWhen(
+        account.pixelId,
+        (r) => r.conversions.length > 0,
+        DELIVERY_DEADLINE_MS,
+      );
       expect(received.conversions).toEqual([
         {
           conversion_time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),

@@ -57,7 +57,7 @@ async function post(
   const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
   // The IP+UA identifier is queued sealed (edge/delivery/seal-address.ts): open it as the consumer does.
   const conversions = await Promise.all(
-    messages.map((m) => openAddress(configOf(testEnv), m.conversion, m.sealedAddress)),
+    messages.map((m) => openAddress(configOf(testEnv), m.pixelId, m.conversion, m.sealedAddress)),
   );
   return { res, body, messages, conversions };
 }
@@ -590,7 +590,7 @@ describe('POST /events from a server', () => {
   });
 
   it('refuses a conversion_time too old or in the future', async () => {
-    const old = new Date(Date.now() - 8 * 86_400_000).toISOString();
+    const old = new Date(Date.now() - 91 * 86_400_000).toISOString();
     const future = new Date(Date.now() + 3_600_000).toISOString();
     for (const time of [old, future, '2026-11-28 10:00:00']) {
       const { res, body } = await serverCall({
@@ -603,14 +603,17 @@ describe('POST /events from a server', () => {
     }
   });
 
-  it('refuses ip_address without user_agent', async () => {
-    const { res, body } = await serverCall({
+  it('accepts ip_address without user_agent beside a click id (X allows either alone)', async () => {
+    const { res, body, messages, conversions } = await serverCall({
       event: 'lead',
       twclid: TWCLID,
       ip_address: '192.0.2.1',
     });
-    expect(res.status).toBe(400);
-    expect(body).toMatchObject({ errors: [{ parameter: 'user_agent' }] });
+    expect(res.status).toBe(202);
+    expect(body).not.toHaveProperty('warnings');
+    // Queued sealed, never in clear; opened as the consumer does.
+    expect(messages[0]?.conversion.identifiers).toEqual([{ twclid: TWCLID }]);
+    expect(conversions[0]?.identifiers).toEqual([{ twclid: TWCLID }, { ip_address: '192.0.2.1' }]);
   });
 
   it('401 for a wrong bearer key, even from an allowed origin', async () => {

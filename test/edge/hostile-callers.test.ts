@@ -8,6 +8,7 @@ import { ALLOWED_ORIGIN, SERVER_KEY, VALID_EVENT } from './hostile-harness.ts';
 import {
   bad,
   browser,
+  dropped,
   hasTwclid,
   iso,
   type Row,
@@ -138,12 +139,12 @@ const rows: Row[] = [
   },
 
   // --- bad click ids in the body ---
-  bad('twclid with a space', 'twclid', 'abc def', 'twclid must be 1-128'),
-  bad('twclid with markup', 'twclid', '<script>', 'twclid must be 1-128'),
-  bad('twclid percent-encoded', 'twclid', 'abc%20def', 'twclid must be 1-128'),
-  bad('twclid with a newline', 'twclid', `${TWCLID}\n`, 'twclid must be 1-128'),
-  bad('twclid empty', 'twclid', '', 'twclid must be 1-128'),
-  bad('twclid with accented letters', 'twclid', 'clíck', 'twclid must be 1-128'),
+  dropped('twclid with a space', 'twclid', 'abc def', 'twclid must be 1-128'),
+  dropped('twclid with markup', 'twclid', '<script>', 'twclid must be 1-128'),
+  dropped('twclid percent-encoded', 'twclid', 'abc%20def', 'twclid must be 1-128'),
+  dropped('twclid with a newline', 'twclid', `${TWCLID}\n`, 'twclid must be 1-128'),
+  dropped('twclid empty', 'twclid', '', 'twclid must be 1-128'),
+  dropped('twclid with accented letters', 'twclid', 'clíck', 'twclid must be 1-128'),
 
   // --- server-only fields from a browser ---
   ...(

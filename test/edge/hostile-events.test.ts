@@ -29,12 +29,12 @@ const rows: Row[] = [
     message: 'must not be in the future',
   },
   {
-    name: 'conversion_time 8 days ago',
-    spec: server(serverEvent({ conversion_time: iso(Date.now() - 8 * DAY) })),
+    name: 'conversion_time 91 days ago (default MAX_CONVERSION_AGE_DAYS is 90)',
+    spec: server(serverEvent({ conversion_time: iso(Date.now() - 91 * DAY) })),
     status: 400,
     code: 'INVALID_PARAMETER',
     parameter: 'conversion_time',
-    message: 'within the last 7 days',
+    message: 'within the last 90 days',
   },
   {
     name: 'conversion_time in 1970',
@@ -83,18 +83,18 @@ const rows: Row[] = [
     message: 'not a valid SHA-256 hash',
   },
   {
-    name: 'server call: ip_address that is not an IP',
+    name: 'server call: ip_address that is not an IP is dropped, the user agent still sent',
     spec: server(serverEvent({ ip_address: 'localhost', user_agent: 'Mozilla/5.0' })),
-    status: 400,
-    code: 'INVALID_PARAMETER',
-    parameter: 'ip_address',
+    status: 202,
+    dropped: 'ip_address',
+    check: (q) =>
+      expect(q[0]?.conversion.identifiers).toContainEqual({ user_agent: 'Mozilla/5.0' }),
   },
   {
-    name: 'server call: ip_address without user_agent',
+    name: 'server call: ip_address without user_agent is accepted beside another identifier',
     spec: server(serverEvent({ ip_address: '203.0.113.9' })),
-    status: 400,
-    code: 'INVALID_PARAMETER',
-    parameter: 'user_agent',
+    status: 202,
+    check: (q) => expect(q[0]?.sealedAddress).toEqual(expect.any(String)),
   },
 
   // --- unknown event names ---

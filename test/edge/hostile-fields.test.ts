@@ -8,6 +8,7 @@ import { VALID_EVENT } from './hostile-harness.ts';
 import {
   bad,
   browser,
+  dropped,
   HOUR,
   iso,
   type Row,
@@ -43,8 +44,8 @@ const rows: Row[] = [
     ['a@example.com', 'b@example.com'],
     'email must be a string',
   ),
-  bad('phone: number', 'phone', 14155552671, 'phone must be a string'),
-  bad('phone: object', 'phone', { number: '+14155552671' }, 'phone must be a string'),
+  dropped('phone: number', 'phone', 14155552671, 'phone must be a string'),
+  dropped('phone: object', 'phone', { number: '+14155552671' }, 'phone must be a string'),
   bad('value: boolean', 'value', true, 'value must be a number or a numeric string'),
   bad('value: array', 'value', [20], 'value must be a number or a numeric string'),
   bad('value: object', 'value', { amount: 20 }, 'value must be a number or a numeric string'),
@@ -59,8 +60,8 @@ const rows: Row[] = [
   bad('description: array', 'description', ['a', 'b'], 'description must be a string'),
   bad('contents: string', 'contents', 'sku-1', 'contents must be an array'),
   bad('contents: object', 'contents', { content_id: 'sku-1' }, 'contents must be an array'),
-  bad('twclid: number', 'twclid', 123456, 'twclid must be a string'),
-  bad('twclid: array', 'twclid', [TWCLID], 'twclid must be a string'),
+  dropped('twclid: number', 'twclid', 123456, 'twclid must be a string'),
+  dropped('twclid: array', 'twclid', [TWCLID], 'twclid must be a string'),
 
   // --- contents items ---
   bad('contents item: number', 'contents', [1], 'Expected a JSON object', 'contents[0]'),
@@ -158,7 +159,7 @@ const rows: Row[] = [
     `${'a'.repeat(243)}@example.com`,
     'not a valid email',
   ),
-  bad('phone: 41 characters', 'phone', `+1${'5'.repeat(39)}`, 'phone must be at most 40'),
+  dropped('phone: 41 characters', 'phone', `+1${'5'.repeat(39)}`, 'phone must be at most 40'),
   bad(
     'description: 257 characters',
     'description',
@@ -171,7 +172,7 @@ const rows: Row[] = [
     'c'.repeat(65),
     'conversion_id must be 1-64',
   ),
-  bad('twclid: 129 characters', 'twclid', 't'.repeat(129), 'twclid must be 1-128'),
+  dropped('twclid: 129 characters', 'twclid', 't'.repeat(129), 'twclid must be 1-128'),
   {
     ...bad(
       'content_id: 129 characters',
@@ -209,19 +210,17 @@ const rows: Row[] = [
     parameter: 'contents[0].content_group_id',
   },
   {
-    name: 'user_agent: 513 characters (server)',
+    name: 'user_agent: 513 characters (server) is dropped, the IP still sent',
     spec: server(serverEvent({ ip_address: '203.0.113.9', user_agent: 'u'.repeat(513) })),
-    status: 400,
-    code: 'INVALID_PARAMETER',
-    parameter: 'user_agent',
+    status: 202,
+    dropped: 'user_agent',
     message: 'at most 512',
   },
   {
-    name: 'ip_address: 46 characters (server)',
+    name: 'ip_address: 46 characters (server) is dropped',
     spec: server(serverEvent({ ip_address: `${'1'.repeat(46)}`, user_agent: 'Mozilla/5.0' })),
-    status: 400,
-    code: 'INVALID_PARAMETER',
-    parameter: 'ip_address',
+    status: 202,
+    dropped: 'ip_address',
   },
   {
     name: 'description: 256 characters (at the cap)',
@@ -321,16 +320,16 @@ const rows: Row[] = [
   bad('email: two @', 'email', 'a@@example.com', 'email is not a valid email address'),
   bad('email: space inside', 'email', 'shop per@example.com', 'email is not a valid email address'),
   bad('email: empty label', 'email', 'shopper@example..com', 'email is not a valid email address'),
-  bad('phone: words', 'phone', 'call me maybe', 'phone is not a valid phone number'),
-  bad('phone: too short', 'phone', '123', 'phone is not a valid phone number'),
-  bad('phone: country code only', 'phone', '+1', 'phone is not a valid phone number'),
-  bad(
+  dropped('phone: words', 'phone', 'call me maybe', 'phone is not a valid phone number'),
+  dropped('phone: too short', 'phone', '123', 'phone is not a valid phone number'),
+  dropped('phone: country code only', 'phone', '+1', 'phone is not a valid phone number'),
+  dropped(
     'phone: unknown country code',
     'phone',
     '+999 1234 5678',
     'phone is not a valid phone number',
   ),
-  bad('phone: empty', 'phone', '', 'phone must not be empty'),
+  dropped('phone: empty', 'phone', '', 'phone must not be empty'),
   {
     name: 'phone: national US number with punctuation is normalized',
     spec: browser(withField('phone', '(415) 555-2671')),

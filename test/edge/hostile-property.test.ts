@@ -40,10 +40,17 @@ const CLIENT_ADDRESSES = ['203.0.113.50', '2001:db8::50', 'not-an-ip'] as const;
 /** From the FC_SEED binding (vitest.config.ts): fixed in CI, new per local run; fast-check prints it on failure. */
 const SEED = Number(env.FC_SEED ?? Date.now() % 2 ** 31);
 
-// Without the per-address rate limit: thousands of generated calls from three
-// addresses would otherwise turn into 429s at a rate that depends on timing, and
-// the properties are about input handling (hostile-rate-limit.test.ts covers it).
-const edge = createEdge({ BROWSER_RATE_LIMITER: undefined });
+// Without the browser rate limits: thousands of generated calls from three
+// addresses would otherwise turn into 429s at a rate that depends on timing (and
+// each limit is a round trip), and the properties are about input handling
+// (hostile-rate-limit.test.ts and trust-rate-limit.test.ts cover the limits).
+const edge = createEdge({
+  BROWSER_RATE_LIMITER: undefined,
+  BROWSER_RATE_LIMITER_56: undefined,
+  BROWSER_RATE_LIMITER_48: undefined,
+  BROWSER_NO_ADDRESS_LIMITER: undefined,
+  BROWSER_PIXEL_RATE_LIMITER: undefined,
+});
 
 /** Sends `spec`, returning the answer and what it queued. */
 async function send(spec: CallSpec): Promise<{ res: CallResult; queued: DeliveryMessage[] }> {
@@ -187,38 +194,53 @@ const text = (max: number) =>
     .string({ unit: 'grapheme', minLength: 1, maxLength: Math.min(max, 40) })
     .filter((s) => s.length <= max);
 
-const contentItem = fc.record(
-  {
-    content_id: fc.stringMatching(/^[A-Za-z0-9-]{1,128}$/),
-    content_name: text(256),
-    content_type: text(128),
-    content_price: fc.double({ min: 0, max: 1e6, noNaN: true }),
-    num_items: fc.integer({ min: 1, max: 100 }),
-    content_group_id: fc.stringMatching(/^[A-Za-z0-9-]{1,128}$/),
-  },
-  { requiredKeys: [] },
-);
+/** Decimal places of each generated currency (ISO 4217 minor unit; `eur` tests case). */
+const CURRENCY_DIGITS: Record<string, number> = { USD: 2, eur: 2, JPY: 0, GBP: 2, KWD: 3 };
 
-/** A well-formed browser event with at least one identifier (email, phone or twclid). */
-const validEvent = fc
-  .record(
+/** An amount exact in `digits` decimals, as a JSON number or a string (forms send strings). */
+const amountIn = (digits: number) =>
+  fc.tuple(fc.integer({ min: 0, max: 100_000_000 }), fc.boolean()).map(([minor, asString]) => {
+    const text = (minor / 10 ** digits).toFixed(digits);
+    return asString ? text : Number(text);
+  });
+
+const contentItem = (digits: number) =>
+  fc.record(
     {
-      event: fc.constantFrom(...Object.keys(TEST_ACCOUNT.events)),
-      email: emails,
-      phone: phones,
-      twclid: fc.stringMatching(/^[A-Za-z0-9_-]{1,128}$/),
-      value: fc.oneof(
-        fc.double({ min: 0, max: 1e6, noNaN: true }),
-        fc.stringMatching(/^\d{1,6}\.\d{2}$/),
-      ),
-      currency: fc.constantFrom('USD', 'eur', 'JPY', 'GBP'),
-      number_items: fc.integer({ min: 1, max: 1000 }),
-      conversion_id: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/),
-      description: text(256),
-      contents: fc.array(contentItem, { maxLength: 5 }),
+      content_id: fc.stringMatching(/^[A-Za-z0-9-]{1,128}$/),
+      content_name: text(256),
+      content_type: text(128),
+      content_price: amountIn(digits).map(Number),
+      num_items: fc.integer({ min: 1, max: 100 }),
+      content_group_id: fc.stringMatching(/^[A-Za-z0-9-]{1,128}$/),
     },
-    { requiredKeys: ['event'] },
-  )
+    { requiredKeys: [] },
+  );
+
+/**
+ * A well-formed browser event with at least one identifier (email, phone or
+ * twclid), its amounts in its currency's decimals.
+ */
+const validEvent = fc
+  .constantFrom(...Object.keys(CURRENCY_DIGITS))
+  .chain((currency) => {
+    const digits = CURRENCY_DIGITS[currency] ?? 2;
+    return fc.record(
+      {
+        event: fc.constantFrom(...Object.keys(TEST_ACCOUNT.events)),
+        email: emails,
+        phone: phones,
+        twclid: fc.stringMatching(/^[A-Za-z0-9_-]{1,128}$/),
+        value: amountIn(digits),
+        currency: fc.constant(currency),
+        number_items: fc.integer({ min: 1, max: 1000 }),
+        conversion_id: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/),
+        description: text(256),
+        contents: fc.array(contentItem(digits), { maxLength: 5 }),
+      },
+      { requiredKeys: ['event', 'currency'] },
+    );
+  })
   .filter((e) => e.email !== undefined || e.phone !== undefined || e.twclid !== undefined);
 
 const FIELDS = [

@@ -37,6 +37,8 @@ export interface Row {
   check?: (queued: DeliveryMessage[]) => void;
   /** The answer lists exactly this many errors. */
   errorCount?: number;
+  /** 202 rows: the answer warns that this parameter was dropped (message fragment in `message`). */
+  dropped?: string;
 }
 
 export const HOUR = 60 * 60 * 1000;
@@ -68,6 +70,14 @@ export const bad = (
   status: 400,
   code: 'INVALID_PARAMETER',
   parameter,
+  ...(message ? { message } : {}),
+});
+/** An unusable optional identifier beside the valid event's email: dropped, said in a warning. */
+export const dropped = (name: string, field: string, value: unknown, message?: string): Row => ({
+  name,
+  spec: browser(withField(field, value)),
+  status: 202,
+  dropped: field,
   ...(message ? { message } : {}),
 });
 export const iso = (ms: number) => new Date(ms).toISOString();
@@ -147,6 +157,20 @@ export function runHostileTable(title: string, rows: readonly Row[]): void {
           expect(body.accepted).toBe(expected);
           expect(queued.map((m) => m.conversion.conversion_id)).toEqual(body.conversion_ids);
           if (expected === 0) expect(body.gpc).toBe(true);
+          const { warnings } = res.json as {
+            warnings?: { code: string; parameter: string; message: string }[];
+          };
+          if (row.dropped === undefined) {
+            expect(warnings, res.text).toBeUndefined();
+          } else {
+            expect(
+              warnings?.map((w) => w.parameter),
+              res.text,
+            ).toContain(row.dropped);
+            if (row.message) {
+              expect(warnings?.map((w) => w.message).join(' | ')).toContain(row.message);
+            }
+          }
         } else if (row.status === 303) {
           expect(res.headers.get('location')).toMatch(/^https:\/\/(shop|edge)\.example\//);
           expect(queued).toHaveLength(row.queued ?? 1);

@@ -94,7 +94,12 @@ describe('normalizePhone', () => {
     expect(normalizePhone('0049 30 1234567', 'DE')).toBe('+49301234567');
   });
 
-  it.each(['call me', '123', '+1 123 456 7890', '+1 800 FLOWERS', '5'.repeat(41)])(
+  it("keeps X's own example number: possible length is enough, no range check", () => {
+    expect(normalizePhone('+1 123 456 7890', 'US')).toBe('+11234567890');
+    expect(normalizePhone('(123) 456-7890', 'US')).toBe('+11234567890');
+  });
+
+  it.each(['call me', '123', '+1 123 456 78', '+1 800 FLOWERS', '5'.repeat(41)])(
     'refuses %j',
     (raw) => {
       expect(normalizePhone(raw, 'US')).toBeUndefined();

@@ -97,7 +97,12 @@ describe('privacy at ingest: valid input', () => {
     expect(o.queued).toHaveLength(1);
     const message = o.queued[0] as DeliveryMessage;
     expect(message.sealedAddress).toEqual(expect.any(String));
-    const opened = await openAddress(configOf(edge.env), message.conversion, message.sealedAddress);
+    const opened = await openAddress(
+      configOf(edge.env),
+      message.pixelId,
+      message.conversion,
+      message.sealedAddress,
+    );
     expect(opened.identifiers).toEqual(
       expect.arrayContaining([
         { hashed_email: await sha256Hex(EMAIL.trim().toLowerCase()) },
@@ -209,13 +214,12 @@ const INVALID: Array<{ name: string; spec: CallSpec; needles: string[] }> = [
     needles: ['203.0.113.99', 'ok@example.com'],
   },
   {
-    name: 'server call with a malformed ip_address',
+    name: 'server call with a malformed ip_address and nothing else to match on',
     spec: {
       server: true,
       origin: null,
       json: {
         event: 'purchase',
-        hashed_email: 'a'.repeat(64),
         ip_address: '203.0.113.999',
         user_agent: UA,
       },

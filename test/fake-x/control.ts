@@ -48,6 +48,15 @@ export interface FakeXControl {
   setRateLimit(pixelId: string, limit: RateLimit): Promise<void>;
   /** Every request to the pixel and every conversion it accepted. */
   received(pixelId: string): Promise<Received>;
+  /**
+   * Polls `received` until `done` holds or `limitMs` passes (delivery is
+   * asynchronous); returns the last record either way.
+   */
+  receivedWhen(
+    pixelId: string,
+    done: (received: Received) => boolean,
+    limitMs: number,
+  ): Promise<Received>;
 }
 
 /**
@@ -72,6 +81,8 @@ export function fakeXControl(baseUrl: string): FakeXControl {
     return text === '' ? undefined : JSON.parse(text);
   }
   const pixel = (pixelId: string) => `/pixels/${encodeURIComponent(pixelId)}`;
+  const received = async (pixelId: string) =>
+    (await call('GET', `${pixel(pixelId)}/received`)) as Received;
   return {
     baseUrl: root,
     resetAll: async () => {
@@ -87,6 +98,15 @@ export function fakeXControl(baseUrl: string): FakeXControl {
     setRateLimit: async (pixelId, limit) => {
       await call('PUT', `${pixel(pixelId)}/rate-limit`, limit);
     },
-    received: async (pixelId) => (await call('GET', `${pixel(pixelId)}/received`)) as Received,
+    received,
+    receivedWhen: async (pixelId, done, limitMs) => {
+      const deadline = Date.now() + limitMs;
+      let last = await received(pixelId);
+      while (!done(last) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        last = await received(pixelId);
+      }
+      return last;
+    },
   };
 }

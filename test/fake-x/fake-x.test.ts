@@ -242,7 +242,7 @@ describe('FakeX conversions endpoint', () => {
     expect((await post([conversion({ identifiers: [{ hashed_email: email }] })])).status).toBe(200);
   });
 
-  it('needs a user identifier: empty twclid or ip+user agent alone are not enough', async () => {
+  it('needs a user identifier: empty twclid, IP or user agent alone are not enough', async () => {
     const missing = {
       code: 'INVALID_PARAMETER',
       message: 'At least one user identifier must be provided',
@@ -253,15 +253,27 @@ describe('FakeX conversions endpoint', () => {
       [],
       [{ twclid: '' }],
       [{ ip_address: '203.0.113.9', user_agent: 'UA' }],
+      [{ ip_address: '203.0.113.9' }],
+      [{ user_agent: 'UA' }],
     ]) {
       const res = await post([conversion({ identifiers })]);
       expect(res.status).toBe(400);
       expect(await errorsOf(res)).toEqual([missing]);
     }
-    const ipAlone = await post([
+    // X: "If using IP address or user agent, a second identifier must be sent": either
+    // may come without the other beside one.
+    const ipBeside = await post([
       conversion({ identifiers: [{ twclid: 'x' }, { ip_address: '203.0.113.9' }] }),
     ]);
-    expect(ipAlone.status).toBe(400);
+    expect(ipBeside.status).toBe(200);
+    const agentBeside = await post([
+      conversion({ identifiers: [{ twclid: 'x' }, { user_agent: 'UA' }] }),
+    ]);
+    expect(agentBeside.status).toBe(200);
+    const emptyIp = await post([
+      conversion({ identifiers: [{ twclid: 'x' }, { ip_address: '' }] }),
+    ]);
+    expect(emptyIp.status).toBe(400);
     const together = [{ ip_address: '203.0.113.9', user_agent: 'UA' }, { twclid: 'abc' }];
     expect((await post([conversion({ identifiers: together })])).status).toBe(200);
     const twoInOne = [{ twclid: 'abc', hashed_email: 'a'.repeat(64) }];

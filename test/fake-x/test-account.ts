@@ -13,4 +13,6 @@ export const TEST_ACCOUNT = {
   accessTokenSecret: 'test-access-token-secret',
   pixelToken: 'test-pixel-token',
   serverKey: 'test-server-key-0123456789abcdef',
+  /** QUEUE_SEAL_KEY of the edge under test (required with X credentials). */
+  queueSealKey: 'test-queue-seal-key-0123456789abcdef',
 } as const;

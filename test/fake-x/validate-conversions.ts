@@ -212,7 +212,7 @@ function checkIdentifiers(identifiers: unknown, index: number): FakeXErrorItem[]
     }
     const hasIp = 'ip_address' in identifier;
     const hasAgent = 'user_agent' in identifier;
-    // One identifier per object; only ip_address and user_agent travel together.
+    // One identifier per object; only ip_address and user_agent may travel together.
     if (keys.length > 1 && !(keys.length === 2 && hasIp && hasAgent)) {
       errors.push(
         invalid(
@@ -223,21 +223,13 @@ function checkIdentifiers(identifiers: unknown, index: number): FakeXErrorItem[]
       );
       continue;
     }
-    if (hasIp !== hasAgent) {
-      errors.push(
-        invalid(
-          hasIp ? 'user_agent' : 'ip_address',
-          'ip_address and user_agent must be provided together',
-          index,
-        ),
-      );
-      continue;
-    }
-    if (hasIp) {
-      if (!isNonEmptyString(identifier.ip_address) || !isNonEmptyString(identifier.user_agent)) {
-        errors.push(
-          invalid('ip_address', 'ip_address and user_agent must be non-empty strings', index),
-        );
+    // Either may come alone, but neither counts as an identifier by itself
+    // (X: "If using IP address or user agent, a second identifier must be sent").
+    if (hasIp || hasAgent) {
+      for (const key of keys) {
+        if (!isNonEmptyString(identifier[key])) {
+          errors.push(invalid(key, `${key} must be a non-empty string`, index));
+        }
       }
       continue;
     }

@@ -1,0 +1,123 @@
+/**
+ * @module
+ * The whole of ingest's judgement of an event, as pure functions: shape
+ * (./event-schema.ts), then the conversion X gets (./build-conversion.ts),
+ * with the warnings for what was left out. No Hono context and nothing
+ * Cloudflare-only in the module graph, so tools checking rows before sending
+ * them (in Node) apply exactly the edge's rules.
+ */
+import type { XErrorItem } from '../errors.ts';
+import type { XConversion } from '../x-api/conversion.ts';
+import { buildConversion, type EventRules } from './build-conversion.ts';
+import {
+  eventObjectsOf,
+  isBatch,
+  MAX_ERRORS,
+  parseEvent,
+  SERVER_ONLY_FIELDS,
+} from './event-schema.ts';
+import type { RequestSignals } from './identifiers.ts';
+import type { IngestWarning } from './ingest-warning.ts';
+
+/** Who is calling: server calls (bearer key) may send the server-only fields. */
+export type EventCaller = 'browser' | 'server';
+
+export interface ValidateOptions {
+  rules: EventRules;
+  caller: EventCaller;
+  /** Current time in ms; default `Date.now()`. */
+  now?: number;
+  /** Browser calls: what the request says about the user (cookie click id, IP, user agent). */
+  signals?: RequestSignals;
+  /** Prefix of parameters named in errors and warnings, e.g. `events[3]`. */
+  prefix?: string;
+}
+
+export type EventOutcome =
+  | { ok: true; conversion: XConversion; warnings: IngestWarning[] }
+  | { ok: false; errors: XErrorItem[] };
+
+function serverOnlyField(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  return SERVER_ONLY_FIELDS.find((field) => Object.hasOwn(raw, field));
+}
+
+/**
+ * Validates one event object and builds its conversion for X, or says why
+ * it cannot be sent. Never throws for bad input.
+ *
+ * @example
+ * const outcome = await validateEvent(
+ *   { event: 'purchase', twclid: '26al4tn7x9n5o40h6sd2ds3kbt', phone: '12', value: '19.99' },
+ *   { rules: { events: { purchase: 'o9d2g' }, phoneDefaultCountry: 'US', maxConversionAgeDays: 90 }, caller: 'server' },
+ * );
+ * // { ok: true, conversion: { value: '19.99', ... }, warnings: [{ code: 'IDENTIFIER_DROPPED', parameter: 'phone', ... }] }
+ */
+export async function validateEvent(raw: unknown, options: ValidateOptions): Promise<EventOutcome> {
+  const prefix = options.prefix ?? '';
+  if (options.caller === 'browser') {
+    const field = serverOnlyField(raw);
+    if (field !== undefined) {
+      return {
+        ok: false,
+        errors: [
+          {
+            code: 'INVALID_PARAMETER',
+            message: `${field} is accepted only on server calls (Authorization: Bearer SERVER_KEY)`,
+            parameter: prefix ? `${prefix}.${field}` : field,
+          },
+        ],
+      };
+    }
+  }
+  const parsed = parseEvent(raw, prefix);
+  if (!parsed.ok) return parsed;
+  return buildConversion(parsed.value, {
+    rules: options.rules,
+    now: options.now ?? Date.now(),
+    ...(options.signals ? { signals: options.signals } : {}),
+    prefix,
+  });
+}
+
+export type EventsOutcome =
+  | { ok: true; conversions: XConversion[]; warnings: IngestWarning[] }
+  | { ok: false; errors: XErrorItem[] };
+
+/**
+ * Validates a JSON body: one event object, or `{"events": [...]}` (each
+ * event's parameters prefixed `events[i]`). All or nothing: one bad event
+ * refuses the call, listing up to ten errors across its events.
+ *
+ * @example
+ * const outcome = await validateEvents({ events: [a, b] }, { rules: config, caller: 'server' });
+ * if (outcome.ok) outcome.conversions.length; // 2
+ */
+export async function validateEvents(
+  body: unknown,
+  options: Omit<ValidateOptions, 'prefix'>,
+): Promise<EventsOutcome> {
+  const list = eventObjectsOf(body);
+  if (!list.ok) return list;
+  const batch = isBatch(body);
+  const now = options.now ?? Date.now();
+  const conversions: XConversion[] = [];
+  const warnings: IngestWarning[] = [];
+  const errors: XErrorItem[] = [];
+  for (const [index, raw] of list.value.entries()) {
+    const outcome = await validateEvent(raw, {
+      ...options,
+      now,
+      prefix: batch ? `events[${index}]` : '',
+    });
+    if (outcome.ok) {
+      conversions.push(outcome.conversion);
+      warnings.push(...outcome.warnings);
+    } else {
+      errors.push(...outcome.errors);
+      if (errors.length >= MAX_ERRORS) break;
+    }
+  }
+  if (errors.length > 0) return { ok: false, errors: errors.slice(0, MAX_ERRORS) };
+  return { ok: true, conversions, warnings };
+}
