@@ -64,3 +64,20 @@ export function deliveryHealth(flags: DeliveryFlags, now: number): DeliveryHealt
   const since = Math.max(flags.changedAt, flags.budget?.until ?? 0);
   return { state: 'ok', since: at(since), reason: null };
 }
+
+/**
+ * The state for anyone who asks (`/health` without the server key): X's own
+ * words can name the pixel or an event's tag, so they are left out.
+ *
+ * @example
+ * publicHealth({ state: 'blocked', since, reason: 'X answers 401: credentials refused (Invalid or expired token)' });
+ * // { state: 'blocked', since, reason: 'X answers 401: credentials refused' }
+ */
+export function publicHealth(health: DeliveryHealth): DeliveryHealth {
+  const { reason } = health;
+  if (reason === null) return health;
+  const brief = /^event \S+ waits: /.test(reason)
+    ? 'an event waits: X refuses its tag (404)'
+    : reason.replace(/ \(.*\)$/s, '');
+  return { ...health, reason: brief };
+}

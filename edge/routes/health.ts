@@ -9,7 +9,7 @@
  * someone; `degraded` answers 200 with the reason. One Durable Object read.
  */
 import { Hono } from 'hono';
-import type { DeliveryHealth } from '../delivery/delivery-health.ts';
+import { type DeliveryHealth, publicHealth } from '../delivery/delivery-health.ts';
 import { ledgerOf } from '../delivery/delivery-ledger.ts';
 import type { AppEnv } from '../http/context.ts';
 import { checkCaller } from '../http/server-auth.ts';
@@ -46,8 +46,8 @@ export const healthRoute = new Hono<AppEnv>().get('/health', async function heal
     };
   }
   const ok = delivery.state !== 'blocked';
+  if (!keyed) return c.json({ ok, delivery: publicHealth(delivery) }, ok ? 200 : 503);
   const body = { ok, delivery };
-  if (!keyed) return c.json(body, ok ? 200 : 503);
   const { config: valid } = result;
   return c.json(
     {

@@ -1,6 +1,10 @@
 /** The delivery state /health reports, from what the ledger remembers. */
 import { describe, expect, it } from 'vitest';
-import { type DeliveryFlags, deliveryHealth } from '../../edge/delivery/delivery-health.ts';
+import {
+  type DeliveryFlags,
+  deliveryHealth,
+  publicHealth,
+} from '../../edge/delivery/delivery-health.ts';
 
 const NOW = Date.UTC(2026, 10, 29, 6, 0, 0);
 const at = (ms: number) => new Date(ms).toISOString();
@@ -68,5 +72,30 @@ const rows: [string, DeliveryFlags, ReturnType<typeof deliveryHealth>][] = [
 describe('deliveryHealth', () => {
   it.each(rows)('%s', (_name, flags, expected) => {
     expect(deliveryHealth(flags, NOW)).toEqual(expected);
+  });
+});
+
+describe('publicHealth', () => {
+  const since = at(NOW);
+  it.each([
+    [
+      'X answers 401: credentials refused (Invalid or expired token)',
+      'X answers 401: credentials refused',
+    ],
+    [
+      'X answers 404: pixel not found (pixel_id (o9d7n) was not found)',
+      'X answers 404: pixel not found',
+    ],
+    [
+      'event lead waits: X answers 404: event_id (o9d2h) does not belong to provided account',
+      'an event waits: X refuses its tag (404)',
+    ],
+    ['X answered 503', 'X answered 503'],
+  ])('%s', (reason, expected) => {
+    expect(publicHealth({ state: 'degraded', since, reason })).toEqual({
+      state: 'degraded',
+      since,
+      reason: expected,
+    });
   });
 });

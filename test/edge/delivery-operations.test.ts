@@ -143,12 +143,17 @@ describe('credentials refused (401), then fixed', () => {
       delivery: {
         state: 'blocked',
         since: expect.any(String),
-        reason: 'X answers 401: credentials refused (Invalid or expired token)',
+        reason: 'X answers 401: credentials refused',
       },
     });
     const keyedHealth = await operatorGet(edge, '/health');
     expect(keyedHealth.status).toBe(503);
-    expect(keyedHealth.json).toMatchObject({ ok: false, pixel_id: pixel, dry_run: false });
+    expect(keyedHealth.json).toMatchObject({
+      ok: false,
+      delivery: { reason: 'X answers 401: credentials refused (Invalid or expired token)' },
+      pixel_id: pixel,
+      dry_run: false,
+    });
 
     // A probe at most PROBE_INTERVAL_MS after the last try: still refused, still held.
     const before = refused.requests.length;
