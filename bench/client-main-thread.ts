@@ -6,19 +6,27 @@
  * network answered in-process so only script work is on the clock. Each load
  * runs in a new browser context (empty HTTP and code caches: a first visit).
  *
- * Two figures per load, for dist/xcapi.js and, interleaved, for an empty
- * script loaded the same way (the baseline):
+ * Three scripts, loaded the same way at the same URL and interleaved load by
+ * load: dist/xcapi.js, Plausible's official tracker (./lib/plausible.ts, the
+ * measured peer) and an empty script (the baseline). Two figures per load:
  * - evaluation: `performance.mark` in inline scripts right before and after a
  *   synchronous `<script src>`, minus the time the bytes were still arriving
  *   (the resource's `responseEnd`): compile plus top-level run, wall clock;
  * - CDP `Performance.getMetrics` `ScriptDuration` at the load event, in the
  *   renderer main thread's own CPU time (`threadTicks`), so time the other
  *   core's load steals is not counted: all JavaScript the page ran, the
- *   script's cookie/storage work and its /click beacon included.
+ *   script's cookie/storage work and its beacon included.
+ *
+ * With `profileLoads`, further loads run under the CDP sampling profiler
+ * (never mixed with the timed ones, whose figures it would inflate) and the
+ * self time is summed per function, to show where each script spends it.
+ *
+ *     node bench/client-main-thread.ts [--loads 20] [--profile 10] [--limit 300 (seconds)]
  */
 import { readFile } from 'node:fs/promises';
-import type { BrowserContext } from 'playwright-core';
-import { launchChromium } from '../test/browser/chromium.ts';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../test/browser/chromium.ts';
+import { PLAUSIBLE_ENDPOINT_PATH, plausibleScript } from './lib/plausible.ts';
 import { type SampleSummary, summarize } from './lib/stats.ts';
 
 const SHOP = 'https://shop.example';
@@ -36,7 +44,16 @@ const PAGE_HTML = `<!doctype html>
 <form data-xcapi-event="lead"><input type="email" name="email"><button>Go</button></form>
 </body></html>`;
 
-export type Variant = 'xcapi' | 'empty';
+export type Variant = 'xcapi' | 'plausible' | 'empty';
+
+const VARIANTS: readonly Variant[] = ['xcapi', 'plausible', 'empty'];
+
+/** What each script sends on a page view, answered 204/202 in-process. */
+const BEACON_PATHS: Record<string, number> = {
+  '/click': 204,
+  '/events': 204,
+  [PLAUSIBLE_ENDPOINT_PATH]: 202,
+};
 
 export interface LoadSample {
   variant: Variant;
@@ -45,8 +62,8 @@ export interface LoadSample {
   taskDurationMs: number;
   /** Whether the page ended with a `_twclid` cookie (the script did its job). */
   storedTwclid: boolean;
-  /** POST /click requests the page sent. */
-  clickRequests: number;
+  /** Beacons the page sent (xcapi: POST /click; Plausible: its pageview). */
+  beaconRequests: number;
 }
 
 export interface VariantFigures {
@@ -54,7 +71,31 @@ export interface VariantFigures {
   scriptDurationMs: SampleSummary;
   taskDurationMs: SampleSummary;
   loadsThatStoredTwclid: number;
-  loadsThatSentClick: number;
+  loadsThatSentBeacon: number;
+}
+
+/** Median of the per-load differences script - empty (loads run in interleaved rounds). */
+export interface PairedDelta {
+  evaluation: number;
+  scriptDuration: number;
+  taskDuration: number;
+}
+
+/** One function's self time under the profiler: median over the profiled loads. */
+export interface ProfiledFunction {
+  functionName: string;
+  /** `url:line:column` (1-based), or the profiler's pseudo-node name. */
+  location: string;
+  selfMsPerLoad: number;
+}
+
+export interface VariantProfile {
+  loads: number;
+  samplingIntervalMicros: number;
+  /** Self time in functions of the script's own file, median per load. */
+  scriptSelfMsPerLoad: number;
+  /** The heaviest JavaScript functions (script file, page, built-ins, GC), by self time. */
+  top: ProfiledFunction[];
 }
 
 export interface ClientMainThread {
@@ -63,9 +104,17 @@ export interface ClientMainThread {
   loadsAsked: number;
   pageUrl: string;
   xcapi: VariantFigures;
+  /** Plausible's tracker (./lib/plausible.ts). */
+  plausible: VariantFigures;
   empty: VariantFigures;
-  /** Median of the per-pair differences xcapi - empty (loads run in pairs). */
-  pairedDeltaMs: { evaluation: number; scriptDuration: number; taskDuration: number };
+  /** xcapi - empty, per round. */
+  pairedDeltaMs: PairedDelta;
+  /** plausible - empty, per round. */
+  plausibleDeltaMs: PairedDelta;
+  /** Median of the per-round ScriptDuration differences xcapi - plausible. */
+  xcapiMinusPlausibleScriptMs: number;
+  /** CDP profiles, when asked for. */
+  profiles?: { xcapi: VariantProfile; plausible: VariantProfile };
 }
 
 interface PageMarks {
@@ -74,12 +123,26 @@ interface PageMarks {
   responseEnd: number;
 }
 
+/** The part of a CDP `Profiler.Profile` read here. */
+export interface CpuProfile {
+  nodes: Array<{
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  }>;
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+/** Sampling interval of profiled loads: fine enough for a few milliseconds of work. */
+const PROFILE_INTERVAL_MICROS = 50;
+
 async function loadOnce(
   context: BrowserContext,
   variant: Variant,
   script: string,
-): Promise<LoadSample> {
-  let clickRequests = 0;
+  profile = false,
+): Promise<{ sample: LoadSample; profile?: CpuProfile }> {
+  let beaconRequests = 0;
   await context.route('**/*', (route) => {
     const request = route.request();
     const url = new URL(request.url());
@@ -90,17 +153,24 @@ async function loadOnce(
     if (request.method() === 'GET' && url.pathname === '/xcapi.js') {
       return route.fulfill({ status: 200, contentType: 'text/javascript', body: script });
     }
-    if (request.method() === 'POST' && url.pathname === '/click') clickRequests++;
-    if (url.pathname === '/click' || url.pathname === '/events') {
-      return route.fulfill({ status: 204 });
+    const beaconStatus = BEACON_PATHS[url.pathname];
+    if (beaconStatus !== undefined) {
+      if (request.method() === 'POST') beaconRequests++;
+      return route.fulfill({ status: beaconStatus });
     }
     return route.fulfill({ status: 404 });
   });
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+  if (profile) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: PROFILE_INTERVAL_MICROS });
+    await cdp.send('Profiler.start');
+  }
   await page.goto(PAGE_URL, { waitUntil: 'load' });
   const { metrics } = await cdp.send('Performance.getMetrics');
+  const cpuProfile = profile ? (await cdp.send('Profiler.stop')).profile : undefined;
   const metric = (name: string) => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
   const marks = await page.evaluate(
     (scriptUrl): PageMarks => ({
@@ -113,14 +183,15 @@ async function loadOnce(
     SCRIPT_URL,
   );
   const cookies = await context.cookies(SHOP);
-  return {
+  const sample: LoadSample = {
     variant,
     evaluationMs: marks.after - Math.max(marks.before, marks.responseEnd),
     scriptDurationMs: metric('ScriptDuration'),
     taskDurationMs: metric('TaskDuration'),
     storedTwclid: cookies.some((cookie) => cookie.name === '_twclid'),
-    clickRequests,
+    beaconRequests,
   };
+  return cpuProfile ? { sample, profile: cpuProfile } : { sample };
 }
 
 function figuresFor(samples: LoadSample[]): VariantFigures {
@@ -129,15 +200,77 @@ function figuresFor(samples: LoadSample[]): VariantFigures {
     scriptDurationMs: summarize(samples.map((s) => s.scriptDurationMs)),
     taskDurationMs: summarize(samples.map((s) => s.taskDurationMs)),
     loadsThatStoredTwclid: samples.filter((s) => s.storedTwclid).length,
-    loadsThatSentClick: samples.filter((s) => s.clickRequests > 0).length,
+    loadsThatSentBeacon: samples.filter((s) => s.beaconRequests > 0).length,
   };
 }
 
-function medianPairedDelta(
-  pairs: Array<[LoadSample, LoadSample]>,
-  pick: (s: LoadSample) => number,
-): number {
-  return summarize(pairs.map(([xcapi, empty]) => pick(xcapi) - pick(empty))).median;
+type Round = Record<Variant, LoadSample>;
+
+function medianDelta(rounds: Round[], a: Variant, b: Variant, pick: (s: LoadSample) => number) {
+  return summarize(rounds.map((round) => pick(round[a]) - pick(round[b]))).median;
+}
+
+function pairedDelta(rounds: Round[], variant: Variant): PairedDelta {
+  return {
+    evaluation: medianDelta(rounds, variant, 'empty', (s) => s.evaluationMs),
+    scriptDuration: medianDelta(rounds, variant, 'empty', (s) => s.scriptDurationMs),
+    taskDuration: medianDelta(rounds, variant, 'empty', (s) => s.taskDurationMs),
+  };
+}
+
+/** How many of the heaviest functions a profile summary keeps. */
+const PROFILE_TOP = 12;
+
+/** The profiler's pseudo-nodes for time outside any JavaScript function. */
+const NOT_JAVASCRIPT = new Set(['(idle)', '(program)', '(root)']);
+
+/**
+ * Self time per function over several profiles: each sample's time delta is
+ * charged to the node it landed in, grouped by function and source position;
+ * medians over the loads, so one load the machine stalled does not dominate.
+ */
+export function summarizeProfiles(profiles: CpuProfile[], scriptUrl: string): VariantProfile {
+  const perFunction = new Map<string, { functionName: string; location: string; ms: number[] }>();
+  const scriptMs: number[] = [];
+  profiles.forEach((profile, load) => {
+    const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+    const samples = profile.samples ?? [];
+    const deltas = profile.timeDeltas ?? [];
+    let scriptSelf = 0;
+    // timeDeltas[i] is the time before sample i; the sample's own time is the next delta.
+    for (let i = 0; i < samples.length; i++) {
+      const node = nodes.get(samples[i] as number);
+      const ms = (deltas[i + 1] ?? 0) / 1000;
+      if (!node || ms <= 0 || NOT_JAVASCRIPT.has(node.callFrame.functionName)) continue;
+      const { functionName, url, lineNumber, columnNumber } = node.callFrame;
+      const location = url ? `${url}:${lineNumber + 1}:${columnNumber + 1}` : '';
+      const name = functionName || '(anonymous)';
+      const key = `${name} ${location}`;
+      let entry = perFunction.get(key);
+      if (!entry) {
+        entry = { functionName: name, location, ms: new Array<number>(profiles.length).fill(0) };
+        perFunction.set(key, entry);
+      }
+      entry.ms[load] = (entry.ms[load] ?? 0) + ms;
+      if (url === scriptUrl) scriptSelf += ms;
+    }
+    scriptMs.push(scriptSelf);
+  });
+  const top = [...perFunction.values()]
+    .map(({ functionName, location, ms }) => ({
+      functionName,
+      location,
+      selfMsPerLoad: summarize(ms).median,
+    }))
+    .filter((f) => f.selfMsPerLoad > 0)
+    .sort((a, b) => b.selfMsPerLoad - a.selfMsPerLoad)
+    .slice(0, PROFILE_TOP);
+  return {
+    loads: profiles.length,
+    samplingIntervalMicros: PROFILE_INTERVAL_MICROS,
+    scriptSelfMsPerLoad: scriptMs.length > 0 ? summarize(scriptMs).median : 0,
+    top,
+  };
 }
 
 export interface MainThreadOptions {
@@ -145,58 +278,117 @@ export interface MainThreadOptions {
   loads?: number;
   /** Loads per variant run first and thrown away (browser start-up noise). */
   warmupLoads?: number;
-  /** Stop starting new pairs after this long (keeps `npm run bench` bounded). */
+  /** Stop starting new rounds after this long (keeps `npm run bench` bounded). */
   timeLimitMs?: number;
+  /** Extra loads per script under the CDP sampling profiler (0: no profile). */
+  profileLoads?: number;
+}
+
+async function inFreshContext<T>(
+  browser: Browser,
+  use: (context: BrowserContext) => Promise<T>,
+): Promise<T> {
+  const context = await browser.newContext();
+  try {
+    return await use(context);
+  } finally {
+    await context.close();
+  }
 }
 
 /**
- * Loads the page `loads` times with dist/xcapi.js and as many times with an
- * empty script, alternating which goes first in each pair.
+ * Loads the page `loads` times with each script (dist/xcapi.js, Plausible's
+ * tracker, an empty script), one of each per round, rotating which goes first.
  *
  * @example
  * const figures = await measureClientMainThread({ loads: 50 });
- * console.log(figures.xcapi.scriptDurationMs.median, figures.pairedDeltaMs.scriptDuration);
+ * console.log(figures.pairedDeltaMs.scriptDuration, figures.plausibleDeltaMs.scriptDuration);
  */
 export async function measureClientMainThread({
   loads = 50,
   warmupLoads = 3,
   timeLimitMs = 120_000,
+  profileLoads = 0,
 }: MainThreadOptions = {}): Promise<ClientMainThread> {
   const deadline = performance.now() + timeLimitMs;
   const scripts: Record<Variant, string> = {
     xcapi: await readFile('dist/xcapi.js', 'utf8'),
+    plausible: await plausibleScript(SHOP),
     empty: '',
   };
-  const browser = await launchChromium({ timeout: 60_000 });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_EXECUTABLE,
+    // `navigator.webdriver` stays false, as in a visitor's browser: Plausible's
+    // tracker sends nothing when it is true.
+    args: [...CHROMIUM_ARGS, '--disable-blink-features=AutomationControlled'],
+    timeout: 60_000,
+  });
   try {
-    const pairs: Array<[LoadSample, LoadSample]> = [];
+    const rounds: Round[] = [];
     for (let i = 0; i < warmupLoads + loads && performance.now() < deadline; i++) {
-      const order: Variant[] = i % 2 === 0 ? ['xcapi', 'empty'] : ['empty', 'xcapi'];
-      const pair: Partial<Record<Variant, LoadSample>> = {};
+      const order = VARIANTS.map((_, k) => VARIANTS[(i + k) % VARIANTS.length] as Variant);
+      const round: Partial<Round> = {};
       for (const variant of order) {
-        const context = await browser.newContext();
-        try {
-          pair[variant] = await loadOnce(context, variant, scripts[variant]);
-        } finally {
-          await context.close();
+        round[variant] = (
+          await inFreshContext(browser, (context) => loadOnce(context, variant, scripts[variant]))
+        ).sample;
+      }
+      if (i >= warmupLoads) rounds.push(round as Round);
+    }
+    if (rounds.length === 0) throw new Error(`no measured load within ${timeLimitMs} ms`);
+
+    let profiles: ClientMainThread['profiles'];
+    if (profileLoads > 0) {
+      const collected: Record<'xcapi' | 'plausible', CpuProfile[]> = { xcapi: [], plausible: [] };
+      for (let i = 0; i < profileLoads && performance.now() < deadline; i++) {
+        for (const variant of ['xcapi', 'plausible'] as const) {
+          const { profile } = await inFreshContext(browser, (context) =>
+            loadOnce(context, variant, scripts[variant], true),
+          );
+          if (profile) collected[variant].push(profile);
         }
       }
-      if (i >= warmupLoads && pair.xcapi && pair.empty) pairs.push([pair.xcapi, pair.empty]);
+      profiles = {
+        xcapi: summarizeProfiles(collected.xcapi, SCRIPT_URL),
+        plausible: summarizeProfiles(collected.plausible, SCRIPT_URL),
+      };
     }
-    if (pairs.length === 0) throw new Error(`no measured load within ${timeLimitMs} ms`);
+
+    const pick = (variant: Variant) => rounds.map((round) => round[variant]);
     return {
-      loadsPerVariant: pairs.length,
+      loadsPerVariant: rounds.length,
       loadsAsked: loads,
       pageUrl: PAGE_URL,
-      xcapi: figuresFor(pairs.map(([xcapi]) => xcapi)),
-      empty: figuresFor(pairs.map(([, empty]) => empty)),
-      pairedDeltaMs: {
-        evaluation: medianPairedDelta(pairs, (s) => s.evaluationMs),
-        scriptDuration: medianPairedDelta(pairs, (s) => s.scriptDurationMs),
-        taskDuration: medianPairedDelta(pairs, (s) => s.taskDurationMs),
-      },
+      xcapi: figuresFor(pick('xcapi')),
+      plausible: figuresFor(pick('plausible')),
+      empty: figuresFor(pick('empty')),
+      pairedDeltaMs: pairedDelta(rounds, 'xcapi'),
+      plausibleDeltaMs: pairedDelta(rounds, 'plausible'),
+      xcapiMinusPlausibleScriptMs: medianDelta(
+        rounds,
+        'xcapi',
+        'plausible',
+        (s) => s.scriptDurationMs,
+      ),
+      ...(profiles ? { profiles } : {}),
     };
   } finally {
     await browser.close();
   }
+}
+
+function numberArg(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name);
+  const value = index === -1 ? Number.NaN : Number(process.argv[index + 1]);
+  return Number.isInteger(value) && value >= 0 ? value : fallback;
+}
+
+if (import.meta.filename === process.argv[1]) {
+  const figures = await measureClientMainThread({
+    loads: numberArg('--loads', 20),
+    warmupLoads: numberArg('--warmup', 2),
+    timeLimitMs: numberArg('--limit', 300) * 1000,
+    profileLoads: process.argv.includes('--profile') ? numberArg('--profile', 10) : 0,
+  });
+  console.log(JSON.stringify(figures, null, 2));
 }

@@ -1,12 +1,15 @@
 /**
  * @module
  * Browser script size: raw, gzip (level 9) and brotli (quality 11) bytes of
- * the built outputs, measured here with Node's zlib, next to the few published
- * figures for other trackers we can cite (not measured here: no internet).
+ * the built outputs and of installed peers (Plausible's tracker, js-cookie),
+ * all measured here the same way with Node's zlib, next to the published
+ * figure of X's own tag (not measured here: no internet).
  */
 import { readFile } from 'node:fs/promises';
 // Importing the build runs nothing: it builds only when run as a script.
 import { IIFE_GZIP_BUDGET, measure, type OutputSize } from '../scripts/build-client.ts';
+import { SHOP_ORIGIN } from './lib/beacon.ts';
+import { PLAUSIBLE_FILE, plausibleScript, plausibleVersion } from './lib/plausible.ts';
 
 /** The outputs `npm run build` writes, in the order they are reported. */
 export const CLIENT_OUTPUTS = ['dist/xcapi.js', 'dist/client.mjs'] as const;
@@ -18,8 +21,17 @@ export interface PublishedSize {
   source: string;
 }
 
+/** A peer's file from node_modules, measured like ours. */
+export interface PeerSize extends OutputSize {
+  tracker: string;
+  /** What the file is, and how it relates to what a site serves. */
+  note: string;
+}
+
 export interface ClientSize {
   files: OutputSize[];
+  /** Installed peers, measured here. */
+  peers: PeerSize[];
   gzipBudget: number;
   /** Whether dist/xcapi.js fits its gzip budget. */
   withinBudget: boolean;
@@ -36,12 +48,32 @@ export const PUBLISHED_TRACKER_SIZES: readonly PublishedSize[] = [
     figure: 'about 13.5 KB gzip',
     source: 'the x-capi-edge issue tracker; not measured here',
   },
-  {
-    tracker: "Plausible's script",
-    figure: 'about 1.9 KB',
-    source: 'the x-capi-edge issue tracker; not measured here',
-  },
 ];
+
+/** js-cookie's minified browser build, as installed. */
+const JS_COOKIE_FILE = 'node_modules/js-cookie/dist/js.cookie.min.js';
+
+async function measurePeers(): Promise<PeerSize[]> {
+  const version = await plausibleVersion();
+  const bundled = await plausibleScript(SHOP_ORIGIN);
+  return [
+    {
+      ...measure(PLAUSIBLE_FILE, await readFile(PLAUSIBLE_FILE)),
+      tracker: `Plausible's tracker ${version}`,
+      note: "the package's only browser build (ES module, minified), as installed",
+    },
+    {
+      ...measure('Plausible IIFE (bench bundle)', new TextEncoder().encode(bundled)),
+      tracker: `Plausible's tracker ${version}`,
+      note: 'that file bundled by esbuild into a minified IIFE calling init(): what the main-thread bench loads',
+    },
+    {
+      ...measure(JS_COOKIE_FILE, await readFile(JS_COOKIE_FILE)),
+      tracker: 'js-cookie',
+      note: 'the cookie library alone, minified UMD build, as installed',
+    },
+  ];
+}
 
 /**
  * Sizes of the built browser outputs (run `npm run build` first), measured
@@ -57,6 +89,7 @@ export async function measureClientSize(): Promise<ClientSize> {
   const iife = files[0];
   return {
     files,
+    peers: await measurePeers(),
     gzipBudget: IIFE_GZIP_BUDGET,
     withinBudget: iife !== undefined && iife.gzip <= IIFE_GZIP_BUDGET,
     published: [...PUBLISHED_TRACKER_SIZES],

@@ -7,14 +7,18 @@
  *   (bench/crypto-worker.ts) runs N calls per request and this process times
  *   the requests from outside, minus the same request with N = 0.
  * Both call the edge's own functions (bench/lib/crypto-ops.ts).
+ *
+ *     node bench/crypto-cost.ts [operation ...]   # e.g. ingestBeacon minimalIngestBeacon
  */
 import {
   CRYPTO_OP_DESCRIPTIONS,
   CRYPTO_OPS,
   type CryptoOp,
+  isCryptoOp,
   repeatCryptoOp,
 } from './lib/crypto-ops.ts';
 import { startLocalWorker } from './lib/local-worker.ts';
+import { cpuMs, workerdChildren } from './lib/process-cpu.ts';
 import { percentile, type SampleSummary, summarize } from './lib/stats.ts';
 
 export interface OpCost {
@@ -25,6 +29,8 @@ export interface OpCost {
   nodeBatchSize: number;
   /** Microseconds per call in workerd (median timed request minus median empty one, over N). */
   workerdMicros?: number;
+  /** The same from workerd's CPU time (Linux `/proc`), when readable. */
+  workerdCpuMicros?: number;
   workerdIterations?: number;
   workerdRequests?: number;
   /** Why the workerd figure is missing, when it is. */
@@ -43,7 +49,12 @@ export interface CryptoCostOptions {
   targetMs?: number;
   /** Timed requests (and as many empty ones) per operation in workerd. */
   workerdRequests?: number;
+  /** Only these operations (all by default). */
+  ops?: readonly CryptoOp[];
 }
+
+/** Calls in the request that sizes the workerd runs. */
+const PROBE_ITERATIONS = 200;
 
 async function timeBatch(op: CryptoOp, iterations: number): Promise<number> {
   const start = performance.now();
@@ -62,25 +73,47 @@ async function nodeCost(op: CryptoOp, batches: number, targetMs: number) {
   return { micros: summarize(micros), batchSize };
 }
 
-async function timeRequest(url: URL): Promise<number> {
+/** Wall ms of one request, and the CPU ms workerd spent on it (when readable). */
+async function timeRequest(url: URL, pids: readonly number[]) {
+  const cpuBefore = cpuMs(pids);
   const start = performance.now();
   const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
   await response.arrayBuffer();
   if (response.status !== 204) throw new Error(`${url.search}: HTTP ${response.status}`);
-  return performance.now() - start;
+  const wall = performance.now() - start;
+  const cpuAfter = cpuMs(pids);
+  const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+  return { wall, cpu };
 }
 
 /** workerd: (median of timed requests - median of empty requests) / N. */
-async function workerdCost(base: URL, op: CryptoOp, iterations: number, requests: number) {
+/**
+ * workerd: (median of timed requests - median of empty requests) / N, in wall
+ * time and, from workerd's own CPU time, in CPU time (which time stolen by
+ * other processes on a busy machine does not inflate).
+ */
+async function workerdCost(
+  base: URL,
+  pids: readonly number[],
+  op: CryptoOp,
+  iterations: number,
+  requests: number,
+) {
   const urlFor = (n: number) => new URL(`/run?op=${op}&n=${n}`, base);
-  await timeRequest(urlFor(Math.min(iterations, 500))); // warm-up, not timed
-  const timed: number[] = [];
-  const empty: number[] = [];
+  await timeRequest(urlFor(Math.min(iterations, 500)), pids); // warm-up, not timed
+  const timed: Array<{ wall: number; cpu?: number | undefined }> = [];
+  const empty: Array<{ wall: number; cpu?: number | undefined }> = [];
   for (let i = 0; i < requests; i++) {
-    empty.push(await timeRequest(urlFor(0)));
-    timed.push(await timeRequest(urlFor(iterations)));
+    empty.push(await timeRequest(urlFor(0), pids));
+    timed.push(await timeRequest(urlFor(iterations), pids));
   }
-  return ((percentile(timed, 50) - percentile(empty, 50)) / iterations) * 1000;
+  const perCall = (pick: (t: { wall: number; cpu?: number | undefined }) => number | undefined) => {
+    const a = timed.map(pick);
+    const b = empty.map(pick);
+    if (a.some((v) => v === undefined) || b.some((v) => v === undefined)) return undefined;
+    return ((percentile(a as number[], 50) - percentile(b as number[], 50)) / iterations) * 1000;
+  };
+  return { wall: perCall((t) => t.wall) as number, cpu: perCall((t) => t.cpu) };
 }
 
 /**
@@ -95,9 +128,10 @@ export async function measureCryptoCost({
   batches = 15,
   targetMs = 25,
   workerdRequests = 7,
+  ops: only = CRYPTO_OPS,
 }: CryptoCostOptions = {}): Promise<CryptoCost> {
   const ops: OpCost[] = [];
-  for (const op of CRYPTO_OPS) {
+  for (const op of only) {
     const { micros, batchSize } = await nodeCost(op, batches, targetMs);
     ops.push({
       op,
@@ -109,15 +143,30 @@ export async function measureCryptoCost({
 
   let worker: Awaited<ReturnType<typeof startLocalWorker>> | undefined;
   try {
+    const before = new Set(workerdChildren());
     worker = await startLocalWorker({ config: 'bench/crypto-worker.wrangler.toml' });
+    const pids = workerdChildren().filter((pid) => !before.has(pid));
     for (const cost of ops) {
-      // Enough calls that one request runs ~8x a Node batch: HTTP noise stays small beside it.
-      const iterations = Math.min(
-        100_000,
-        Math.max(100, Math.round((8 * targetMs * 1000) / cost.nodeMicros.median)),
-      );
       try {
-        cost.workerdMicros = await workerdCost(worker.url, cost.op, iterations, workerdRequests);
+        // Enough calls that one request runs ~12x a Node batch in workerd itself: HTTP
+        // noise and the 10 ms ticks of the CPU clock stay small beside it.
+        const probe = await timeRequest(
+          new URL(`/run?op=${cost.op}&n=${PROBE_ITERATIONS}`, worker.url),
+          pids,
+        );
+        const iterations = Math.min(
+          100_000,
+          Math.max(100, Math.round(((12 * targetMs) / probe.wall) * PROBE_ITERATIONS)),
+        );
+        const { wall, cpu } = await workerdCost(
+          worker.url,
+          pids,
+          cost.op,
+          iterations,
+          workerdRequests,
+        );
+        cost.workerdMicros = wall;
+        if (cpu !== undefined) cost.workerdCpuMicros = cpu;
         cost.workerdIterations = iterations;
         cost.workerdRequests = workerdRequests;
       } catch (error) {
@@ -131,4 +180,15 @@ export async function measureCryptoCost({
     await worker?.close();
   }
   return { runtime: { node: process.version, workerd: 'wrangler local workerd' }, ops };
+}
+
+if (import.meta.filename === process.argv[1]) {
+  const asked = process.argv.slice(2).filter(isCryptoOp);
+  const { ops } = await measureCryptoCost(asked.length > 0 ? { ops: asked } : {});
+  for (const { op, nodeMicros, workerdMicros, workerdCpuMicros, workerdError } of ops) {
+    console.log(
+      `${op}: node ${nodeMicros.median.toFixed(1)} µs (p90 ${nodeMicros.p90.toFixed(1)}), workerd ${workerdMicros?.toFixed(1) ?? `n/a (${workerdError})`} µs wall, ${workerdCpuMicros?.toFixed(1) ?? 'n/a'} µs CPU`,
+    );
+  }
+  process.exit(0);
 }

@@ -4,13 +4,20 @@
  * prints a summary, and writes BENCHMARKS.md and bench/results.json. A part
  * that fails is reported as not measured, with why; the run goes on.
  *
- *     node bench/run.ts            # the full run (about 4 minutes on 2 cores)
+ *     node bench/run.ts            # the full run (about 6 minutes on 2 cores)
  *     node bench/run.ts --quick    # a short smoke run of every part
  */
 import { writeFile } from 'node:fs/promises';
+import type { VariantFigures } from './client-main-thread.ts';
 import type { DeliveryOutcome } from './delivery-figures.ts';
+import type { LoadFigures } from './ingest-throughput.ts';
 import { describeMachine } from './lib/machine.ts';
-import { type BenchResults, type PartOutcome, renderBenchmarks } from './lib/report.ts';
+import {
+  type BenchResults,
+  mainThreadRatio,
+  type PartOutcome,
+  renderBenchmarks,
+} from './lib/report.ts';
 
 const quick = process.argv.includes('--quick');
 
@@ -20,7 +27,9 @@ const SETTINGS = quick
       pageLoads: 8,
       warmupLoads: 1,
       mainThreadLimitSeconds: 40,
-      ingestSeconds: 3,
+      profileLoads: 2,
+      ingestSeconds: 2,
+      ingestSliceSeconds: 1,
       ingestWarmupSeconds: 1,
       connections: 2,
       cryptoBatches: 5,
@@ -30,8 +39,10 @@ const SETTINGS = quick
   : {
       pageLoads: 50,
       warmupLoads: 3,
-      mainThreadLimitSeconds: 100,
+      mainThreadLimitSeconds: 120,
+      profileLoads: 5,
       ingestSeconds: 10,
+      ingestSliceSeconds: 2,
       ingestWarmupSeconds: 2,
       connections: 2,
       cryptoBatches: 15,
@@ -73,19 +84,23 @@ function summaryLines(results: BenchResults): string[] {
   const lines: string[] = [];
   const { size, mainThread, ingest, crypto, delivery } = results;
   if (size.ok) {
-    for (const f of size.value.files)
+    for (const f of [...size.value.files, ...size.value.peers])
       lines.push(`size ${f.file}: ${f.raw} B raw, ${f.gzip} B gzip, ${f.brotli} B brotli`);
   }
   if (mainThread.ok) {
     const m = mainThread.value;
+    const cpu = (v: VariantFigures) =>
+      `${v.scriptDurationMs.median.toFixed(2)} ms (p90 ${v.scriptDurationMs.p90.toFixed(2)})`;
     lines.push(
-      `main thread (${m.loadsPerVariant} loads): ScriptDuration median ${m.xcapi.scriptDurationMs.median.toFixed(2)} ms (p90 ${m.xcapi.scriptDurationMs.p90.toFixed(2)}) vs empty ${m.empty.scriptDurationMs.median.toFixed(2)} ms; paired delta ${m.pairedDeltaMs.scriptDuration.toFixed(2)} ms CPU, ${m.pairedDeltaMs.evaluation.toFixed(1)} ms wall`,
+      `main thread (${m.loadsPerVariant} loads each): ScriptDuration xcapi ${cpu(m.xcapi)}, Plausible ${cpu(m.plausible)}, empty ${cpu(m.empty)}; own CPU xcapi ${m.pairedDeltaMs.scriptDuration.toFixed(2)} ms, Plausible ${m.plausibleDeltaMs.scriptDuration.toFixed(2)} ms; ratio ${mainThreadRatio(m)?.toFixed(2) ?? 'n/a'}`,
     );
   }
   if (ingest.ok) {
     const i = ingest.value;
+    const load = (f: LoadFigures) =>
+      `${f.requestsPerSecond.toFixed(0)} req/s (p50 ${f.latencyMs.p50.toFixed(1)} ms, p99 ${f.latencyMs.p99.toFixed(1)} ms, non-2xx ${f.non2xx}, CPU ${f.workerdCpuMsPerRequest?.toFixed(2) ?? 'n/a'} ms/request)`;
     lines.push(
-      `ingest: edge ${i.edge.requestsPerSecond.toFixed(0)} req/s (p50 ${i.edge.latencyMs.p50} ms, p99 ${i.edge.latencyMs.p99} ms, non-2xx ${i.edge.non2xx}); bare ${i.bare.requestsPerSecond.toFixed(0)} req/s (p50 ${i.bare.latencyMs.p50} ms, p99 ${i.bare.latencyMs.p99} ms); ratio ${i.ratio.toFixed(2)}`,
+      `ingest: edge ${load(i.edge)}; minimal ${load(i.minimal)}; bare ${load(i.bare)}; edge/minimal ${i.ratio.toFixed(2)}, edge/bare ${i.bareRatio.toFixed(2)}`,
     );
   }
   if (crypto.ok) {
@@ -124,11 +139,13 @@ async function main(): Promise<number> {
       loads: SETTINGS.pageLoads,
       warmupLoads: SETTINGS.warmupLoads,
       timeLimitMs: SETTINGS.mainThreadLimitSeconds * 1000,
+      profileLoads: SETTINGS.profileLoads,
     }),
   );
   const ingest = await part('edge ingest throughput', async () =>
     (await import('./ingest-throughput.ts')).measureIngestThroughput({
       durationSeconds: SETTINGS.ingestSeconds,
+      sliceSeconds: SETTINGS.ingestSliceSeconds,
       warmupSeconds: SETTINGS.ingestWarmupSeconds,
       connections: SETTINGS.connections,
     }),

@@ -1,17 +1,18 @@
 /**
  * @module
- * The X click id (`twclid`): taken from the landing URL, kept in the first-party
- * cookie `_twclid` in the X pixel's own form plus a localStorage copy, read back
- * from either. Every cookie and storage touch is wrapped: a browser that blocks
- * them simply has no stored click id. The written format and the click id's allowed
- * characters are shared with the edge (common/twclid-cookie.ts), so both sides agree;
- * reading uses the compact `clickIdIn` below, because the shared parser's extra
- * checks cost about 100 of the script's 1,536 gzip bytes.
+ * The X click id (`twclid`): taken from the page URL and kept in the first-party
+ * cookie `_twclid` as the X pixel's JSON (URI-encoded by js-cookie), for a parent
+ * domain when the site names one. Every cookie touch is wrapped: a browser that
+ * blocks cookies simply has no stored click id.
+ *
+ * No localStorage copy: Safari wipes it on the same 7-day clock as a script-written
+ * cookie, and the durable copy is the edge's own HTTP cookie (`POST /click`, or the
+ * edge setting it on the landing page itself).
  */
-import { formatTwclidCookie, isValidTwclid, TWCLID_COOKIE } from '../common/twclid-cookie.ts';
-import { getCookie, removeCookie, setCookie } from './cookie.ts';
+import Cookies from 'js-cookie';
+import { isValidTwclid, TWCLID_COOKIE, twclidCookieJson } from '../common/twclid-cookie.ts';
 
-/** Runs a cookie or storage touch; a blocked API yields undefined instead of throwing. */
+/** Runs a cookie touch; a blocked API yields undefined instead of throwing. */
 function attempt<T>(touch: () => T): T | undefined {
   try {
     return touch();
@@ -19,73 +20,72 @@ function attempt<T>(touch: () => T): T | undefined {
 }
 
 /**
- * The click id in a stored value: the pixel's URI-encoded JSON form, or bare. A JSON
- * value stamped before `notBefore` (ms) counts as expired.
+ * The click id in a stored value (js-cookie has already URI-decoded a cookie): the
+ * pixel's JSON form, or bare.
  *
  * @example
- * clickIdIn('%7B%22twclid%22%3A%22abc%22%2C%22timestamp%22%3A1700000000000%7D'); // 'abc'
+ * clickIdIn('{"twclid":"abc","timestamp":1700000000000}'); // 'abc'
  * clickIdIn('abc'); // 'abc'
  */
-export function clickIdIn(stored: string | null | undefined, notBefore = 0): string | undefined {
+export function clickIdIn(stored: string | null | undefined): string | undefined {
   return attempt(() => {
-    // Without this guard, decodeURIComponent(undefined) is the string "undefined".
-    if (!stored) return;
-    const value = decodeURIComponent(stored);
-    const { twclid, timestamp } = value[0] === '{' ? JSON.parse(value) : { twclid: value };
-    return isValidTwclid(twclid) && !(timestamp < notBefore) ? twclid : undefined;
+    const { twclid } = stored?.[0] === '{' ? JSON.parse(stored) : { twclid: stored };
+    return isValidTwclid(twclid) ? twclid : undefined;
   });
 }
 
 /**
- * The stored click id: the cookie first, then the localStorage copy, which (unlike
- * the cookie) does not expire by itself, so one stamped more than `days` ago is ignored.
+ * The stored click id, whichever host of the site wrote it when it was written
+ * for a parent domain.
  *
  * @example
- * const twclid = readClickId(30); // undefined when none is stored or storage is blocked
+ * const twclid = readClickId(); // undefined when none is stored or cookies are blocked
  */
-export function readClickId(days: number): string | undefined {
-  return (
-    attempt(() => clickIdIn(getCookie(TWCLID_COOKIE))) ||
-    attempt(() => clickIdIn(localStorage.getItem(TWCLID_COOKIE), Date.now() - days * 864e5))
-  );
+export function readClickId(): string | undefined {
+  return attempt(() => clickIdIn(Cookies.get(TWCLID_COOKIE)));
 }
 
 /**
- * Keeps a click id in the cookie (`days` long, `Secure` on https) and in localStorage.
+ * Keeps a click id in the cookie: `days` long, `Secure` on https, for `domain` and
+ * its subdomains when given (host-only otherwise).
  *
  * @example
- * storeClickId('abc123', 30);
+ * storeClickId('abc123', 30, 'shop.example');
  */
-export function storeClickId(twclid: string, days: number): void {
-  const value = formatTwclidCookie(twclid, Date.now());
+export function storeClickId(twclid: string, days: number, domain?: string): void {
   attempt(() =>
-    setCookie(TWCLID_COOKIE, value, {
+    // js-cookie URI-encodes what a cookie value cannot hold as is.
+    Cookies.set(TWCLID_COOKIE, twclidCookieJson(twclid, Date.now()), {
       expires: days,
       sameSite: 'Lax',
       secure: location.protocol === 'https:',
+      domain,
     }),
   );
-  attempt(() => localStorage.setItem(TWCLID_COOKIE, value));
 }
 
 /**
- * Deletes the stored click id (consent withdrawn).
+ * Deletes the stored click id (consent withdrawn): the host-only cookie (which the
+ * edge writes too) and the one for `domain` when given.
  *
  * @example
- * forgetClickId();
+ * forgetClickId('shop.example');
  */
-export function forgetClickId(): void {
-  attempt(() => removeCookie(TWCLID_COOKIE));
-  attempt(() => localStorage.removeItem(TWCLID_COOKIE));
+export function forgetClickId(domain?: string): void {
+  attempt(() => {
+    Cookies.remove(TWCLID_COOKIE);
+    Cookies.remove(TWCLID_COOKIE, { domain });
+  });
 }
 
 /**
- * The click id in a URL query string, if it is a valid one.
+ * The click id in a URL query string, if it is a valid one (the characters and
+ * length of `isValidTwclid`). A plain search rather than `URLSearchParams`: valid
+ * click ids need no decoding, and this runs on every page load and navigation.
  *
  * @example
  * clickIdFromUrl('?twclid=abc123&utm_source=x'); // 'abc123'
  */
 export function clickIdFromUrl(search: string): string | undefined {
-  const id = new URLSearchParams(search).get('twclid');
-  return isValidTwclid(id) ? id : undefined;
+  return /[?&]twclid=([\w-]{1,128})(?:[&#]|$)/.exec(search)?.[1];
 }

@@ -9,24 +9,32 @@
 import type { TrackData } from './types.ts';
 
 /**
- * Calls `onSubmit` for every submitted form that has `data-xcapi-event`.
+ * On every submitted form that has `data-xcapi-event`: adds the hidden `twclid`
+ * input (when `clickId()` gives one and the form has no `twclid` field), then
+ * calls `onSubmit`.
  *
  * @example
- * watchForms((form, event, data) => track(event, data));
+ * watchForms(() => readClickId(30), (event, data) => track(event, data));
  */
 export function watchForms(
-  onSubmit: (form: HTMLFormElement, event: string, data: TrackData) => void,
+  clickId: () => string | false | undefined,
+  onSubmit: (event: string, data: TrackData) => void,
 ): void {
   addEventListener(
     'submit',
     (e) => {
       try {
         const form = e.target as HTMLFormElement;
-        const value = (selector: string) =>
-          form.querySelector<HTMLInputElement>(selector)?.value?.trim() || undefined;
         const event = form.getAttribute('data-xcapi-event');
+        const find = (selector: string) => form.querySelector<HTMLInputElement>(selector);
+        const value = (selector: string) => find(selector)?.value.trim() || undefined;
         if (event) {
-          onSubmit(form, event, {
+          const twclid = clickId();
+          // A valid click id has only [\w-] characters: safe to write into HTML as is.
+          if (twclid && !find('[name=twclid]')) {
+            form.insertAdjacentHTML('beforeend', `<input type=hidden name=twclid value=${twclid}>`);
+          }
+          onSubmit(event, {
             email: value('[type=email],[name=email]'),
             phone: value('[type=tel],[name=phone]'),
           });
@@ -35,21 +43,4 @@ export function watchForms(
     },
     true,
   );
-}
-
-/**
- * Adds `<input type="hidden" name="twclid">` unless the form already has a `twclid` field.
- *
- * @example
- * addClickIdInput(form, 'abc123');
- */
-export function addClickIdInput(form: HTMLFormElement, twclid: string): void {
-  form.querySelector('[name=twclid]') ||
-    form.appendChild(
-      Object.assign(document.createElement('input'), {
-        type: 'hidden',
-        name: 'twclid',
-        value: twclid,
-      }),
-    );
 }

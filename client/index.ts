@@ -11,30 +11,45 @@
  * track('purchase', { value: 20, currency: 'USD', conversion_id: 'order-1' });
  */
 import { readClickId } from './click-id.ts';
+import { ga4EventMap, watchDataLayer } from './data-layer.ts';
 import { createTracker, type RunCommand } from './tracker.ts';
 import type { TrackData, XcapiSettings } from './types.ts';
 
 export type { TrackContent, TrackData, XcapiSettings } from './types.ts';
 
+/**
+ * What `init` takes: the settings, with `dataLayer` as on the script tag (`true` for
+ * the default GA4 map, or a `ga4_name:event_name,...` string changing it).
+ */
+export type InitSettings = Partial<XcapiSettings> & {
+  dataLayer?: boolean | string;
+};
+
 let run: RunCommand | undefined;
-let days = 30;
 
 /**
- * Starts the script with these settings (defaults: this origin, 30 days, granted).
- * Only the first call counts.
+ * Starts the script with these settings (defaults: this origin, 30 days, granted,
+ * host-only cookie, no pixel mirror, no dataLayer). Only the first call counts.
  *
  * @example
- * init({ endpoint: '/xcapi', cookieDays: 90 });
+ * init({ endpoint: '/xcapi', cookieDays: 90, cookieDomain: 'shop.example' });
+ * init({ pixelEvents: { purchase: 'tw-o9d7n-o9d2g' }, dataLayer: true });
  */
-export function init(settings: Partial<XcapiSettings> = {}): void {
+export function init(settings: InitSettings = {}): void {
   if (run || typeof document === 'undefined') return;
   try {
-    days = settings.cookieDays && settings.cookieDays > 0 ? settings.cookieDays : 30;
+    const days = settings.cookieDays;
     run = createTracker({
       endpoint: (settings.endpoint || '').replace(/\/+$/, ''),
-      cookieDays: days,
+      cookieDays: days && days > 0 ? days : 30,
       consent: settings.consent === 'pending' ? 'pending' : 'granted',
+      cookieDomain: settings.cookieDomain,
+      pixelEvents: settings.pixelEvents,
     });
+    const layer = settings.dataLayer;
+    if (layer === true || typeof layer === 'string') {
+      watchDataLayer(ga4EventMap(layer === true ? '' : layer), settings.pixelEvents, track);
+    }
   } catch {}
 }
 
@@ -67,5 +82,5 @@ export function consent(granted: boolean): void {
  * const twclid = clickId();
  */
 export function clickId(): string | undefined {
-  return typeof document === 'undefined' ? undefined : readClickId(days);
+  return typeof document === 'undefined' ? undefined : readClickId();
 }

@@ -35,6 +35,13 @@ export interface XcapiSettings {
   cookieDays: number;
   /** `pending` holds everything back until `consent(true)`. */
   consent: 'granted' | 'pending';
+  /** Parent domain the `_twclid` cookie is written for (shared by its subdomains). */
+  cookieDomain?: string;
+  /**
+   * Event name to X's event id `tw-<pixel>-<tag>`: conversions of these events are
+   * also given to X's pixel (`twq`) when it is on the page. Absent: no mirror.
+   */
+  pixelEvents?: Readonly<Record<string, string>>;
 }
 
 /** The commands `window.xcapi` understands. */

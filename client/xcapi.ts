@@ -11,24 +11,38 @@
 import { createTracker } from './tracker.ts';
 import type { XcapiFunction } from './types.ts';
 
+declare global {
+  /**
+   * The configured events (name to `tw-<pixel>-<tag>`) for the mirror to X's pixel.
+   * The edge writes them in place of `globalThis.XCAPI_PIXEL_EVENTS` when it serves
+   * the script (edge/routes/script.ts); a copy served from elsewhere reads the
+   * global, which the page may set.
+   */
+  var XCAPI_PIXEL_EVENTS: Record<string, string> | undefined;
+}
+
 const win = globalThis as typeof globalThis & { xcapi?: XcapiFunction };
 
 // Loaded twice (two tags)? The first copy already runs: a second would report every form twice.
-if (typeof document !== 'undefined' && !win.xcapi?.loaded) {
+// Outside a browser, `document` throws a ReferenceError, caught like any other failure.
+if (!win.xcapi?.loaded) {
   try {
     // Only set while the script first runs, which is now.
     const script = document.currentScript as HTMLScriptElement | null;
     const data = (name: string) => script?.getAttribute(`data-${name}`);
     const days = Number(data('cookie-days'));
+    // Default: the origin and directory the script itself was loaded from (its
+    // resolved `src` without file name and query). An inline copy has an empty `src`:
+    // the page's own origin.
     const run = createTracker({
-      // Default: the origin and directory the script itself was loaded from.
-      // Without a script URL (an inline copy), the page's own origin.
-      endpoint: (data('endpoint') ?? (script?.src ? new URL('.', script.src).href : '')).replace(
+      endpoint: (data('endpoint') ?? script?.src.replace(/[^/]*([?#].*)?$/, '') ?? '').replace(
         /\/+$/,
         '',
       ),
       cookieDays: days > 0 ? days : 30,
       consent: data('consent') === 'pending' ? 'pending' : 'granted',
+      cookieDomain: data('cookie-domain') || undefined,
+      pixelEvents: data('pixel') === 'off' ? undefined : globalThis.XCAPI_PIXEL_EVENTS,
     });
     const queued = win.xcapi?.q || [];
     const xcapi: XcapiFunction = function xcapi() {

@@ -12,14 +12,14 @@
 export const TWCLID_COOKIE = '_twclid';
 
 /**
- * A click id: letters, digits, `_` and `-`, 1 to 128 characters.
+ * A click id: letters, digits, `_` and `-` (`[\w-]`), 1 to 128 characters.
  *
  * The characters are those X's click ids use (URL-safe, so they survive query
  * strings and cookies without escaping). Observed click ids are about 25-40
  * characters; 128 leaves room for a longer format while keeping a forged value
  * from bloating cookies, queue messages and requests to X.
  */
-const TWCLID = /^[A-Za-z0-9_-]{1,128}$/;
+const TWCLID = /^[\w-]{1,128}$/;
 
 /** What a `_twclid` cookie holds. */
 export interface TwclidCookie {
@@ -75,6 +75,16 @@ export function parseTwclidCookie(raw: string | null | undefined): TwclidCookie 
 }
 
 /**
+ * The JSON the X pixel keeps in the cookie, before URI encoding.
+ *
+ * @example
+ * twclidCookieJson('abc', 1700000000000); // '{"twclid":"abc","timestamp":1700000000000}'
+ */
+export function twclidCookieJson(twclid: string, timestampMs: number): string {
+  return JSON.stringify({ twclid, timestamp: timestampMs });
+}
+
+/**
  * The cookie value in the X pixel's form: URI-encoded JSON.
  *
  * @example
@@ -82,5 +92,5 @@ export function parseTwclidCookie(raw: string | null | undefined): TwclidCookie 
  * // '%7B%22twclid%22%3A%22abc%22%2C%22timestamp%22%3A1700000000000%7D'
  */
 export function formatTwclidCookie(twclid: string, timestampMs: number): string {
-  return encodeURIComponent(JSON.stringify({ twclid, timestamp: timestampMs }));
+  return encodeURIComponent(twclidCookieJson(twclid, timestampMs));
 }

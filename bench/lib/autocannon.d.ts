@@ -42,8 +42,16 @@ declare module 'autocannon' {
     statusCodeStats: Record<string, { count: number }>;
   }
 
-  /** Starts a run; the promise resolves with its results when it ends. */
-  export default function autocannon(options: Options): Promise<Result> & {
+  /** A running load: a promise of its results that also emits per-request events. */
+  export interface Instance extends Promise<Result> {
     stop(): void;
-  };
+    /** One response: its status, size and latency in ms. */
+    on(
+      event: 'response',
+      listener: (client: unknown, statusCode: number, bytes: number, responseTime: number) => void,
+    ): this;
+  }
+
+  /** Starts a run; the promise resolves with its results when it ends. */
+  export default function autocannon(options: Options): Instance;
 }

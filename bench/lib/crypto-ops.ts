@@ -5,7 +5,9 @@
  * Node timing (bench/crypto-cost.ts) and the workerd timing
  * (bench/crypto-worker.ts), so both time exactly the same work.
  */
+import { appFor } from '../../edge/app.ts';
 import { parseConfig } from '../../edge/config.ts';
+import type { Env } from '../../edge/env.ts';
 import { hashEmail, hashPhone } from '../../edge/identity/hash-identifiers.ts';
 import { normalizeEmail } from '../../edge/identity/normalize-email.ts';
 import { normalizePhone } from '../../edge/identity/phone.ts';
@@ -14,6 +16,8 @@ import { parseEvent } from '../../edge/ingest/event-schema.ts';
 import { validateEvent } from '../../edge/ingest/validate-event.ts';
 import { signOAuth1 } from '../../edge/x-api/sign-oauth1.ts';
 import { TEST_ACCOUNT } from '../../test/fake-x/test-account.ts';
+import minimalIngest from '../minimal-ingest.ts';
+import { edgeVarsFor, PURCHASE_BEACON_BODY, PURCHASE_BEACON_HEADERS } from './beacon.ts';
 
 /** Names of the timed operations, in report order. */
 export const CRYPTO_OPS = [
@@ -22,6 +26,8 @@ export const CRYPTO_OPS = [
   'signOAuth1',
   'buildConversion',
   'validateAndBuild',
+  'ingestBeacon',
+  'minimalIngestBeacon',
 ] as const;
 
 export type CryptoOp = (typeof CRYPTO_OPS)[number];
@@ -36,6 +42,10 @@ export const CRYPTO_OP_DESCRIPTIONS: Record<CryptoOp, string> = {
   buildConversion:
     'buildConversion for a purchase with email, phone, twclid, IP + user agent, value, currency (both hashes included)',
   validateAndBuild: 'validateEvent on the parsed JSON beacon: valibot schema, then buildConversion',
+  ingestBeacon:
+    "the edge's whole POST /events for the ingest benchmark's beacon (Hono app: CORS, rate limit with a stub binding, origin, body, schema, hashing, address sealing, 202 JSON), queue send stubbed",
+  minimalIngestBeacon:
+    "bench/minimal-ingest.ts's fetch for the same beacon (parse, hash the email, 202 JSON), queue send stubbed",
 };
 
 const RAW_EMAIL = ' Jane.Doe@Example.COM ';
@@ -79,6 +89,43 @@ const validated = parseEvent(beacon);
 if (!validated.ok) throw new Error(`bench beacon is invalid: ${JSON.stringify(validated.errors)}`);
 const event = validated.value;
 
+/** Stands in for the queue bindings: the ingest ops time the Workers' own code, not the queue. */
+const stubQueue = {
+  async send() {},
+  async sendBatch() {},
+} as unknown as Queue;
+
+/** The edge's environment as in the ingest benchmark, with stub queue and rate limiter. */
+const edgeEnv = {
+  ...edgeVarsFor('http://127.0.0.1:9'),
+  DELIVERY_QUEUE: stubQueue,
+  DEAD_LETTER_QUEUE: stubQueue,
+  BROWSER_RATE_LIMITER: { limit: async () => ({ success: true }) },
+} as unknown as Env;
+
+let beaconNumber = 0;
+
+/** The ingest benchmark's request, from a public client address (so the rate limit runs). */
+function beaconRequest(): Request {
+  beaconNumber++;
+  return new Request('https://edge.example/events', {
+    method: 'POST',
+    headers: { ...PURCHASE_BEACON_HEADERS, 'cf-connecting-ip': '203.0.113.7' },
+    body: PURCHASE_BEACON_BODY.replace('[<id>]', String(beaconNumber)),
+  });
+}
+
+const noContext = {
+  waitUntil() {},
+  passThroughOnException() {},
+  props: {},
+} as unknown as ExecutionContext;
+
+async function expectAccepted(response: Response): Promise<void> {
+  const text = await response.text();
+  if (response.status !== 202) throw new Error(`beacon got ${response.status}: ${text}`);
+}
+
 /** Runs one operation once, failing loudly if the edge rejected the input. */
 export const runCryptoOp: Record<CryptoOp, () => Promise<unknown>> = {
   async hashEmail() {
@@ -103,6 +150,13 @@ export const runCryptoOp: Record<CryptoOp, () => Promise<unknown>> = {
     const outcome = await validateEvent(beacon, { rules: config, caller: 'browser', signals });
     if (!outcome.ok) throw new Error('beacon did not validate');
     return outcome;
+  },
+  async ingestBeacon() {
+    await expectAccepted(await appFor(edgeEnv).fetch(beaconRequest(), edgeEnv, noContext));
+  },
+  async minimalIngestBeacon() {
+    const request = beaconRequest() as Request<unknown, IncomingRequestCfProperties>;
+    await expectAccepted(await minimalIngest.fetch(request, { INGEST_QUEUE: stubQueue }));
   },
 };
 

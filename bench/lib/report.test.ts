@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { ClientMainThread, VariantFigures } from '../client-main-thread.ts';
 import { PUBLISHED_TRACKER_SIZES } from '../client-size.ts';
+import type { IngestThroughput, LoadFigures } from '../ingest-throughput.ts';
 import type { MachineInfo } from './machine.ts';
 import { type BenchResults, renderBenchmarks } from './report.ts';
+import { summarize } from './stats.ts';
 
 const machine: MachineInfo = {
   date: '2026-11-29T00:40:00.000Z',
@@ -24,6 +27,16 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       seconds: 0.1,
       value: {
         files: [{ file: 'dist/xcapi.js', raw: 2733, gzip: 1419, brotli: 1231 }],
+        peers: [
+          {
+            file: 'node_modules/@plausible-analytics/tracker/plausible.js',
+            raw: 6434,
+            gzip: 2601,
+            brotli: 2301,
+            tracker: "Plausible's tracker 0.4.6",
+            note: 'the package file',
+          },
+        ],
         gzipBudget: 1536,
         withinBudget: true,
         published: [...PUBLISHED_TRACKER_SIZES],
@@ -41,6 +54,62 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
   };
 }
 
+function variant(scriptMs: number[], beacons: number): VariantFigures {
+  const ms = summarize(scriptMs);
+  return {
+    evaluationMs: ms,
+    scriptDurationMs: ms,
+    taskDurationMs: ms,
+    loadsThatStoredTwclid: 0,
+    loadsThatSentBeacon: beacons,
+  };
+}
+
+const mainThread: ClientMainThread = {
+  loadsPerVariant: 3,
+  loadsAsked: 3,
+  pageUrl: 'https://shop.example/products/mug?twclid=x',
+  xcapi: variant([2.4, 2.5, 2.6], 3),
+  plausible: variant([3.4, 3.5, 3.6], 3),
+  empty: variant([0.4, 0.5, 0.6], 0),
+  pairedDeltaMs: { evaluation: 3, scriptDuration: 2, taskDuration: 2.5 },
+  plausibleDeltaMs: { evaluation: 4, scriptDuration: 3.2, taskDuration: 3.5 },
+  xcapiMinusPlausibleScriptMs: -1.1,
+};
+
+function load(requestsPerSecond: number, cpu: number): LoadFigures {
+  return {
+    requestsPerSecond,
+    responses: requestsPerSecond * 10,
+    seconds: 10,
+    latencyMs: { p50: 5.5, p90: 7, p99: 12.25, max: 30 },
+    non2xx: 0,
+    errors: 0,
+    timeouts: 0,
+    statusCounts: { '202': requestsPerSecond * 10 },
+    workerdCpuMsPerRequest: cpu,
+  };
+}
+
+const ingest: IngestThroughput = {
+  connections: 2,
+  durationSeconds: 10,
+  sliceSeconds: 2,
+  rounds: 5,
+  warmupSeconds: 2,
+  body: '{"event":"purchase"}',
+  probe: {
+    edge: { status: 202, body: '{"accepted":1}' },
+    minimal: { status: 202, body: '{"accepted":1}' },
+  },
+  edge: load(270, 3.1),
+  minimal: load(300, 2.8),
+  bare: load(400, 2),
+  ratio: 0.9,
+  roundRatios: summarize([0.88, 0.9, 0.93]),
+  bareRatio: 0.675,
+};
+
 describe('renderBenchmarks', () => {
   it('states the machine and the command that produced the figures', () => {
     const markdown = renderBenchmarks(results());
@@ -54,6 +123,117 @@ describe('renderBenchmarks', () => {
     const markdown = renderBenchmarks(results());
     expect(markdown).toContain('| `dist/xcapi.js` | 2,733 | 1,419 | 1,231 |');
     expect(markdown).toContain('**within budget**');
+  });
+
+  it('lists the installed peers as measured, beside the published figures', () => {
+    const markdown = renderBenchmarks(results());
+    expect(markdown).toContain('**measured here the same way**');
+    expect(markdown).toContain(
+      "| Plausible's tracker 0.4.6 | `node_modules/@plausible-analytics/tracker/plausible.js` | 6,434 | 2,601 | 2,301 | the package file |",
+    );
+  });
+
+  it("puts Plausible's tracker beside the script and the empty baseline, with the ratio", () => {
+    const markdown = renderBenchmarks(
+      results({ mainThread: { ok: true, seconds: 9, value: mainThread } }),
+    );
+    expect(markdown).toContain('| `dist/xcapi.js` | 2.50 (p90 2.60) |');
+    expect(markdown).toContain("| Plausible's tracker | 3.50 (p90 3.60) |");
+    expect(markdown).toContain('| empty script (baseline) | 0.50 (p90 0.60) |');
+    expect(markdown).toContain(
+      '**Main-thread JavaScript CPU, xcapi / Plausible (own costs): 0.63**',
+    );
+    expect(markdown).toContain('xcapi minus Plausible: -1.10 ms');
+    expect(markdown).not.toContain('Where the time goes');
+  });
+
+  it('shows the profile summaries when the run profiled', () => {
+    const profile = {
+      loads: 2,
+      samplingIntervalMicros: 50,
+      scriptSelfMsPerLoad: 1.5,
+      top: [
+        {
+          functionName: 'track',
+          location: 'https://shop.example/xcapi.js:1:20',
+          selfMsPerLoad: 0.75,
+        },
+      ],
+    };
+    const markdown = renderBenchmarks(
+      results({
+        mainThread: {
+          ok: true,
+          seconds: 9,
+          value: { ...mainThread, profiles: { xcapi: profile, plausible: profile } },
+        },
+      }),
+    );
+    expect(markdown).toContain('Where the time goes');
+    expect(markdown).toContain('| `track` | `https://shop.example/xcapi.js:1:20` | 0.75 |');
+  });
+
+  it('puts the minimal ingest beside the edge, with CPU per request and the ratio', () => {
+    const markdown = renderBenchmarks(
+      results({ ingest: { ok: true, seconds: 40, value: ingest } }),
+    );
+    expect(markdown).toContain(
+      '| edge (`POST /events`) | 270 | 2,700 | 5.5 | 7.0 | 12.3 | 3.10 | 0 | 0 | 202: 2,700 |',
+    );
+    expect(markdown).toContain('| minimal ingest | 300 | 3,000 |');
+    expect(markdown).toContain('| bare (202 only) | 400 | 4,000 |');
+    expect(markdown).toContain('**Ratio edge / minimal ingest: 0.90**');
+    expect(markdown).toContain('per round: median\n0.90, from 0.88 to 0.93');
+    expect(markdown).toContain('Edge / bare: 0.68');
+  });
+
+  it('closes with both ratios against real peers and the commands that give them', () => {
+    const markdown = renderBenchmarks(
+      results({
+        mainThread: { ok: true, seconds: 9, value: mainThread },
+        ingest: { ok: true, seconds: 40, value: ingest },
+      }),
+    );
+    const note = markdown.slice(markdown.indexOf('## Against real peers, in one run'));
+    expect(note).toContain(
+      "Plausible's tracker\n  (own costs over an empty script): **0.63** (2.00 ms\n  against 3.20 ms",
+    );
+    expect(note).toContain('`node bench/client-main-thread.ts --loads 50`');
+    expect(note).toContain('over the minimal ingest: **0.90**');
+    expect(note).toContain('3.10 ms against\n  2.80 ms');
+    expect(note).toContain('`node bench/ingest-throughput.ts --seconds 10`');
+  });
+
+  it("gives workerd's CPU per call beside the wall figure, n/a when it could not be read", () => {
+    const op = {
+      description: 'the whole POST /events',
+      nodeMicros: summarize([500]),
+      nodeBatchSize: 50,
+      workerdMicros: 700,
+      workerdIterations: 400,
+      workerdRequests: 7,
+    };
+    const markdown = renderBenchmarks(
+      results({
+        crypto: {
+          ok: true,
+          seconds: 30,
+          value: {
+            runtime: { node: 'v22', workerd: 'local' },
+            ops: [
+              { ...op, op: 'ingestBeacon', workerdCpuMicros: 436.7 },
+              { ...op, op: 'minimalIngestBeacon' },
+            ],
+          },
+        },
+      }),
+    );
+    expect(markdown).toContain(
+      '| `ingestBeacon` | 500.0 (p90 500.0) [batches of 50] | 700.0 [N = 400, 7 + 7 requests] | 436.7 | the whole POST /events |',
+    );
+    expect(markdown).toContain(
+      '| `minimalIngestBeacon` | 500.0 (p90 500.0) [batches of 50] | 700.0 [N = 400, 7 + 7 requests] | n/a |',
+    );
   });
 
   it('says when the script is over budget', () => {
@@ -80,7 +260,10 @@ describe('renderBenchmarks', () => {
     );
     expect(markdown).toContain('**Not measured in this run:** browserType.launch: no chromium');
     expect(markdown).toContain('**Not measured in this run:** signOAuth1 is not exported');
-    expect(markdown).not.toContain('Ratio edge / bare');
+    expect(markdown).not.toContain('Ratio edge / minimal');
+    expect(markdown).toContain(
+      '- Edge ingest against the minimal ingest: not measured in this run',
+    );
   });
 
   it('records a missing delivery benchmark instead of failing', () => {

@@ -1,40 +1,112 @@
 /**
  * @module
- * `GET /xcapi.js`: the browser script, built by scripts/build-client.ts into
+ * `GET /xcapi.js` and `GET /xcapi-datalayer.js`: the browser script and its GA4
+ * dataLayer bridge, built by scripts/build-client.ts into
  * edge/generated/client-script.ts (run `npm run build` first), served from memory.
  *
+ * Configuration: with a valid configuration, both carry the configured events as
+ * X's pixel names them (`{"purchase":"tw-o9d7n-o9d2g"}`), written in place of the
+ * build's placeholder, so the script can mirror conversions to X's pixel and skip
+ * dataLayer events the edge would refuse. No extra request, no attribute to keep
+ * in sync. Without a valid configuration the script is served as built.
+ *
  * Caching: the tag's URL carries no version (sites paste it once), so a long
- * `max-age` would pin browsers to an old script for that long after a deploy.
- * Five minutes bounds that staleness; the strong ETag (SHA-256 of the bytes)
- * makes every revalidation after that a body-less 304.
+ * `max-age` would pin browsers to an old script for that long after a deploy or a
+ * configuration change. Five minutes bounds that staleness; the strong ETag
+ * (SHA-256 of the bytes served, so one per script and configuration) makes every
+ * revalidation after that a body-less 304.
  */
-import { Hono } from 'hono';
-import { CLIENT_SCRIPT, CLIENT_SCRIPT_ETAG } from '../generated/client-script.ts';
+import { type Context, Hono } from 'hono';
+import type { EdgeConfig } from '../config.ts';
+import {
+  CLIENT_SCRIPT,
+  DATA_LAYER_SCRIPT,
+  PIXEL_EVENTS_PLACEHOLDER,
+} from '../generated/client-script.ts';
 import type { AppEnv } from '../http/context.ts';
 
 const CACHE_CONTROL = 'public, max-age=300';
 
+interface ServedScript {
+  body: string;
+  etag: string;
+}
+
 /**
- * Whether an `If-None-Match` value matches the script's ETag. RFC 9110 section 13.1.2:
+ * X's pixel event id per configured event: `tw-<pixel>-<tag>`, or the tag as
+ * configured when it already has that form.
+ *
+ * @example
+ * pixelEventIds({ pixelId: 'o9d7n', events: { purchase: 'o9d2g' } }); // { purchase: 'tw-o9d7n-o9d2g' }
+ */
+export function pixelEventIds(
+  config: Pick<EdgeConfig, 'pixelId' | 'events'>,
+): Record<string, string> {
+  const ids: Record<string, string> = {};
+  for (const [event, tag] of Object.entries(config.events)) {
+    ids[event] = tag.startsWith('tw-') ? tag : `tw-${config.pixelId}-${tag}`;
+  }
+  return ids;
+}
+
+async function sha256Etag(text: string): Promise<string> {
+  const digest = new Uint8Array(
+    await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)),
+  );
+  const base64 = btoa(String.fromCharCode(...digest));
+  return `"${base64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`;
+}
+
+/** Served bodies by script and configuration: an isolate sees one or two configurations. */
+const servedCache = new Map<string, Promise<ServedScript>>();
+
+function served(
+  name: string,
+  source: string,
+  events: Record<string, string> | undefined,
+): Promise<ServedScript> {
+  // Event names and tags are checked by config.ts ([A-Za-z0-9_.-]): JSON that is also JS.
+  const json = events ? JSON.stringify(events) : undefined;
+  const key = `${name}:${json}`;
+  let entry = servedCache.get(key);
+  if (!entry) {
+    const body = json ? source.replace(PIXEL_EVENTS_PLACEHOLDER, json) : source;
+    entry = sha256Etag(body).then((etag) => ({ body, etag }));
+    servedCache.set(key, entry);
+  }
+  return entry;
+}
+
+/**
+ * Whether an `If-None-Match` value matches `etag`. RFC 9110 section 13.1.2:
  * `*` matches, and the comparison is weak (a `W/` prefix is ignored).
  */
-function matchesEtag(ifNoneMatch: string | undefined): boolean {
+function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
   if (!ifNoneMatch) return false;
   return ifNoneMatch
     .split(',')
     .map((tag) => tag.trim().replace(/^W\//, ''))
-    .some((tag) => tag === '*' || tag === CLIENT_SCRIPT_ETAG);
+    .some((tag) => tag === '*' || tag === etag);
 }
 
-export const scriptRoute = new Hono<AppEnv>().get('/xcapi.js', function clientScript(c) {
-  const headers = {
-    ETag: CLIENT_SCRIPT_ETAG,
-    'Cache-Control': CACHE_CONTROL,
-    'X-Content-Type-Options': 'nosniff',
+function serve(name: string, source: string) {
+  return async function clientScript(c: Context<AppEnv>) {
+    const result = c.var.config;
+    const { body, etag } = await served(
+      name,
+      source,
+      result.ok ? pixelEventIds(result.config) : undefined,
+    );
+    const headers = {
+      ETag: etag,
+      'Cache-Control': CACHE_CONTROL,
+      'X-Content-Type-Options': 'nosniff',
+    };
+    if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
+    return c.body(body, 200, { ...headers, 'Content-Type': 'text/javascript; charset=utf-8' });
   };
-  if (matchesEtag(c.req.header('if-none-match'))) return c.body(null, 304, headers);
-  return c.body(CLIENT_SCRIPT, 200, {
-    ...headers,
-    'Content-Type': 'text/javascript; charset=utf-8',
-  });
-});
+}
+
+export const scriptRoute = new Hono<AppEnv>()
+  .get('/xcapi.js', serve('script', CLIENT_SCRIPT))
+  .get('/xcapi-datalayer.js', serve('datalayer', DATA_LAYER_SCRIPT));

@@ -9,7 +9,8 @@
  * production, and every request the script makes is recorded.
  */
 import { existsSync } from 'node:fs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { startFakeX } from '../fake-x/server.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
 import { CHROMIUM_EXECUTABLE, launchChromium } from './chromium.ts';
@@ -31,6 +32,12 @@ export interface RecordedRequest {
 export interface ShopOptions {
   /** Path (without query) to HTML, served for GET and POST. */
   pages: Record<string, string>;
+  /**
+   * More origins of the same shop (e.g. `https://checkout.shop.localhost`), served
+   * like `https://shop.example`: the same pages, the rest forwarded to the edge.
+   * The rig must have been started with them in `allowedOrigins`.
+   */
+  hosts?: string[];
   /** Global Privacy Control on: `navigator.globalPrivacyControl` and `Sec-GPC: 1`. */
   gpc?: boolean;
   /** Make `document.cookie` and `localStorage` throw, as a locked-down browser does. */
@@ -50,12 +57,13 @@ export interface Shop {
   sent(): Promise<string[]>;
   /** Waits until the script has replaced the queue stub with the real `xcapi`. */
   scriptLoaded(): Promise<void>;
-  /** The `_twclid` cookie as the browser stores it. */
-  clickCookie(): Promise<
-    { value: string; secure: boolean; sameSite: string; expires: number } | undefined
+  /** The `_twclid` cookie the browser would send to `origin` (default: the shop). */
+  clickCookie(
+    origin?: string,
+  ): Promise<
+    | { value: string; domain: string; secure: boolean; sameSite: string; expires: number }
+    | undefined
   >;
-  /** The localStorage copy of the click id (raw). */
-  storedCopy(): Promise<string | null>;
 }
 
 export interface Rig {
@@ -132,7 +140,12 @@ export function browserTestsEnabled(): boolean {
  * @example
  * const rig = await startRig();
  */
-export async function startRig(): Promise<Rig | undefined> {
+export interface RigOptions {
+  /** Origins allowed to send browser calls besides `https://shop.example`. */
+  allowedOrigins?: string[];
+}
+
+export async function startRig({ allowedOrigins = [] }: RigOptions = {}): Promise<Rig | undefined> {
   if (!existsSync(CHROMIUM)) {
     if (process.env.CI === 'true')
       throw new Error(`Chromium not found at ${CHROMIUM}: browser tests must run in CI`);
@@ -147,7 +160,7 @@ export async function startRig(): Promise<Rig | undefined> {
       X_API_BASE_URL: fakeX.url,
       X_PIXEL_ID: TEST_ACCOUNT.pixelId,
       X_EVENTS: JSON.stringify(TEST_ACCOUNT.events),
-      ALLOWED_ORIGINS: SHOP,
+      ALLOWED_ORIGINS: [SHOP, ...allowedOrigins].join(','),
       X_CONSUMER_KEY: TEST_ACCOUNT.consumerKey,
       X_CONSUMER_SECRET: TEST_ACCOUNT.consumerSecret,
       X_ACCESS_TOKEN: TEST_ACCOUNT.accessToken,
@@ -173,6 +186,7 @@ export async function startRig(): Promise<Rig | undefined> {
 
   async function newShop({
     pages,
+    hosts = [],
     gpc = false,
     blockStorage = false,
     initScript,
@@ -189,7 +203,7 @@ export async function startRig(): Promise<Rig | undefined> {
     if (blockStorage) await context.addInitScript(BLOCK_STORAGE);
     if (initScript) await context.addInitScript(initScript);
 
-    await context.route(`${SHOP}/**`, async (route) => {
+    const serve = async (route: Route) => {
       const request = route.request();
       const url = new URL(request.url());
       const headers = await request.allHeaders();
@@ -237,7 +251,8 @@ export async function startRig(): Promise<Rig | undefined> {
         headers: answer,
         body: Buffer.from(await res.arrayBuffer()),
       });
-    });
+    };
+    for (const origin of [SHOP, ...hosts]) await context.route(`${origin}/**`, serve);
 
     const page = await context.newPage();
     page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
@@ -255,8 +270,8 @@ export async function startRig(): Promise<Rig | undefined> {
           () => (window as { xcapi?: { loaded?: boolean } }).xcapi?.loaded === true,
         );
       },
-      clickCookie: async () => (await context.cookies(SHOP)).find((c) => c.name === '_twclid'),
-      storedCopy: () => page.evaluate(() => localStorage.getItem('_twclid')),
+      clickCookie: async (origin = SHOP) =>
+        (await context.cookies(origin)).find((c) => c.name === '_twclid'),
     };
   }
 
@@ -270,4 +285,53 @@ export async function startRig(): Promise<Rig | undefined> {
       await fakeX.close();
     },
   };
+}
+
+/**
+ * The rig for the enclosing `describe`: started before its tests, closed after;
+ * each test's shop is closed after it, and the test fails if the page logged an
+ * error or threw.
+ *
+ * @example
+ * const rig = useRig();
+ * it('...', async () => { const s = await rig.open({ pages: { '/': shopPage({}) } }); });
+ */
+export function useRig(options: RigOptions = {}): {
+  open(options: ShopOptions): Promise<Shop>;
+  fakeXUrl(): string;
+} {
+  let rig: Rig | undefined;
+  let shop: Shop | undefined;
+  beforeAll(async () => {
+    rig = await startRig(options);
+  }, 120_000);
+  afterEach(async () => {
+    const errors = shop?.errors ?? [];
+    await shop?.context.close();
+    shop = undefined;
+    expect(errors).toEqual([]);
+  });
+  afterAll(async () => {
+    await rig?.close();
+  });
+  return {
+    async open(shopOptions) {
+      if (!rig) throw new Error('browser rig did not start');
+      shop = await rig.newShop(shopOptions);
+      return shop;
+    },
+    fakeXUrl: () => rig?.fakeXUrl ?? '',
+  };
+}
+
+/** The requests the page sent to `path` (with its query, if any). */
+export function requestsTo(s: Shop, path: string): RecordedRequest[] {
+  return s.requests.filter((r) => r.path === path);
+}
+
+/** Bodies of the answered requests to `path` (default `/events`), parsed. */
+export function eventsSent(s: Shop, path = '/events'): Record<string, unknown>[] {
+  return requestsTo(s, path)
+    .filter((r) => r.status !== 0)
+    .map((r) => JSON.parse(r.body));
 }

@@ -1,7 +1,12 @@
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pixelEventIds } from '../../edge/routes/script.ts';
 
 const URL_ = 'https://shop.example/xcapi.js';
+const DATA_LAYER_URL = 'https://shop.example/xcapi-datalayer.js';
+/** The test configuration's events as X's pixel names them. */
+const PIXEL_EVENTS =
+  '{"purchase":"tw-o9d7n-o9d2g","lead":"tw-o9d7n-o9d2h","signup":"tw-o9d7n-o9d2i"}';
 
 async function sha256Base64Url(bytes: ArrayBuffer): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
@@ -10,6 +15,14 @@ async function sha256Base64Url(bytes: ArrayBuffer): Promise<string> {
     .replace(/\//g, '_')
     .replace(/=+$/, '');
 }
+
+describe('pixelEventIds', () => {
+  it("names each configured event as X's pixel does, keeping a tag already in that form", () => {
+    expect(
+      pixelEventIds({ pixelId: 'o9d7n', events: { purchase: 'o9d2g', lead: 'tw-o9d7n-o9d2h' } }),
+    ).toEqual({ purchase: 'tw-o9d7n-o9d2g', lead: 'tw-o9d7n-o9d2h' });
+  });
+});
 
 describe('GET /xcapi.js', () => {
   // The Worker's first request loads its modules, which can take seconds on a busy machine.
@@ -31,6 +44,33 @@ describe('GET /xcapi.js', () => {
     expect(text).toContain('/click');
     expect(text).toContain('_twclid');
     expect(res.headers.get('etag')).toBe(`"${await sha256Base64Url(body)}"`);
+  });
+
+  it("carries the configured events for X's pixel in place of the build's placeholder", async () => {
+    for (const url of [URL_, DATA_LAYER_URL]) {
+      const res = await exports.default.fetch(url);
+      const text = await res.text();
+      expect(res.status, url).toBe(200);
+      expect(text).toContain(PIXEL_EVENTS);
+      expect(text).not.toContain('XCAPI_PIXEL_EVENTS');
+      // Still a script that parses.
+      expect(() => new Function(text)).not.toThrow();
+    }
+  });
+
+  it('serves the dataLayer bridge with its own strong ETag', async () => {
+    const res = await exports.default.fetch(DATA_LAYER_URL);
+    const body = await res.arrayBuffer();
+    expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(new TextDecoder().decode(body)).toContain('dataLayer');
+    const etag = `"${await sha256Base64Url(body)}"`;
+    expect(res.headers.get('etag')).toBe(etag);
+    expect(etag).not.toBe((await exports.default.fetch(URL_)).headers.get('etag'));
+    const again = await exports.default.fetch(DATA_LAYER_URL, {
+      headers: { 'If-None-Match': etag },
+    });
+    expect(again.status).toBe(304);
   });
 
   it('answers 304 without a body when If-None-Match matches (also weak or in a list)', async () => {

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { type CpuProfile, summarizeProfiles } from './client-main-thread.ts';
+
+const SCRIPT = 'https://shop.example/xcapi.js';
+
+function frame(id: number, functionName: string, url = '') {
+  return { id, callFrame: { functionName, url, lineNumber: 0, columnNumber: id } };
+}
+
+/** Samples land on nodes; sample i lasts timeDeltas[i + 1] µs. */
+function profile(samples: number[], timeDeltas: number[]): CpuProfile {
+  return {
+    nodes: [
+      frame(1, '(root)'),
+      frame(2, '(program)'),
+      frame(3, 'track', SCRIPT),
+      frame(4, 'fetch'),
+    ],
+    samples,
+    timeDeltas,
+  };
+}
+
+describe('summarizeProfiles', () => {
+  it("charges each sample's time to its function, medians over loads, without pseudo-nodes", () => {
+    const summary = summarizeProfiles(
+      [
+        profile([3, 3, 4, 2], [0, 1000, 1000, 500, 9000]),
+        profile([3, 4, 2], [0, 3000, 1500, 9000]),
+        profile([4, 2], [0, 500, 9000]),
+      ],
+      SCRIPT,
+    );
+    expect(summary.loads).toBe(3);
+    expect(summary.scriptSelfMsPerLoad).toBe(2);
+    expect(summary.top).toEqual([
+      { functionName: 'track', location: `${SCRIPT}:1:4`, selfMsPerLoad: 2 },
+      { functionName: 'fetch', location: '', selfMsPerLoad: 0.5 },
+    ]);
+  });
+});
