@@ -12,7 +12,7 @@ import type {
 } from '../client-main-thread.ts';
 import type { ClientSize } from '../client-size.ts';
 import type { CryptoCost } from '../crypto-cost.ts';
-import type { DeliveryOutcome, DeliveryPhase } from '../delivery-figures.ts';
+import type { DeliveryOutcome, DeliveryPhase, RecoveryPhase } from '../delivery-figures.ts';
 import type { IngestThroughput, LoadFigures } from '../ingest-throughput.ts';
 import type { UploadFigures } from '../upload.ts';
 import type { MachineInfo } from './machine.ts';
@@ -397,6 +397,39 @@ function phaseRow(name: string, p: DeliveryPhase, limit: number): string[] {
   ];
 }
 
+/** Recovery after refused credentials and after an outage, when the run measured it. */
+function recoverySection(phases: RecoveryPhase[] | undefined, limit: number): string {
+  if (!phases || phases.length === 0) return '';
+  const label = { revoked: 'credentials refused (401)', outage: 'outage (every request 503)' };
+  return `
+Recovery: conversions posted while X refused or failed every request, X kept so for 10 s
+after all of them met it, then fixed. Refused credentials hold conversions in the pixel's
+ledger, which probes X every 50 s, so that time is the probe's wait plus one pass through
+the queue; after an outage it is the retry backoff (here at most 10 s).
+
+${table(
+  [
+    'X before the fix',
+    'conversions',
+    'accepted',
+    'delivered (unique)',
+    'duplicates',
+    's X failed',
+    's from fix to last delivered',
+  ],
+  phases.map((p) => [
+    label[p.cause],
+    num(p.conversions),
+    num(p.accepted),
+    num(p.delivered),
+    num(p.duplicates),
+    num(p.failingSeconds, 1),
+    seconds(p.secondsToLastDelivered, limit),
+  ]),
+)}
+`;
+}
+
 function deliverySection(outcome: DeliveryOutcome): string {
   const head = '## 5. Delivery: X requests per 10,000 conversions, completeness under faults';
   if (outcome.status !== 'measured') {
@@ -432,7 +465,7 @@ ${table(
   ],
   [phaseRow('steady', r.steady, limit), phaseRow('30 % 503 + 5 % 429', r.faults, limit)],
 )}
-
+${recoverySection(r.recovery, limit)}
 Its own summary line: ${outcome.summary || '(none printed)'}`;
 }
 
