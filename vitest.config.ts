@@ -69,6 +69,7 @@ export default defineConfig({
             'test/fake-x/**/*.test.ts',
             'client/**/*.test.ts',
             'bench/**/*.test.ts',
+            'cli/**/*.test.ts',
           ],
         },
       },

@@ -50,7 +50,7 @@ export const PUBLISHED_TRACKER_SIZES: readonly PublishedSize[] = [
   {
     tracker: "X's Universal Website Tag (uwt.js)",
     figure: 'about 13.5 KB gzip',
-    source: 'the x-capi-edge issue tracker; not measured here',
+    source: 'published size; not measured here',
   },
 ];
 

@@ -28,6 +28,26 @@ describe('parseDeliveryLine', () => {
     });
   });
 
+  it('reads the recovery phases after a 401 period and an outage, dropping malformed ones', () => {
+    const revoked = {
+      cause: 'revoked',
+      conversions: 200,
+      accepted: 200,
+      failingSeconds: 10.7,
+      delivered: 200,
+      duplicates: 0,
+      secondsToLastDelivered: 47.8,
+    };
+    const line = JSON.stringify({
+      bench: 'delivery',
+      conversionsPerPhase: 200,
+      steady: phase,
+      faults: phase,
+      recovery: [revoked, { cause: 'outage', conversions: 200 }],
+    });
+    expect(parseDeliveryLine(line)?.recovery).toEqual([revoked]);
+  });
+
   it('ignores its human summary line and other output', () => {
     expect(parseDeliveryLine('delivery: 100 X requests per 10,000 conversions')).toBeUndefined();
     expect(parseDeliveryLine('[wrangler:info] Ready on http://127.0.0.1:8787')).toBeUndefined();

@@ -27,10 +27,25 @@ export interface DeliveryPhase {
   completeness?: number;
 }
 
+/** Recovery after X refused our credentials (401) or failed every request (503). */
+export interface RecoveryPhase {
+  cause: 'revoked' | 'outage';
+  conversions: number;
+  accepted: number;
+  /** How long X refused or failed before it accepted again. */
+  failingSeconds: number;
+  delivered: number;
+  duplicates: number;
+  /** Seconds from "X accepts again" to the last waiting conversion delivered. */
+  secondsToLastDelivered: number | null;
+}
+
 export interface DeliveryReport {
   conversionsPerPhase: number;
   steady: DeliveryPhase;
   faults: DeliveryPhase;
+  /** Absent in reports from before the recovery phases existed. */
+  recovery?: RecoveryPhase[];
 }
 
 export type DeliveryOutcome =
@@ -58,6 +73,17 @@ function isPhase(value: unknown): value is DeliveryPhase {
   ].every((key) => typeof phase[key] === 'number');
 }
 
+function isRecovery(value: unknown): value is RecoveryPhase {
+  if (typeof value !== 'object' || value === null) return false;
+  const phase = value as Record<string, unknown>;
+  return (
+    (phase.cause === 'revoked' || phase.cause === 'outage') &&
+    ['conversions', 'accepted', 'delivered', 'duplicates', 'failingSeconds'].every(
+      (key) => typeof phase[key] === 'number',
+    )
+  );
+}
+
 /**
  * The delivery report in a line of output, if that line is one.
  *
@@ -77,10 +103,14 @@ export function parseDeliveryLine(line: string): DeliveryReport | undefined {
   if (report.bench !== 'delivery' || !isPhase(report.steady) || !isPhase(report.faults)) {
     return undefined;
   }
+  const recovery = Array.isArray(report.recovery)
+    ? (report.recovery as unknown[]).filter(isRecovery)
+    : undefined;
   return {
     conversionsPerPhase: Number(report.conversionsPerPhase),
     steady: report.steady,
     faults: report.faults,
+    ...(recovery ? { recovery } : {}),
   };
 }
 

@@ -2,7 +2,11 @@
  * @module
  * Delivery benchmark: how many X requests the edge makes per 10,000
  * conversions under steady load, and whether every accepted conversion gets
- * to X (exactly once) when X fails 30% of requests with 503 and some with 429.
+ * to X (exactly once) when X fails 30% of requests with 503 and some with 429;
+ * then how long after X accepts again the last waiting conversion arrives,
+ * after a period of refused credentials (401: conversions are held by the
+ * pixel's ledger, which probes X every 50 s) and after a full outage (503:
+ * conversions retry with backoff).
  *
  * Runs the real Worker (wrangler's `unstable_startWorker`, local queues and
  * Durable Objects) against the fake X API started in this process, and feeds
@@ -21,11 +25,15 @@ import { unstable_startWorker } from 'wrangler';
 import { type FakeXServer, startFakeX } from '../test/fake-x/server.ts';
 import { TEST_ACCOUNT } from '../test/fake-x/test-account.ts';
 // The shape of a printed phase lives with its reader; a type import runs nothing.
-import type { DeliveryPhase } from './delivery-figures.ts';
+import type { DeliveryPhase, RecoveryPhase } from './delivery-figures.ts';
 
 const CONVERSIONS = Number(process.argv[2] ?? 10_000);
 const EVENTS_PER_CALL = 100;
 const CALLS_IN_FLIGHT = 4;
+/** Conversions waiting through each of the 401 and outage periods. */
+const RECOVERY_CONVERSIONS = Math.min(CONVERSIONS, 1000);
+/** How long X refuses or fails before it is fixed, once every conversion has met it. */
+const FAILING_MS = 10_000;
 /** How long to wait for the last conversions (the backoff tail after many 503s in a row). */
 const DELIVERY_LIMIT_MS = Number(process.env.BENCH_DELIVERY_LIMIT_SECONDS ?? 420) * 1000;
 
@@ -114,6 +122,76 @@ async function phase(base: URL, fakeX: FakeXServer, prefix: string): Promise<Del
   };
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Conversions the edge's ledger holds because X refused the credentials (GET /status). */
+async function heldForRefusal(base: URL): Promise<number> {
+  const res = await fetch(new URL('/status', base), {
+    headers: { authorization: `Bearer ${TEST_ACCOUNT.serverKey}` },
+  });
+  if (!res.ok) return 0;
+  const status = (await res.json()) as {
+    windows: { '1h': { events: Record<string, { waiting: Record<string, number> }> } };
+  };
+  return Object.values(status.windows['1h'].events).reduce(
+    (sum, event) => sum + (event.waiting.pixel_refused ?? 0),
+    0,
+  );
+}
+
+/**
+ * Posts conversions while X refuses (401) or fails (503) every request, keeps
+ * it so for `FAILING_MS` after all of them met it, then lets X accept and
+ * times the last one's arrival.
+ */
+async function recovery(
+  base: URL,
+  fakeX: FakeXServer,
+  cause: RecoveryPhase['cause'],
+): Promise<RecoveryPhase> {
+  const pixel = TEST_ACCOUNT.pixelId;
+  fakeX.fake.resetPixel(pixel);
+  fakeX.fake.setFaults(
+    pixel,
+    cause === 'revoked' ? { revoked: true } : { always: { kind: 'status', status: 503 } },
+  );
+  const ids = Array.from({ length: RECOVERY_CONVERSIONS }, (_, i) => `${cause}-${Date.now()}-${i}`);
+  const failingFrom = Date.now();
+  const accepted = await post(base, ids);
+  const metFailure = Date.now() + DELIVERY_LIMIT_MS;
+  while (Date.now() < metFailure) {
+    const tried = fakeX.fake.received(pixel).requests.reduce((n, r) => n + r.count, 0);
+    if (cause === 'revoked' ? (await heldForRefusal(base)) >= accepted : tried >= accepted) break;
+    await sleep(250);
+  }
+  await sleep(FAILING_MS);
+  fakeX.fake.setFaults(pixel, {});
+  const fixedAt = Date.now();
+  const wanted = new Set(ids);
+  const ours = () =>
+    fakeX.fake.received(pixel).conversions.filter((c) => wanted.has(c.conversion_id));
+  let secondsToLastDelivered: number | null = null;
+  while (Date.now() - fixedAt < DELIVERY_LIMIT_MS) {
+    if (new Set(ours().map((c) => c.conversion_id)).size >= accepted) {
+      secondsToLastDelivered = (Date.now() - fixedAt) / 1000;
+      break;
+    }
+    await sleep(250);
+  }
+  await sleep(3000);
+  const mine = ours();
+  const unique = new Set(mine.map((c) => c.conversion_id)).size;
+  return {
+    cause,
+    conversions: RECOVERY_CONVERSIONS,
+    accepted,
+    failingSeconds: Math.round((fixedAt - failingFrom) / 100) / 10,
+    delivered: unique,
+    duplicates: mine.length - unique,
+    secondsToLastDelivered,
+  };
+}
+
 async function main(): Promise<void> {
   const fakeX = await startFakeX({ port: 0 });
   const worker = await unstable_startWorker({
@@ -162,6 +240,9 @@ async function main(): Promise<void> {
     });
     const faults = await phase(base, fakeX, `faults-${Date.now()}`);
 
+    const afterRevoked = await recovery(base, fakeX, 'revoked');
+    const afterOutage = await recovery(base, fakeX, 'outage');
+
     const completeness = faults.accepted === 0 ? 0 : faults.delivered / faults.accepted;
     console.log(
       JSON.stringify({
@@ -169,15 +250,21 @@ async function main(): Promise<void> {
         conversionsPerPhase: CONVERSIONS,
         steady,
         faults: { ...faults, completeness },
+        recovery: [afterRevoked, afterOutage],
       }),
     );
+    const recovered = (r: RecoveryPhase) =>
+      `${r.delivered}/${r.accepted} delivered, ${r.duplicates} duplicates, last ` +
+      `${r.secondsToLastDelivered ?? `not within ${DELIVERY_LIMIT_MS / 1000}`} s after X accepted again`;
     console.log(
       `delivery: ${steady.xRequestsPer10k} X requests per 10,000 conversions ` +
         `(${steady.meanConversionsPerRequest} per request, all delivered in ${steady.secondsToDeliverAll ?? 'n/a'} s); ` +
         `under 30% 503 + 5% 429: ${faults.delivered}/${faults.accepted} delivered ` +
         `(${(completeness * 100).toFixed(2)}%), ${faults.duplicates} duplicates, ` +
         `${faults.xRequests} requests; 99% in ${faults.secondsTo99 ?? 'n/a'} s, ` +
-        `100% in ${faults.secondsToDeliverAll ?? `more than ${DELIVERY_LIMIT_MS / 1000}`} s`,
+        `100% in ${faults.secondsToDeliverAll ?? `more than ${DELIVERY_LIMIT_MS / 1000}`} s; ` +
+        `after ${afterRevoked.failingSeconds} s of 401: ${recovered(afterRevoked)}; ` +
+        `after ${afterOutage.failingSeconds} s of 503: ${recovered(afterOutage)}`,
     );
   } finally {
     await worker.dispose();

@@ -35,6 +35,8 @@ const SETTINGS = quick
       cryptoBatches: 5,
       deliveryConversions: 1000,
       deliveryLimitSeconds: 90,
+      uploadRows: 2000,
+      uploadRssRows: 20_000,
     }
   : {
       pageLoads: 50,
@@ -48,6 +50,8 @@ const SETTINGS = quick
       cryptoBatches: 15,
       deliveryConversions: 10_000,
       deliveryLimitSeconds: 240,
+      uploadRows: 10_000,
+      uploadRssRows: 100_000,
     };
 
 /**
@@ -80,9 +84,9 @@ async function part<T>(name: string, measure: () => Promise<T>): Promise<PartOut
   }
 }
 
-function summaryLines(results: BenchResults): string[] {
+async function summaryLines(results: BenchResults): Promise<string[]> {
   const lines: string[] = [];
-  const { size, mainThread, ingest, crypto, delivery } = results;
+  const { size, mainThread, ingest, crypto, delivery, upload } = results;
   if (size.ok) {
     for (const f of [...size.value.files, ...size.value.peers])
       lines.push(`size ${f.file}: ${f.raw} B raw, ${f.gzip} B gzip, ${f.brotli} B brotli`);
@@ -110,12 +114,13 @@ function summaryLines(results: BenchResults): string[] {
       );
     }
   }
+  if (upload.ok) lines.push((await import('./upload.ts')).summarizeUpload(upload.value));
   lines.push(
     delivery.status === 'measured'
       ? `delivery: ${delivery.summary}`
       : `delivery: ${delivery.status} (${delivery.reason})`,
   );
-  for (const [name, outcome] of Object.entries({ size, mainThread, ingest, crypto })) {
+  for (const [name, outcome] of Object.entries({ size, mainThread, ingest, crypto, upload })) {
     if (!outcome.ok) lines.push(`${name}: NOT MEASURED (${outcome.error})`);
   }
   return lines;
@@ -150,6 +155,12 @@ async function main(): Promise<number> {
       connections: SETTINGS.connections,
     }),
   );
+  const upload = await part('CSV upload through the edge (bench/upload.ts)', async () =>
+    (await import('./upload.ts')).measureUpload({
+      rows: SETTINGS.uploadRows,
+      rssRows: SETTINGS.uploadRssRows,
+    }),
+  );
   const deliveryPart = await part('delivery (bench/delivery.ts)', async () =>
     (await import('./delivery-figures.ts')).runDeliveryBench({
       conversions: SETTINGS.deliveryConversions,
@@ -177,15 +188,19 @@ async function main(): Promise<number> {
     ingest,
     crypto,
     delivery,
+    upload,
   };
   await writeFile('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
   await writeFile('BENCHMARKS.md', renderBenchmarks(results));
   console.log(
-    ['', ...summaryLines(results), '', 'bench: wrote BENCHMARKS.md and bench/results.json'].join(
-      '\n',
-    ),
+    [
+      '',
+      ...(await summaryLines(results)),
+      '',
+      'bench: wrote BENCHMARKS.md and bench/results.json',
+    ].join('\n'),
   );
-  return [size, crypto, mainThread, ingest].every((outcome) => outcome.ok) ? 0 : 1;
+  return [size, crypto, mainThread, ingest, upload].every((outcome) => outcome.ok) ? 0 : 1;
 }
 
 const watchdog = setTimeout(() => {

@@ -12,14 +12,20 @@ import type { Env } from './env.ts';
 import { handleError } from './errors.ts';
 import { type AppEnv, attachConfig } from './http/context.ts';
 import { clickRoute } from './routes/click.ts';
+import { deadLettersRoute } from './routes/dead-letters.ts';
 import { eventsRoute } from './routes/events.ts';
 import { healthRoute } from './routes/health.ts';
 import { scriptRoute } from './routes/script.ts';
+import { statusRoute } from './routes/status.ts';
+import { verifyRoute } from './routes/verify.ts';
 
 /** Builds the app for one base path (`''` or e.g. `/xcapi`). */
 export function createApp(basePath: string): Hono<AppEnv> {
   const routes = new Hono<AppEnv>()
     .route('/', healthRoute)
+    .route('/', statusRoute)
+    .route('/', deadLettersRoute)
+    .route('/', verifyRoute)
     .route('/', eventsRoute)
     .route('/', clickRoute)
     .route('/', scriptRoute)

@@ -1,18 +1,20 @@
 /**
  * @module
  * The Worker's entry point: HTTP through the Hono app; the delivery queue and
- * its dead letter queue (edge/delivery); and the `RateBudget` Durable Object
- * class (one per pixel, see edge/delivery/rate-budget.ts).
+ * its dead letter queue (edge/delivery); and the Durable Object classes, one
+ * of each per pixel: `RateBudget` (edge/delivery/rate-budget.ts) and
+ * `DeliveryLedger` (edge/delivery/delivery-ledger.ts).
  */
 import { appFor } from './app.ts';
 import { configFor } from './config.ts';
-import { logDeadLetters } from './delivery/dead-letter-consumer.ts';
+import { keepDeadLetters } from './delivery/dead-letter-consumer.ts';
 import { DEAD_LETTER_QUEUE_NAME } from './delivery/message.ts';
 import { deliverBatch } from './delivery/queue-consumer.ts';
 import { recordingOutbound } from './demo/outbox.ts';
 import type { Env } from './env.ts';
 import { sendConversions } from './x-api/x-client.ts';
 
+export { DeliveryLedger } from './delivery/delivery-ledger.ts';
 export { RateBudget } from './delivery/rate-budget.ts';
 
 export default {
@@ -20,7 +22,7 @@ export default {
     return appFor(env).fetch(request, env, ctx);
   },
   async queue(batch, env) {
-    if (batch.queue === DEAD_LETTER_QUEUE_NAME) return logDeadLetters(batch);
+    if (batch.queue === DEAD_LETTER_QUEUE_NAME) return keepDeadLetters(batch, env);
     const result = configFor(env);
     const { demo } = result.ok ? result.config : result.partial;
     const send = demo ? recordingOutbound(sendConversions) : sendConversions;

@@ -47,7 +47,8 @@ export const SETTINGS: readonly Setting[] = [
     name: 'COOKIE_DAYS',
     kind: 'var',
     default: '30',
-    meaning: 'lifetime in days (1-400) of the `_twclid` cookie set by `POST /click`',
+    meaning:
+      'lifetime in days (1-400) of the `_twclid` cookie the edge sets (`POST /click`, edge capture)',
   },
   {
     name: 'COOKIE_DOMAIN',
@@ -65,13 +66,15 @@ export const SETTINGS: readonly Setting[] = [
     name: 'MAX_CONVERSION_AGE_DAYS',
     kind: 'var',
     default: '90',
-    meaning: 'conversions older than this many days (1-400) are refused',
+    meaning:
+      'oldest `conversion_time` a server call may send, in days (1-400); older conversions are refused',
   },
   {
     name: 'X_RATE_LIMIT_EVENTS',
     kind: 'var',
     default: '60000',
-    meaning: "X's quota per pixel: events per window, kept by the Durable Object",
+    meaning:
+      "X's quota per pixel: events per window, counted by the pixel's `RateBudget` Durable Object",
   },
   {
     name: 'X_RATE_LIMIT_WINDOW_SECONDS',
@@ -83,7 +86,8 @@ export const SETTINGS: readonly Setting[] = [
     name: 'RETRY_BASE_SECONDS',
     kind: 'var',
     default: '5',
-    meaning: 'first retry delay after a 5xx or network failure, doubling per attempt',
+    meaning:
+      'most a first retry waits after a 5xx or network failure (jittered), doubling per attempt',
   },
   {
     name: 'RETRY_MAX_SECONDS',
@@ -109,7 +113,8 @@ export const SETTINGS: readonly Setting[] = [
     name: 'DEDUP_MAX_ROWS',
     kind: 'var',
     default: '500000',
-    meaning: 'most conversion ids each pixel remembers for dedup (48 hours); see Security',
+    meaning:
+      'most conversion ids each pixel remembers for dedup (48 hours); see [Security](#security)',
   },
   {
     name: 'DEMO',
@@ -121,14 +126,15 @@ export const SETTINGS: readonly Setting[] = [
     name: 'DEMO_PUBLIC',
     kind: 'var',
     default: 'false',
-    meaning: '`true` serves the demo pages on any host; otherwise only on 127.0.0.1 or localhost',
+    meaning:
+      '`true` serves the demo pages on any host; otherwise only on a loopback host (127.0.0.1, ::1, localhost)',
   },
   {
     name: 'SITE_CAPTURE',
     kind: 'var',
     default: 'false',
     meaning:
-      '`true`: the edge runs on the whole site, passes other requests to the origin and sets `_twclid` on landing pages (see edge capture)',
+      '`true`: the edge runs on the whole site, passes other requests to the origin and sets `_twclid` on landing pages (see [edge capture](#keeping-the-click-id-three-ways))',
   },
   {
     name: 'ORIGIN_URL',
@@ -168,7 +174,7 @@ export const SETTINGS: readonly Setting[] = [
     name: 'QUEUE_SEAL_KEY',
     kind: 'secret',
     meaning:
-      'key sealing IP addresses inside queue messages (AES-GCM); required with X credentials, at least 32 characters',
+      "key sealing the client's IP address and user agent inside queue messages (AES-256-GCM); required with X credentials, at least 32 characters",
   },
   {
     name: 'QUEUE_SEAL_KEY_PREVIOUS',

@@ -50,6 +50,7 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       command: 'node bench/delivery.ts 10000',
       reason: 'bench/delivery.ts does not exist',
     },
+    upload: { ok: false, seconds: 1, error: 'starting wrangler.toml did not finish' },
     ...overrides,
   };
 }
@@ -307,5 +308,35 @@ describe('renderBenchmarks', () => {
     expect(markdown).toContain(
       '| 30 % 503 + 5 % 429 | 10,000 | 10,000 | 9,990 | 0 | 100 | 100 | 100.0 | 99.90 % | 20.5 | not within 60 s |',
     );
+  });
+
+  it('reports the upload figures, or why there are none', () => {
+    expect(renderBenchmarks(results())).toMatch(
+      /## 6\. CSV upload[\s\S]*\*\*Not measured in this run:\*\* starting wrangler\.toml did not finish/,
+    );
+    const run = {
+      rows: 10_000,
+      wallSeconds: 12.5,
+      rowsPerSecond: 800,
+      peakRssMb: 131.4,
+      exitCode: 0,
+      summary: { sent: 10_000, rejected: 0, valid: 0, seconds: 11 },
+    };
+    const markdown = renderBenchmarks(
+      results({
+        upload: {
+          ok: true,
+          seconds: 40,
+          value: {
+            throughput: { ...run, command: 'x-capi-edge upload FILE --rate 0 (10,000 rows)' },
+            memory: { ...run, rows: 100_000, rowsPerSecond: 5000, command: 'dry run' },
+          },
+        },
+      }),
+    );
+    expect(markdown).toContain(
+      '| `x-capi-edge upload FILE --rate 0 (10,000 rows)` | 10,000 | 12.5 | 800 | 131 | 0 |',
+    );
+    expect(markdown).toContain('| `dry run` | 100,000 | 12.5 | 5,000 | 131 | 0 |');
   });
 });

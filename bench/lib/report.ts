@@ -12,8 +12,9 @@ import type {
 } from '../client-main-thread.ts';
 import type { ClientSize } from '../client-size.ts';
 import type { CryptoCost } from '../crypto-cost.ts';
-import type { DeliveryOutcome, DeliveryPhase } from '../delivery-figures.ts';
+import type { DeliveryOutcome, DeliveryPhase, RecoveryPhase } from '../delivery-figures.ts';
 import type { IngestThroughput, LoadFigures } from '../ingest-throughput.ts';
+import type { UploadFigures } from '../upload.ts';
 import type { MachineInfo } from './machine.ts';
 import type { SampleSummary } from './stats.ts';
 
@@ -32,6 +33,7 @@ export interface BenchResults {
   ingest: PartOutcome<IngestThroughput>;
   crypto: PartOutcome<CryptoCost>;
   delivery: DeliveryOutcome;
+  upload: PartOutcome<UploadFigures>;
 }
 
 function num(value: number | null | undefined, digits = 0): string {
@@ -395,6 +397,39 @@ function phaseRow(name: string, p: DeliveryPhase, limit: number): string[] {
   ];
 }
 
+/** Recovery after refused credentials and after an outage, when the run measured it. */
+function recoverySection(phases: RecoveryPhase[] | undefined, limit: number): string {
+  if (!phases || phases.length === 0) return '';
+  const label = { revoked: 'credentials refused (401)', outage: 'outage (every request 503)' };
+  return `
+Recovery: conversions posted while X refused or failed every request, X kept so for 10 s
+after all of them met it, then fixed. Refused credentials hold conversions in the pixel's
+ledger, which probes X every 50 s, so that time is the probe's wait plus one pass through
+the queue; after an outage it is the retry backoff (here at most 10 s).
+
+${table(
+  [
+    'X before the fix',
+    'conversions',
+    'accepted',
+    'delivered (unique)',
+    'duplicates',
+    's X failed',
+    's from fix to last delivered',
+  ],
+  phases.map((p) => [
+    label[p.cause],
+    num(p.conversions),
+    num(p.accepted),
+    num(p.delivered),
+    num(p.duplicates),
+    num(p.failingSeconds, 1),
+    seconds(p.secondsToLastDelivered, limit),
+  ]),
+)}
+`;
+}
+
 function deliverySection(outcome: DeliveryOutcome): string {
   const head = '## 5. Delivery: X requests per 10,000 conversions, completeness under faults';
   if (outcome.status !== 'measured') {
@@ -430,8 +465,33 @@ ${table(
   ],
   [phaseRow('steady', r.steady, limit), phaseRow('30 % 503 + 5 % 429', r.faults, limit)],
 )}
-
+${recoverySection(r.recovery, limit)}
 Its own summary line: ${outcome.summary || '(none printed)'}`;
+}
+
+function uploadSection(outcome: PartOutcome<UploadFigures>): string {
+  const head = `## 6. CSV upload (\`x-capi-edge upload\`)
+
+\`bench/upload.ts\`: the real CLI (\`cli/bin.mjs\`, a child process) uploads a generated
+file (\`bench/lib/conversions-csv.ts\`: purchase rows with transaction id, email, click id,
+value, currency and a quoted description) to the real Worker in local workerd, unpaced
+(\`--rate 0\`), delivering to the fake X API; then the same CLI judges a larger generated
+file with \`--dry-run\` (every row read, mapped, validated with the edge's rules and
+reported; nothing sent). rows/s counts the CLI process from start to exit. Peak RSS is
+the kernel's high-water mark (\`VmHWM\`) of the CLI process.`;
+  if (!outcome.ok) return `${head}\n\n${notMeasured(outcome.error)}`;
+  const { throughput, memory } = outcome.value;
+  const row = (run: UploadFigures['memory']) => [
+    `\`${run.command}\``,
+    num(run.rows),
+    num(run.wallSeconds, 1),
+    num(run.rowsPerSecond),
+    run.peakRssMb === null ? 'n/a' : num(run.peakRssMb),
+    String(run.exitCode),
+  ];
+  return `${head}
+
+${table(['run', 'rows', 'seconds', 'rows/s', 'peak RSS MB', 'exit code'], [row(throughput), row(memory)])}`;
 }
 
 /** The two measured ratios against real peers, with the commands that give them alone. */
@@ -476,6 +536,8 @@ ${ingestSection(results.ingest)}
 ${cryptoSection(results.crypto)}
 
 ${deliverySection(results.delivery)}
+
+${uploadSection(results.upload)}
 
 ${peersNote(results)}
 

@@ -1,54 +1,66 @@
 /**
  * @module
- * Consumer of the dead letter queue: says loudly, once per conversion, why it
- * was given up on, so an operator can fix the tag or the data and resend.
- * Two kinds of letter arrive: those the delivery consumer put there with X's
- * 400 error, and plain delivery messages Cloudflare moved after `max_retries`.
- * Logs carry ids and X's error only: identifiers are hashed, but still stay out.
+ * Consumer of the dead letter queue, where Cloudflare moves delivery messages
+ * that ran out of `max_retries` (X kept failing, 5xx or timeouts, for days).
+ * Each is handed to its pixel's `DeliveryLedger` as an `expired` dead letter,
+ * kept 30 days with its payload for redrive, and only then acked: if the
+ * ledger cannot take it, the message is retried, never dropped. Log lines
+ * carry ids only: identifiers are hashed, but still stay out.
  */
-import { log } from '../log.ts';
-import { type DeadLetter, isDeliveryMessage } from './message.ts';
-
-function isDeadLetter(body: unknown): body is DeadLetter {
-  return isDeliveryMessage(body) && typeof (body as Partial<DeadLetter>).reason === 'object';
-}
+import type { Env } from '../env.ts';
+import { errorName, log } from '../log.ts';
+import { type DeliveryMessage, eventName, isDeliveryMessage, ledgerKey } from './message.ts';
 
 /** The log line for one dead letter, without identifiers. */
 export function describeDeadLetter(body: unknown): Record<string, unknown> {
-  if (isDeadLetter(body)) {
-    return {
-      msg: 'conversion rejected by X',
-      pixelId: body.pixelId,
-      eventId: body.conversion.event_id,
-      conversionId: body.conversion.conversion_id,
-      reason: body.reason,
-      acceptedAt: new Date(body.acceptedAt).toISOString(),
-    };
-  }
   if (isDeliveryMessage(body)) {
     return {
-      msg: 'conversion undelivered after max_retries',
-      pixelId: body.pixelId,
-      eventId: body.conversion.event_id,
-      conversionId: body.conversion.conversion_id,
-      reason: { kind: 'retries-exhausted' },
-      acceptedAt: new Date(body.acceptedAt).toISOString(),
+      msg: 'conversion undelivered after max_retries: kept as a dead letter',
+      pixel_id: body.pixelId,
+      event_id: body.conversion.event_id,
+      conversion_id: body.conversion.conversion_id,
+      reason: 'expired',
     };
   }
-  return { msg: 'malformed message on the dead letter queue', reason: { kind: 'malformed' } };
+  return { msg: 'malformed message on the dead letter queue', reason: 'malformed' };
 }
 
 /**
- * Logs every dead letter as an error and acknowledges it: Workers Logs keep
- * the record, and retrying here could never succeed.
+ * Keeps every dead letter in its pixel's ledger.
  *
  * @example
- * if (batch.queue === DEAD_LETTER_QUEUE_NAME) return logDeadLetters(batch);
+ * if (batch.queue === DEAD_LETTER_QUEUE_NAME) return keepDeadLetters(batch, env);
  */
-export function logDeadLetters(batch: MessageBatch<unknown>): void {
+export async function keepDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const msg of batch.messages) {
-    const { msg: text, ...fields } = describeDeadLetter(msg.body);
-    log.error(String(text), { ...fields, message_id: msg.id });
-    msg.ack();
+    const body = msg.body;
+    const { msg: line, ...fields } = describeDeadLetter(body);
+    log.error(String(line), { ...fields, message_id: msg.id });
+    if (!isDeliveryMessage(body)) {
+      msg.ack();
+      continue;
+    }
+    try {
+      const ledger = env.DELIVERY_LEDGER;
+      if (!ledger) throw new Error('DELIVERY_LEDGER binding missing');
+      const stub = ledger.get(ledger.idFromName(body.pixelId));
+      const letter: DeliveryMessage = body;
+      const key = ledgerKey(letter);
+      await stub.keepDeadLetter({
+        key,
+        event: eventName(letter),
+        reason: 'expired',
+        status: null,
+        message: 'gave up after max_retries: X kept failing (5xx or timeouts)',
+        body: letter,
+      });
+      msg.ack();
+    } catch (err) {
+      log.error('could not keep dead letter, retrying', {
+        message_id: msg.id,
+        error: errorName(err),
+      });
+      msg.retry({ delaySeconds: 60 });
+    }
   }
 }

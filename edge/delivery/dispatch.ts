@@ -44,6 +44,8 @@ export async function dispatchConversions(
     log.error('DELIVERY_QUEUE binding missing: create the queues (see wrangler.toml)');
     throw unavailable('delivery queue is not configured');
   }
+  // The event's name travels with it: delivery resolves the tag from it again.
+  const names = new Map(Object.entries(config.events).map(([name, tag]) => [tag, name]));
   const acceptedAt = Date.now();
   // A browser copy waits so that the backend's copy of the same conversion,
   // usually sent within seconds, reaches the consumer first (./rate-budget.ts).
@@ -52,6 +54,8 @@ export async function dispatchConversions(
     conversions.map(async (built) => {
       const { conversion, sealedAddress } = await sealAddress(config, pixelId, built);
       const body: DeliveryMessage = { pixelId, source, conversion, acceptedAt };
+      const event = names.get(conversion.event_id);
+      if (event !== undefined) body.event = event;
       if (sealedAddress) body.sealedAddress = sealedAddress;
       return { body, contentType: 'json' as const, ...(hold > 0 ? { delaySeconds: hold } : {}) };
     }),

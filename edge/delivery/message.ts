@@ -5,10 +5,12 @@
  * consumer grouping messages, not by the producer. Everything here is already
  * safe to store: emails and phones were hashed by ingest before enqueueing.
  */
-import type { XErrorItem } from '../errors.ts';
 import type { XConversion } from '../x-api/conversion.ts';
 
-/** Name of the dead letter queue in wrangler.toml; the queue handler routes on it. */
+/**
+ * Name of the dead letter queue in wrangler.toml, where Cloudflare moves
+ * messages that ran out of `max_retries`; the queue handler routes on it.
+ */
 export const DEAD_LETTER_QUEUE_NAME = 'x-capi-deliveries-dlq';
 
 /**
@@ -28,8 +30,21 @@ export interface DeliveryMessage {
   conversion: XConversion;
   /** That identifier, AES-GCM sealed (./seal-address.ts): no raw IP is ever queued. */
   sealedAddress?: string;
+  /**
+   * The tag `sealedAddress` was sealed with (it is associated data), kept when
+   * the conversion's tag was corrected since (see `event`).
+   */
+  sealedEventId?: string;
+  /**
+   * The event's name in `X_EVENTS`. The consumer resolves the tag from it again
+   * before each send, so a corrected `X_EVENTS` entry reaches conversions that
+   * were already waiting (X refused the old tag with a 404).
+   */
+  event?: string;
   /** When ingest accepted it (epoch milliseconds), to measure delivery lag. */
   acceptedAt: number;
+  /** Sent even while the pixel's deliveries are held: the ledger's probe of whether X accepts again. */
+  probe?: boolean;
   /**
    * Failed sends before this message was re-enqueued (a wait for budget or
    * X's 429 re-enqueues instead of retrying); backoff counts from here.
@@ -37,21 +52,25 @@ export interface DeliveryMessage {
   failures?: number;
 }
 
-/** Why a conversion was given up on. */
-export type DeadLetterReason =
-  | { kind: 'rejected'; status: 400; errors: XErrorItem[] }
-  | { kind: 'retries-exhausted' };
-
-/** A conversion on the dead letter queue, with the reason it is there. */
-export interface DeadLetter extends DeliveryMessage {
-  reason: DeadLetterReason;
-  /** When it was dead-lettered (epoch milliseconds). */
-  deadAt: number;
-}
-
 /** Dedup key: X deduplicates by conversion id per event, so the same id on two events is two conversions. */
 export function dedupKey(conversion: XConversion): string {
   return `${conversion.event_id}:${conversion.conversion_id}`;
+}
+
+/**
+ * The event a message belongs to, as operators name it: its `X_EVENTS` name,
+ * or the tag for messages queued without one.
+ */
+export function eventName(message: DeliveryMessage): string {
+  return message.event ?? message.conversion.event_id;
+}
+
+/**
+ * The ledger's key for a conversion: event name and conversion id. Unlike
+ * `dedupKey` it survives a corrected tag.
+ */
+export function ledgerKey(message: DeliveryMessage): string {
+  return `${eventName(message)}:${message.conversion.conversion_id}`;
 }
 
 const BROWSER_CLAIM_PREFIX = 'browser/';
@@ -88,6 +107,8 @@ export function isDeliveryMessage(value: unknown): value is DeliveryMessage {
     typeof v.conversion === 'object' &&
     v.conversion !== null &&
     typeof v.conversion.conversion_id === 'string' &&
-    typeof v.conversion.event_id === 'string'
+    typeof v.conversion.event_id === 'string' &&
+    (v.event === undefined || typeof v.event === 'string') &&
+    (v.sealedEventId === undefined || typeof v.sealedEventId === 'string')
   );
 }

@@ -1,27 +1,35 @@
 /**
  * @module
  * The delivery queue's consumer: turns a batch of accepted conversions into as
- * few X requests as possible without losing any.
+ * few X requests as possible without losing any. The decisions are
+ * ./verdict.ts (pure); this module does the I/O around them.
  *
  * Per pixel in the batch (at most 100 messages, so one request of <= 500):
- * 1. ask the pixel's `RateBudget` which conversions may go now (budget, dedup);
- *    those that must wait are re-enqueued with a delay (see `Verdict`);
- * 2. send them as one request and act on X's answer:
- *    - delivered: ack; remembered for 48 h so a redelivered copy is not resent;
- *    - 5xx / network / timeout: retry, backoff growing with the failures so far;
- *    - 429: re-enqueue for X's wait (not a failure), and pause the pixel's budget;
- *    - 400: X rejects the whole request for one bad conversion, so split the
- *      group in halves and resend each until the bad ones stand alone; those go
- *      to the dead letter queue with X's error, the rest are delivered;
- *    - 401/403/404: nothing we can fix: log loudly, retry in 15-60 min, never drop;
- *    - dry run (no credentials): ack.
+ * 1. resolve each conversion's tag from its event name (a corrected `X_EVENTS`
+ *    applies to conversions already waiting);
+ * 2. show them to the pixel's `DeliveryLedger`, which holds them while X
+ *    refuses the pixel or their event (see ./delivery-ledger.ts);
+ * 3. ask the pixel's `RateBudget` which may go now (budget, dedup); those that
+ *    must wait are re-enqueued with a delay;
+ * 4. send them as one request, act on the verdict, and report to the ledger.
+ *
+ * Nothing is acked unless X accepted it, it is a known duplicate, or it is
+ * stored again: re-enqueued, or held or dead-lettered by the ledger (the
+ * ledger's report is written before anything it keeps is acked).
  */
 import { configFor, type EdgeConfig } from '../config.ts';
 import type { Env } from '../env.ts';
-import type { XErrorItem } from '../errors.ts';
 import { errorName, log } from '../log.ts';
 import { MAX_CONVERSIONS_PER_REQUEST, type XConversion } from '../x-api/conversion.ts';
-import { claimKey, type DeadLetter, type DeliveryMessage, isDeliveryMessage } from './message.ts';
+import type { SendOutcome } from '../x-api/x-client.ts';
+import { entryFor, type LedgerReport, type WaitingReason } from './delivery-ledger.ts';
+import {
+  claimKey,
+  type DeliveryMessage,
+  eventName,
+  isDeliveryMessage,
+  ledgerKey,
+} from './message.ts';
 import type { Settlement } from './rate-budget.ts';
 import {
   misconfiguredRetryDelay,
@@ -30,26 +38,18 @@ import {
   transientRetryDelay,
 } from './retry-delay.ts';
 import { openAddress } from './seal-address.ts';
+import { describeErrors, judge } from './verdict.ts';
 
 /** Immediate extra tries of a 5xx answer to one half during bisection. */
 const BISECTION_RETRIES = 2;
 const BISECTION_RETRY_PAUSE_MS = 200;
-
-/** The answers of `sendConversions` (edge/x-api/x-client.ts) the consumer acts on. */
-export type DeliveryOutcome =
-  | { kind: 'delivered'; status: number; debugId?: string; processed?: number }
-  | { kind: 'dry-run' }
-  | { kind: 'invalid'; status: 400; errors: XErrorItem[] }
-  | { kind: 'rate-limited'; status: 429; retryAfterSeconds: number }
-  | { kind: 'misconfigured'; status: 401 | 403 | 404; errors: XErrorItem[] }
-  | { kind: 'retryable'; status?: number; reason: string };
 
 /** Sends one request to X; `sendConversions` from edge/x-api/x-client.ts fits. */
 export type SendToX = (
   config: EdgeConfig,
   conversions: XConversion[],
   options: { pixelId: string },
-) => Promise<DeliveryOutcome>;
+) => Promise<SendOutcome>;
 
 export interface DeliveryOptions {
   send: SendToX;
@@ -60,40 +60,39 @@ export interface DeliveryOptions {
 }
 
 /**
- * What happens to one message; applied only after every decision is made.
- * `postpone` is for waits that are not failures (our budget, X's 429, another
- * copy in flight): the message is re-enqueued with a delay and the original
- * acked, so the wait neither spends one of `max_retries` nor makes the
- * backoff after later 5xx grow (`msg.retry` would do both).
+ * What happens to one message once every decision is made. `requeue` is for
+ * waits that are not failures (our budget, X's 429, another copy in flight):
+ * the message is re-enqueued with a delay and the original acked, so the wait
+ * neither spends one of `max_retries` nor grows the backoff after later 5xx.
  */
-type Verdict =
-  | { ack: true }
-  | { ack: false; delaySeconds: number }
-  | { postpone: true; delaySeconds: number };
+type Action = { ack: true } | { retry: number } | { requeue: number };
 
-/** The pixel's `RateBudget` Durable Object. */
 type RateBudgetStub = ReturnType<NonNullable<Env['RATE_BUDGET']>['get']>;
+type LedgerStub = ReturnType<NonNullable<Env['DELIVERY_LEDGER']>['get']>;
 
-interface GroupContext {
+interface Group {
   config: EdgeConfig;
   env: Env;
   pixelId: string;
   budget: RateBudgetStub;
+  ledger: LedgerStub;
   options: DeliveryOptions;
   retry: RetryPolicy;
-  verdicts: Map<Message<unknown>, Verdict>;
+  actions: Map<Message<unknown>, Action>;
   settlement: Settlement;
+  report: LedgerReport;
+  /** Messages whose action depends on the ledger keeping them (held, dead letter). */
+  kept: Set<Message<DeliveryMessage>>;
 }
 
-/** The next wait after a transient failure, under this env's policy. */
-function transientDelay(attempts: number, policy: RetryPolicy, random?: () => number): number {
-  return transientRetryDelay(attempts, policy.baseSeconds, random, policy.maxSeconds);
+/** An empty report for one pixel's share of a batch. */
+export function emptyReport(): LedgerReport {
+  return { sent: [], duplicates: [], waiting: [], held: [], deadLetters: [], isolated: [] };
 }
 
 /**
  * Consumes one batch of the delivery queue. Every message ends acked or
- * retried; nothing is acked unless X accepted it, it is a known duplicate, or
- * it is safely stored again (re-enqueued to wait, or on the dead letter queue).
+ * retried.
  *
  * @example
  * export default {
@@ -105,29 +104,33 @@ export async function deliverBatch(
   env: Env,
   options: DeliveryOptions,
 ): Promise<void> {
-  const verdicts = new Map<Message<unknown>, Verdict>();
+  const actions = new Map<Message<unknown>, Action>();
   const configResult = configFor(env);
-  const budget = env.RATE_BUDGET;
-  if (!configResult.ok || !budget) {
+  const { RATE_BUDGET: budget, DELIVERY_LEDGER: ledger } = env;
+  if (!configResult.ok || !budget || !ledger) {
     log.error('delivery paused: edge misconfigured, conversions kept and retried', {
-      problems: configResult.ok ? ['RATE_BUDGET binding missing'] : configResult.problems,
-      messages: batch.messages.length,
+      problems: configResult.ok
+        ? ['RATE_BUDGET or DELIVERY_LEDGER binding missing']
+        : configResult.problems,
+      count: batch.messages.length,
     });
     for (const msg of batch.messages)
       msg.retry({ delaySeconds: misconfiguredRetryDelay(msg.attempts) });
     return;
   }
-  const { retry } = configResult.config;
+  const { config } = configResult;
+  const retry = config.retry;
 
   const groups = new Map<string, Message<DeliveryMessage>[]>();
   for (const msg of batch.messages) {
     if (!isDeliveryMessage(msg.body)) {
-      // Can never be sent; keep it for a human rather than retrying 100 times.
-      log.error('malformed delivery message dead-lettered', { id: msg.id });
-      await deadLetterOrRetry(env, msg, msg.body, verdicts, retry);
+      // Not something ingest wrote, so never accepted: nothing to keep or send.
+      log.error('malformed delivery message dropped', { message_id: msg.id });
+      msg.ack();
       continue;
     }
     const typed = msg as Message<DeliveryMessage>;
+    resolveTag(typed.body, config);
     const group = groups.get(typed.body.pixelId) ?? [];
     group.push(typed);
     groups.set(typed.body.pixelId, group);
@@ -137,47 +140,63 @@ export async function deliverBatch(
     [...groups].map(([pixelId, messages]) =>
       deliverGroup(
         {
-          config: configResult.config,
+          config,
           env,
           pixelId,
           budget: budget.get(budget.idFromName(pixelId)),
+          ledger: ledger.get(ledger.idFromName(pixelId)),
           options,
           retry,
-          verdicts,
+          actions,
           settlement: { delivered: [], released: [] },
+          report: emptyReport(),
+          kept: new Set(),
         },
         messages,
       ),
     ),
   );
 
-  const postponed: [Message<DeliveryMessage>, number][] = [];
-  for (const [msg, verdict] of verdicts) {
-    if ('postpone' in verdict)
-      postponed.push([msg as Message<DeliveryMessage>, verdict.delaySeconds]);
-    else if (verdict.ack) msg.ack();
-    else msg.retry({ delaySeconds: verdict.delaySeconds });
+  const requeued: [Message<DeliveryMessage>, number][] = [];
+  for (const [msg, action] of actions) {
+    if ('requeue' in action) requeued.push([msg as Message<DeliveryMessage>, action.requeue]);
+    else if ('retry' in action) msg.retry({ delaySeconds: action.retry });
+    else msg.ack();
   }
-  await postpone(env, postponed);
+  await requeue(env, requeued);
+}
+
+/**
+ * Sends with the tag `X_EVENTS` maps the event name to now (it may have been
+ * corrected). The sealed address stays bound to the tag it was sealed with.
+ */
+function resolveTag(body: DeliveryMessage, config: EdgeConfig): void {
+  const tag = body.event === undefined ? undefined : config.events[body.event];
+  if (tag === undefined || tag === body.conversion.event_id) return;
+  if (body.sealedAddress !== undefined) body.sealedEventId ??= body.conversion.event_id;
+  body.conversion = { ...body.conversion, event_id: tag };
 }
 
 /**
  * Re-enqueues messages that must wait without having failed, carrying their
  * failures so far, then acks the originals. If the queue refuses, they are
- * retried instead (nothing is acked that is not stored again).
+ * retried instead.
  */
-async function postpone(env: Env, waiting: [Message<DeliveryMessage>, number][]): Promise<void> {
+async function requeue(env: Env, waiting: [Message<DeliveryMessage>, number][]): Promise<void> {
   const queue = env.DELIVERY_QUEUE;
   for (let i = 0; i < waiting.length; i += 100) {
     const chunk = waiting.slice(i, i + 100);
     try {
       if (!queue) throw new Error('DELIVERY_QUEUE binding missing');
       await queue.sendBatch(
-        chunk.map(([msg, delaySeconds]) => ({
-          body: { ...msg.body, failures: failuresSoFar(msg) },
-          delaySeconds,
-          contentType: 'json' as const,
-        })),
+        chunk.map(([msg, delaySeconds]) => {
+          const { probe: _probe, ...body } = msg.body;
+          return {
+            body: { ...body, failures: failuresSoFar(msg) },
+            delaySeconds,
+            contentType: 'json' as const,
+          };
+        }),
       );
       for (const [msg] of chunk) msg.ack();
     } catch (err) {
@@ -189,18 +208,76 @@ async function postpone(env: Env, waiting: [Message<DeliveryMessage>, number][])
 
 /**
  * Failed sends of this conversion so far: those carried by a re-enqueued
- * message plus this message's own retries (postponing never retries).
+ * message plus this message's own retries (re-enqueueing never retries).
  */
 function failuresSoFar(msg: Message<DeliveryMessage>): number {
   return (msg.body.failures ?? 0) + Math.max(msg.attempts - 1, 0);
 }
 
-/** One pixel's share of the batch: reserve, send, settle. */
-async function deliverGroup(
-  group: GroupContext,
+function transientDelay(group: Group, msg: Message<DeliveryMessage>): number {
+  const { baseSeconds, maxSeconds } = group.retry;
+  return transientRetryDelay(failuresSoFar(msg) + 1, baseSeconds, group.options.random, maxSeconds);
+}
+
+/** One pixel's share of the batch: admit, reserve, send, settle. */
+async function deliverGroup(group: Group, messages: Message<DeliveryMessage>[]): Promise<void> {
+  let held: Set<string>;
+  try {
+    const admission = await group.ledger.admit(
+      group.pixelId,
+      messages.map((m) => entryFor(ledgerKey(m.body), eventName(m.body), m.body)),
+      // A plain copy: the parsed map has no prototype, which RPC cannot clone.
+      { ...group.config.events },
+    );
+    held = new Set(admission.held);
+  } catch (err) {
+    log.warn('delivery ledger unavailable, retrying', {
+      pixel_id: group.pixelId,
+      error: errorName(err),
+    });
+    for (const msg of messages) group.actions.set(msg, { retry: transientDelay(group, msg) });
+    return;
+  }
+  // The ledger stored these before answering: they wait there, not in the queue.
+  const open = messages.filter((m) => {
+    if (!held.has(ledgerKey(m.body))) return true;
+    group.actions.set(m, { ack: true });
+    return false;
+  });
+  if (open.length === 0) return;
+
+  const granted = await reserve(group, open);
+  for (let i = 0; i < granted.length; i += MAX_CONVERSIONS_PER_REQUEST) {
+    await sendAndJudge(group, granted.slice(i, i + MAX_CONVERSIONS_PER_REQUEST));
+  }
+
+  try {
+    await group.budget.settle(group.settlement, group.options.now?.());
+  } catch (err) {
+    // Delivered ones stay leased until the lease ends, then a redelivered
+    // copy could be resent once: X's own conversion_id dedup covers that.
+    log.warn('could not record delivery for dedup', {
+      pixel_id: group.pixelId,
+      error: errorName(err),
+    });
+  }
+  try {
+    await group.ledger.settle(group.report);
+  } catch (err) {
+    // What the ledger was to keep goes back to the queue instead.
+    log.warn('delivery ledger unavailable, retrying', {
+      pixel_id: group.pixelId,
+      error: errorName(err),
+    });
+    for (const msg of group.kept) group.actions.set(msg, { retry: transientDelay(group, msg) });
+  }
+}
+
+/** Asks the RateBudget which messages may go now; decides for the others. */
+async function reserve(
+  group: Group,
   messages: Message<DeliveryMessage>[],
-): Promise<void> {
-  const stub = group.budget;
+): Promise<Message<DeliveryMessage>[]> {
   const byKey = new Map<string, Message<DeliveryMessage>[]>();
   for (const msg of messages) {
     const key = claimKey(msg.body);
@@ -208,88 +285,79 @@ async function deliverGroup(
   }
   // Each copy of a key is asked for separately, so a second copy in the same
   // batch comes back in flight and is retried (then acked as a duplicate).
-  // A claim names the copy's source: server copies are granted first.
-  const keys = messages.map((m) => claimKey(m.body));
-  let reservation: Awaited<ReturnType<typeof stub.reserve>>;
+  let reservation: Awaited<ReturnType<RateBudgetStub['reserve']>>;
   try {
-    reservation = await stub.reserve(keys, group.options.now?.());
+    // A claim names the copy's source: server copies are granted first.
+    reservation = await group.budget.reserve(
+      messages.map((m) => claimKey(m.body)),
+      group.options.now?.(),
+    );
   } catch (err) {
     log.warn('rate budget unavailable, retrying', {
-      pixelId: group.pixelId,
+      pixel_id: group.pixelId,
       error: errorName(err),
     });
-    for (const msg of messages) retryTransient(group, msg);
-    return;
+    for (const msg of messages) group.actions.set(msg, { retry: transientDelay(group, msg) });
+    return [];
   }
-
   const take = (key: string): Message<DeliveryMessage> => {
-    const list = byKey.get(key) ?? [];
-    const msg = list.shift();
+    const msg = byKey.get(key)?.shift();
     if (!msg) throw new Error('reservation returned an unknown key');
     return msg;
   };
-  for (const key of reservation.duplicates) group.verdicts.set(take(key), { ack: true });
-  for (const key of reservation.inFlight) {
-    // Another copy is being sent right now: look again soon (at least 1 s),
-    // by then it is a duplicate to ack, or free to send if that send failed.
+  for (const key of reservation.duplicates) {
     const msg = take(key);
-    group.verdicts.set(msg, {
-      postpone: true,
-      delaySeconds: Math.max(
-        1,
-        transientDelay(failuresSoFar(msg) + 1, group.retry, group.options.random),
-      ),
-    });
+    group.actions.set(msg, { ack: true });
+    group.report.duplicates.push(ledgerKey(msg.body));
+  }
+  for (const key of reservation.inFlight) {
+    // Another copy is being sent right now: look again soon (at least 1 s).
+    const msg = take(key);
+    group.actions.set(msg, { requeue: Math.max(1, transientDelay(group, msg)) });
   }
   for (const key of reservation.deferred) {
-    group.verdicts.set(take(key), {
-      postpone: true,
-      delaySeconds: rateLimitedRetryDelay(reservation.retryAfterSeconds, group.options.random),
+    const msg = take(key);
+    group.actions.set(msg, {
+      requeue: rateLimitedRetryDelay(reservation.retryAfterSeconds, group.options.random),
+    });
+    wait(group, msg, 'rate_limited', false);
+  }
+  if (reservation.deferred.length > 0) {
+    group.report.budgetUntil = Date.now() + reservation.retryAfterSeconds * 1000;
+    log.info('rate budget spent, conversions wait', {
+      pixel_id: group.pixelId,
+      count: reservation.deferred.length,
+      retry_after_seconds: reservation.retryAfterSeconds,
     });
   }
-  if (reservation.inFlight.length > 0 || reservation.deferred.length > 0) {
-    log.info('conversions postponed', {
-      pixelId: group.pixelId,
-      inFlight: reservation.inFlight.length,
-      overBudget: reservation.deferred.length,
-      retryAfterSeconds: reservation.retryAfterSeconds,
-    });
-  }
-  if (reservation.duplicates.length > 0) {
-    log.info('duplicates skipped', {
-      pixelId: group.pixelId,
-      count: reservation.duplicates.length,
-    });
-  }
-
-  const granted = reservation.granted.map(take);
-  for (let i = 0; i < granted.length; i += MAX_CONVERSIONS_PER_REQUEST) {
-    await sendAndJudge(group, granted.slice(i, i + MAX_CONVERSIONS_PER_REQUEST));
-  }
-
-  try {
-    await stub.settle(group.settlement, group.options.now?.());
-  } catch (err) {
-    // Delivered ones stay leased until the lease ends, then a redelivered
-    // copy could be resent once: X's own conversion_id dedup covers that.
-    log.warn('could not record delivery for dedup', {
-      pixelId: group.pixelId,
-      error: errorName(err),
-    });
-  }
+  return reservation.granted.map(take);
 }
 
-/** Sends one request and records a verdict for each of its messages. */
+function wait(
+  group: Group,
+  msg: Message<DeliveryMessage>,
+  reason: WaitingReason,
+  tried: boolean,
+  error?: string,
+): void {
+  group.report.waiting.push({
+    key: ledgerKey(msg.body),
+    reason,
+    tried,
+    ...(error ? { error } : {}),
+  });
+}
+
+/** Sends one request and decides for each of its messages. */
 async function sendAndJudge(
-  group: GroupContext,
+  group: Group,
   messages: Message<DeliveryMessage>[],
   bisecting = false,
 ): Promise<void> {
   const keys = messages.map((m) => claimKey(m.body));
   let outcome = await sendOnce(group, messages);
   // Mid-bisection X has just answered (a 400), so a 5xx now is a blip: try
-  // again at once, twice at most. Otherwise one blip would send the whole
-  // half back to the queue and the next round would start bisecting anew.
+  // again at once, twice at most, rather than send the half back to the queue.
   for (
     let extra = 0;
     bisecting && outcome.kind === 'retryable' && extra < BISECTION_RETRIES;
@@ -299,130 +367,164 @@ async function sendAndJudge(
     outcome = await sendOnce(group, messages);
   }
 
-  switch (outcome.kind) {
-    case 'delivered':
-      group.settlement.delivered.push(...keys);
-      for (const msg of messages) group.verdicts.set(msg, { ack: true });
+  const eventIds = [...new Set(messages.map((m) => m.body.conversion.event_id))];
+  const verdict = judge(outcome, { size: messages.length, eventIds });
+  if (outcome.kind !== 'delivered') group.settlement.released.push(...keys);
+  if ('errors' in outcome || outcome.kind === 'retryable') {
+    group.report.lastError = {
+      status: outcome.status ?? null,
+      code: 'errors' in outcome ? (outcome.errors[0]?.code ?? 'UNKNOWN') : 'UNAVAILABLE',
+      message: 'errors' in outcome ? describeErrors(outcome.errors) : outcome.reason,
+    };
+  }
+
+  switch (verdict.kind) {
+    case 'ack':
+      if (outcome.kind === 'delivered') {
+        group.settlement.delivered.push(...keys);
+        for (const msg of messages) {
+          group.report.sent.push({
+            key: ledgerKey(msg.body),
+            ...(outcome.debugId ? { debugId: outcome.debugId } : {}),
+          });
+        }
+      } else {
+        // Dry run: not delivered, so not remembered; turning credentials on later must not skip these.
+        for (const msg of messages) wait(group, msg, 'dry_run', false);
+      }
+      for (const msg of messages) group.actions.set(msg, { ack: true });
       return;
-    case 'dry-run':
-      // Not delivered, so not remembered: turning credentials on later must not skip these.
-      group.settlement.released.push(...keys);
-      for (const msg of messages) group.verdicts.set(msg, { ack: true });
-      return;
-    case 'retryable':
-      group.settlement.released.push(...keys);
+    case 'retry':
+      group.report.failing = verdict.reason;
       log.warn('X unavailable, retrying', {
-        pixelId: group.pixelId,
-        status: outcome.status,
-        reason: outcome.reason,
+        pixel_id: group.pixelId,
+        reason: verdict.reason,
         count: messages.length,
       });
-      for (const msg of messages) retryTransient(group, msg);
-      return;
-    case 'rate-limited': {
-      group.settlement.released.push(...keys);
-      const wait = outcome.retryAfterSeconds;
-      log.warn('X rate limit hit, retrying', {
-        pixelId: group.pixelId,
-        retryAfterSeconds: wait,
-      });
-      await pauseBudget(group, wait);
       for (const msg of messages) {
-        group.verdicts.set(msg, {
-          postpone: true,
-          delaySeconds: rateLimitedRetryDelay(wait, group.options.random),
+        group.actions.set(msg, { retry: transientDelay(group, msg) });
+        wait(group, msg, 'x_unavailable', true, verdict.reason);
+      }
+      return;
+    case 'requeue': {
+      group.report.budgetUntil = Date.now() + verdict.delaySeconds * 1000;
+      log.warn('X rate limit hit, conversions wait', {
+        pixel_id: group.pixelId,
+        retry_after_seconds: verdict.delaySeconds,
+      });
+      try {
+        await group.budget.pause(verdict.delaySeconds);
+      } catch (err) {
+        log.warn('could not pause rate budget', { pixel_id: group.pixelId, error: errorName(err) });
+      }
+      for (const msg of messages) {
+        group.actions.set(msg, {
+          requeue: rateLimitedRetryDelay(verdict.delaySeconds, group.options.random),
         });
+        wait(group, msg, 'rate_limited', true);
       }
       return;
     }
-    case 'misconfigured':
-      group.settlement.released.push(...keys);
+    case 'hold':
+      group.report.refused = verdict.message;
       log.error(
-        'X refused our credentials or pixel: fix the configuration; conversions are kept and retried',
-        {
-          pixelId: group.pixelId,
-          status: outcome.status,
-          errors: outcome.errors,
-          count: messages.length,
-        },
+        'X refused our credentials or pixel: fix the configuration; conversions are held and X is probed',
+        { pixel_id: group.pixelId, reason: verdict.message, count: messages.length },
       );
+      for (const msg of messages) keep(group, msg, verdict.reason, verdict.message);
+      return;
+    case 'isolate': {
+      const refused = new Set(verdict.eventIds);
+      const others = messages.filter((m) => !refused.has(m.body.conversion.event_id));
       for (const msg of messages) {
-        group.verdicts.set(msg, {
-          ack: false,
-          delaySeconds: misconfiguredRetryDelay(failuresSoFar(msg) + 1),
+        if (others.includes(msg)) continue;
+        keep(group, msg, 'event_not_found', verdict.message);
+      }
+      for (const eventId of refused) {
+        const sample = messages.find((m) => m.body.conversion.event_id === eventId);
+        if (!sample) continue;
+        group.report.isolated.push({
+          event: eventName(sample.body),
+          eventId,
+          message: verdict.message,
+        });
+        log.error('X refused an event tag: fix its X_EVENTS entry; its conversions are held', {
+          pixel_id: group.pixelId,
+          event: eventName(sample.body),
+          event_id: eventId,
         });
       }
+      if (others.length > 0) await sendAndJudge(group, others, bisecting);
       return;
-    case 'invalid': {
-      if (messages.length === 1) {
-        group.settlement.released.push(...keys);
-        const [msg] = messages as [Message<DeliveryMessage>];
-        const letter: DeadLetter = {
-          ...msg.body,
-          reason: { kind: 'rejected', status: 400, errors: outcome.errors },
-          deadAt: Date.now(),
-        };
-        await deadLetterOrRetry(group.env, msg, letter, group.verdicts, group.retry);
-        return;
-      }
+    }
+    case 'bisect': {
       // X is all-or-nothing: find the bad ones by halving (log2(100) ~ 7 levels).
       const middle = Math.ceil(messages.length / 2);
       await sendAndJudge(group, messages.slice(0, middle), true);
       await sendAndJudge(group, messages.slice(middle), true);
       return;
     }
+    case 'dead-letter': {
+      const [msg] = messages as [Message<DeliveryMessage>];
+      log.error('conversion rejected by X: kept as a dead letter', {
+        pixel_id: group.pixelId,
+        event_id: msg.body.conversion.event_id,
+        conversion_id: msg.body.conversion.conversion_id,
+        reason: verdict.message,
+      });
+      group.report.deadLetters.push({
+        key: ledgerKey(msg.body),
+        event: eventName(msg.body),
+        reason: verdict.reason,
+        status: verdict.status,
+        message: verdict.message,
+        body: msg.body,
+      });
+      group.actions.set(msg, { ack: true });
+      group.kept.add(msg);
+      return;
+    }
   }
 }
 
-async function sendOnce(
-  group: GroupContext,
-  messages: Message<DeliveryMessage>[],
-): Promise<DeliveryOutcome> {
+/** The conversion with its address opened, under the tag the address was sealed with. */
+async function opened(group: Group, body: DeliveryMessage): Promise<XConversion> {
+  const { conversion, sealedAddress, sealedEventId } = body;
+  if (sealedEventId === undefined) {
+    return openAddress(group.config, group.pixelId, conversion, sealedAddress);
+  }
+  const open = await openAddress(
+    group.config,
+    group.pixelId,
+    { ...conversion, event_id: sealedEventId },
+    sealedAddress,
+  );
+  return { ...open, event_id: conversion.event_id };
+}
+
+/** Hands a message to the ledger to hold (acked once the ledger has it). */
+function keep(
+  group: Group,
+  msg: Message<DeliveryMessage>,
+  reason: 'pixel_refused' | 'event_not_found',
+  error: string,
+): void {
+  group.report.held.push({
+    key: ledgerKey(msg.body),
+    event: eventName(msg.body),
+    reason,
+    body: msg.body,
+    error,
+  });
+  group.actions.set(msg, { ack: true });
+  group.kept.add(msg);
+}
+
+async function sendOnce(group: Group, messages: Message<DeliveryMessage>[]): Promise<SendOutcome> {
   try {
-    const conversions = await Promise.all(
-      messages.map((m) =>
-        openAddress(group.config, group.pixelId, m.body.conversion, m.body.sealedAddress),
-      ),
-    );
+    const conversions = await Promise.all(messages.map((m) => opened(group, m.body)));
     return await group.options.send(group.config, conversions, { pixelId: group.pixelId });
   } catch (err) {
     return { kind: 'retryable', reason: `send threw: ${String(err)}` };
-  }
-}
-
-function retryTransient(group: GroupContext, msg: Message<DeliveryMessage>): void {
-  group.verdicts.set(msg, {
-    ack: false,
-    delaySeconds: transientDelay(failuresSoFar(msg) + 1, group.retry, group.options.random),
-  });
-}
-
-async function pauseBudget(group: GroupContext, retryAfterSeconds: number): Promise<void> {
-  try {
-    await group.budget.pause(retryAfterSeconds);
-  } catch (err) {
-    log.warn('could not pause rate budget', { pixelId: group.pixelId, error: errorName(err) });
-  }
-}
-
-/** Puts `body` on the dead letter queue and acks, or retries if that queue fails. */
-async function deadLetterOrRetry(
-  env: Env,
-  msg: Message<unknown>,
-  body: unknown,
-  verdicts: Map<Message<unknown>, Verdict>,
-  retry: RetryPolicy,
-): Promise<void> {
-  if (!env.DEAD_LETTER_QUEUE) {
-    log.error('DEAD_LETTER_QUEUE binding missing: keeping the message', { id: msg.id });
-    verdicts.set(msg, { ack: false, delaySeconds: misconfiguredRetryDelay(msg.attempts) });
-    return;
-  }
-  try {
-    await env.DEAD_LETTER_QUEUE.send(body as DeadLetter);
-    verdicts.set(msg, { ack: true });
-  } catch (err) {
-    log.warn('dead letter queue unavailable, retrying', { id: msg.id, error: errorName(err) });
-    verdicts.set(msg, { ack: false, delaySeconds: transientDelay(msg.attempts, retry) });
   }
 }

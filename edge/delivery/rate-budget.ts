@@ -304,6 +304,28 @@ export class RateBudget extends DurableObject<Env> {
     );
   }
 
+  /**
+   * The budget as `/status` shows it: events granted in the sliding window,
+   * and when the oldest of them leaves it (null when none was granted).
+   */
+  usage(now: number = Date.now()): {
+    limit: number;
+    used: number;
+    windowSeconds: number;
+    resetsAt: number | null;
+  } {
+    this.prune(now);
+    const oldest = this.sql
+      .exec<{ at: number | null }>('SELECT MIN(at) AS at FROM spending')
+      .one().at;
+    return {
+      limit: this.limitEvents,
+      used: this.spent(),
+      windowSeconds: this.windowMs / 1000,
+      resetsAt: oldest === null ? null : oldest + this.windowMs,
+    };
+  }
+
   /** Inserts or replaces a claim row; `existing` is what the caller just read for `key`. */
   private write(
     key: string,

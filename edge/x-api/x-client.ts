@@ -14,7 +14,14 @@ import { log, maskAddresses } from '../log.ts';
 import type { XConversion, XConversionRequestBody } from './conversion.ts';
 import { signOAuth1 } from './sign-oauth1.ts';
 
-export type SendOutcome =
+/** X's answer as received (status and body, addresses masked), for `/events/verify`. */
+export interface XAnswer {
+  status: number;
+  /** The parsed JSON, or the text when X answered something else. */
+  body: unknown;
+}
+
+export type SendOutcome = (
   | { kind: 'delivered'; status: number; debugId?: string; processed?: number }
   | {
       kind: 'dry-run';
@@ -28,7 +35,8 @@ export type SendOutcome =
   | { kind: 'invalid'; status: 400; errors: XErrorItem[] } // the request's conversions were rejected
   | { kind: 'rate-limited'; status: 429; retryAfterSeconds: number } // from x-rate-limit-reset (epoch s) or Retry-After; default 60
   | { kind: 'misconfigured'; status: 401 | 403 | 404; errors: XErrorItem[] }
-  | { kind: 'retryable'; status?: number; reason: string }; // 5xx, network error, timeout, non-JSON 2xx/5xx body
+  | { kind: 'retryable'; status?: number; reason: string } // 5xx, network error, timeout, non-JSON 2xx/5xx body
+) & { answer?: XAnswer };
 
 export interface SendOptions {
   /** Pixel to send to; the configured one by default. */
@@ -37,6 +45,8 @@ export interface SendOptions {
   fetch?: typeof fetch;
   /** Give up on X after this long (default 10 s) and call it retryable. */
   timeoutMs?: number;
+  /** Attach X's status and body to the outcome (`/events/verify` shows them). */
+  withAnswer?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -83,6 +93,19 @@ function errorItems(body: unknown): XErrorItem[] {
       },
     ];
   });
+}
+
+/** X's body with addresses masked: parsed when it is JSON, else its first 2,000 characters. */
+function maskedBody(text: string, isJson: boolean): unknown {
+  const masked = maskAddresses(text);
+  if (isJson) {
+    try {
+      return JSON.parse(masked);
+    } catch {
+      // A mask landed somewhere JSON did not allow it: show the text.
+    }
+  }
+  return masked.slice(0, 2000);
 }
 
 /**
@@ -179,6 +202,7 @@ export async function sendConversions(
     isJson = false;
   }
   const { status } = response;
+  const answer = options.withAnswer ? { answer: { status, body: maskedBody(text, isJson) } } : {};
   const errors = errorItems(parsed).map((e) => ({ ...e, message: maskAddresses(e.message) }));
   const logRejection = (msg: string, extra: Record<string, unknown> = {}) =>
     log.warn(msg, { ...context, status, errors, ...extra });
@@ -187,7 +211,7 @@ export async function sendConversions(
     if (!isJson) {
       const reason = `X answered ${status} without a JSON body`;
       log.warn('x request failed', { ...context, status, reason });
-      return { kind: 'retryable', status, reason };
+      return { kind: 'retryable', status, reason, ...answer };
     }
     const data = (parsed as { data?: { debug_id?: unknown; conversions_processed?: unknown } })
       ?.data;
@@ -195,27 +219,27 @@ export async function sendConversions(
     const processed =
       typeof data?.conversions_processed === 'number' ? data.conversions_processed : undefined;
     log.info('x delivered', { ...context, status, debug_id: debugId, processed });
-    return { kind: 'delivered', status, debugId, processed };
+    return { kind: 'delivered', status, debugId, processed, ...answer };
   }
   if (status === 400) {
     const list =
       errors.length > 0 ? errors : [{ code: 'INVALID_REQUEST', message: 'X answered 400' }];
     logRejection('x rejected conversions', { errors: list });
-    return { kind: 'invalid', status, errors: list };
+    return { kind: 'invalid', status, errors: list, ...answer };
   }
   if (status === 429) {
     const wait = retryAfterSeconds(response.headers);
     logRejection('x rate limited', { retry_after_seconds: wait });
-    return { kind: 'rate-limited', status, retryAfterSeconds: wait };
+    return { kind: 'rate-limited', status, retryAfterSeconds: wait, ...answer };
   }
   if (status === 401 || status === 403 || status === 404) {
     const list =
       errors.length > 0 ? errors : [{ code: 'UNKNOWN', message: `X answered ${status}` }];
     logRejection('x refused: check credentials, pixel id and event ids', { errors: list });
-    return { kind: 'misconfigured', status, errors: list };
+    return { kind: 'misconfigured', status, errors: list, ...answer };
   }
   // 5xx and anything unexpected (408, 409, 413...): try again later.
   const reason = isJson ? `X answered ${status}` : `X answered ${status} without a JSON body`;
   logRejection('x request failed', { reason });
-  return { kind: 'retryable', status, reason };
+  return { kind: 'retryable', status, reason, ...answer };
 }

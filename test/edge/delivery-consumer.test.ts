@@ -8,16 +8,15 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from 'clou
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EdgeConfig } from '../../edge/config.ts';
-import type { DeadLetter, DeliveryMessage } from '../../edge/delivery/message.ts';
-import {
-  type DeliveryOutcome,
-  deliverBatch,
-  type SendToX,
-} from '../../edge/delivery/queue-consumer.ts';
+import type { DeliveryMessage } from '../../edge/delivery/message.ts';
+import { deliverBatch, type SendToX } from '../../edge/delivery/queue-consumer.ts';
 import { sealAddress } from '../../edge/delivery/seal-address.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
+import type { SendOutcome } from '../../edge/x-api/x-client.ts';
 import { configOf, recordingQueue } from './hostile-harness.ts';
+
+type DeliveryOutcome = SendOutcome;
 
 const QUEUE = 'x-capi-deliveries';
 let pixelCounter = 0;
@@ -75,11 +74,22 @@ function envWithRecordedQueue(refuse = false): {
   return { env: { ...env, DELIVERY_QUEUE: queue }, requeued: sent };
 }
 
-/** An env whose dead letter queue records what it is sent. */
-function envWithRecordedDlq(): { env: Env; letters: DeadLetter[] } {
-  const { queue, messages } = recordingQueue<DeadLetter>();
-  return { env: { ...env, DEAD_LETTER_QUEUE: queue }, letters: messages };
+/** The pixel's delivery ledger (the real Durable Object). */
+function ledgerOf(pixelId: string) {
+  const ns = env.DELIVERY_LEDGER;
+  if (!ns) throw new Error('DELIVERY_LEDGER binding missing from wrangler.toml');
+  return ns.get(ns.idFromName(pixelId));
 }
+
+/** Dead letters the pixel's ledger keeps. */
+async function lettersOf(pixelId: string) {
+  return (await ledgerOf(pixelId).deadLetters({ limit: 100 })).dead_letters;
+}
+
+const dryRun = (): DeliveryOutcome => ({
+  kind: 'dry-run',
+  request: { method: 'POST', url: 'https://x.test', headers: {}, body: { conversions: [] } },
+});
 
 /**
  * Runs the consumer on `batch` and returns the queue result, with each retried
@@ -167,7 +177,7 @@ describe('deliverBatch: success', () => {
 
   it('acks a dry run without remembering it as delivered', async () => {
     const pixel = freshPixel();
-    const dry = scriptedX(() => ({ kind: 'dry-run' }));
+    const dry = scriptedX(dryRun);
     const first = await run(batchOf(pixel, [conversion('d1')]), dry.send);
     expect(first.explicitAcks).toHaveLength(1);
 
@@ -296,7 +306,6 @@ describe('deliverBatch: rate limits', () => {
 
 describe('deliverBatch: invalid conversions', () => {
   it('isolates bad conversions by bisection, dead-letters them with X reason, delivers the rest', async () => {
-    const { env: dlqEnv, letters } = envWithRecordedDlq();
     const pixel = freshPixel();
     const accepted: string[] = [];
     const x = scriptedX((conversions) => {
@@ -322,23 +331,18 @@ describe('deliverBatch: invalid conversions', () => {
       pixel,
       ids.map((id) => conversion(id, id === 'c3' || id === 'c17' ? { value: 'bad' } : {})),
     );
-    const result = await run(batch, x.send, dlqEnv);
+    const result = await run(batch, x.send);
 
     expect(accepted.sort()).toEqual(ids.filter((id) => id !== 'c3' && id !== 'c17').sort());
     expect(new Set(accepted).size).toBe(accepted.length);
-    expect(letters.map((l) => l.conversion.conversion_id).sort()).toEqual(['c17', 'c3']);
+    const letters = await lettersOf(pixel);
+    expect(letters.map((l) => l.conversion_id).sort()).toEqual(['c17', 'c3']);
     for (const letter of letters) {
-      expect(letter.pixelId).toBe(pixel);
-      expect(letter.reason).toEqual({
-        kind: 'rejected',
+      expect(letter).toMatchObject({
+        event: 'o9d2g',
+        reason: 'rejected',
         status: 400,
-        errors: [
-          {
-            code: 'INVALID_PARAMETER',
-            message: 'value (bad) is not a valid decimal',
-            parameter: 'value',
-          },
-        ],
+        message: 'value (bad) is not a valid decimal',
       });
     }
     expect(result.explicitAcks).toHaveLength(20);
@@ -348,7 +352,7 @@ describe('deliverBatch: invalid conversions', () => {
   });
 
   it('retries a half that meets a 5xx during bisection at once instead of re-queueing it', async () => {
-    const { env: dlqEnv, letters } = envWithRecordedDlq();
+    const pixel = freshPixel();
     let requests = 0;
     const accepted: string[] = [];
     const x = scriptedX((conversions) => {
@@ -367,26 +371,34 @@ describe('deliverBatch: invalid conversions', () => {
     const ids = ['g0', 'g1', 'g2', 'g3'];
     const result = await run(
       batchOf(
-        freshPixel(),
+        pixel,
         ids.map((id) => conversion(id, id === 'g3' ? { value: 'bad' } : {})),
       ),
       x.send,
-      dlqEnv,
     );
     expect(accepted.sort()).toEqual(['g0', 'g1', 'g2']);
-    expect(letters.map((l) => l.conversion.conversion_id)).toEqual(['g3']);
+    expect((await lettersOf(pixel)).map((l) => l.conversion_id)).toEqual(['g3']);
     expect(result.retryMessages).toEqual([]);
     // The first half was sent twice: once answered 503, once delivered.
     expect(x.requests[1]?.ids).toEqual(['g0', 'g1']);
     expect(x.requests[2]?.ids).toEqual(['g0', 'g1']);
   });
 
-  it('retries instead of acking when the dead letter queue refuses the letter', async () => {
-    const failingDlq = {
-      async send() {
-        throw new Error('queue unavailable');
-      },
-    } as unknown as Queue<DeadLetter>;
+  it('retries instead of acking when the ledger cannot keep the dead letter', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const real = env.DELIVERY_LEDGER;
+    if (!real) throw new Error('DELIVERY_LEDGER binding missing');
+    const failing = {
+      idFromName: (name: string) => real.idFromName(name),
+      get: (id: DurableObjectId) => ({
+        admit: (...args: Parameters<ReturnType<typeof real.get>['admit']>) =>
+          real.get(id).admit(...args),
+        settle: async () => {
+          throw new Error('ledger unavailable');
+        },
+      }),
+    } as unknown as NonNullable<Env['DELIVERY_LEDGER']>;
     const x = scriptedX(() => ({
       kind: 'invalid',
       status: 400,
@@ -394,30 +406,41 @@ describe('deliverBatch: invalid conversions', () => {
     }));
     const result = await run(batchOf(freshPixel(), [conversion('q1')]), x.send, {
       ...env,
-      DEAD_LETTER_QUEUE: failingDlq,
+      DELIVERY_LEDGER: failing,
     });
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages).toHaveLength(1);
   });
 });
 
-describe('deliverBatch: misconfigured account', () => {
-  it('keeps conversions, retries in 15 to 60 minutes and logs an error every time', async () => {
+describe('deliverBatch: refused credentials', () => {
+  it('holds the conversions in the ledger without spending retries and blocks the pixel', async () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const pixel = freshPixel();
     const x = scriptedX(() => ({
       kind: 'misconfigured',
       status: 401,
       errors: [{ code: 'UNAUTHORIZED', message: 'Could not authenticate you' }],
     }));
-    const delays: number[] = [];
-    for (const attempts of [1, 2, 3, 50]) {
-      const result = await run(batchOf(freshPixel(), [conversion('u1')], attempts), x.send);
-      expect(result.explicitAcks).toEqual([]);
-      delays.push(result.retryMessages[0]?.delaySeconds ?? -1);
-    }
-    expect(delays).toEqual([900, 1800, 3600, 3600]);
-    expect(errors).toHaveBeenCalledTimes(4);
+    const result = await run(batchOf(pixel, [conversion('u1'), conversion('u2')]), x.send);
+    expect(result.explicitAcks.sort()).toEqual(['m-u1-0', 'm-u2-1']);
+    expect(result.retryMessages).toEqual([]);
     expect(String(errors.mock.calls[0]?.[0])).toContain('Could not authenticate you');
+    const health = await ledgerOf(pixel).health();
+    expect(health).toMatchObject({ state: 'blocked' });
+    expect(health.reason).toContain('X answers 401: credentials refused');
+    const status = await ledgerOf(pixel).conversion('u1');
+    expect(status).toMatchObject({
+      state: 'waiting',
+      waiting_reason: 'pixel_refused',
+      attempts: 1,
+    });
+
+    // While blocked, later conversions are held without a request to X.
+    const later = scriptedX(delivered);
+    const held = await run(batchOf(pixel, [conversion('u3')]), later.send);
+    expect(later.requests).toEqual([]);
+    expect(held.explicitAcks).toEqual(['m-u3-0']);
   });
 });
 

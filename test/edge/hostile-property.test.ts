@@ -318,7 +318,8 @@ function rawJson(value: unknown): string {
 
 // --- properties -----------------------------------------------------------
 
-describe('POST /events, property-based', () => {
+// Hundreds of runs each: CPU-bound, so a busy machine needs more than the default 5 s.
+describe('POST /events, property-based', { timeout: 60_000 }, () => {
   it('any JSON value as the body, with any headers: sane answer, nothing junk queued (600 runs)', async () => {
     await fc.assert(
       fc.asyncProperty(envelope, fc.jsonValue({ maxDepth: 5 }), async (env, value) => {

@@ -65,6 +65,20 @@ async function statuses(
   return out;
 }
 
+/**
+ * The binding counts per fixed minute, so a flood that straddles a minute
+ * boundary gets two allowances: it is run again on fresh addresses (three
+ * tries at most).
+ */
+async function inOneMinute<T>(flood: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const minute = Math.floor(Date.now() / 60_000);
+    const result = await flood();
+    if (Math.floor(Date.now() / 60_000) === minute) return result;
+  }
+  throw new Error('three floods in a row straddled a minute boundary');
+}
+
 describe('rateLimitKey', () => {
   it.each([
     ['203.0.113.9', 'ip4:203.0.113.9'],
@@ -106,15 +120,17 @@ describe('browserRateLimit with the BROWSER_RATE_LIMITER binding', () => {
   });
 
   it(`lets ${LIMIT} browser calls a minute through from one address, then answers 429 in X's shape`, async () => {
-    const { app, reached } = limitedApp();
-    const ip = freshIpv4();
-    const first = await statuses(
-      app,
-      Array.from({ length: LIMIT }, () => post(ip)),
-    );
+    const { app, reached, ip, first, res } = await inOneMinute(async () => {
+      const limited = limitedApp();
+      const ip = freshIpv4();
+      const first = await statuses(
+        limited.app,
+        Array.from({ length: LIMIT }, () => post(ip)),
+      );
+      return { ...limited, ip, first, res: await limited.app.fetch(post(ip), env) };
+    });
     expect(first.every((s) => s === 202)).toBe(true);
 
-    const res = await app.fetch(post(ip), env);
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe(String(BROWSER_RATE_LIMIT_PERIOD_SECONDS));
     expect(res.headers.get('content-type')).toContain('application/json');
@@ -131,12 +147,13 @@ describe('browserRateLimit with the BROWSER_RATE_LIMITER binding', () => {
   });
 
   it('counts a whole IPv6 /64 as one client, so rotating addresses does not help', async () => {
-    const { app } = limitedApp();
-    const prefix = `2001:db8:${nextHost++}:7`;
-    const requests = Array.from({ length: LIMIT + 1 }, (_, i) =>
-      post(`${prefix}::${(i + 1).toString(16)}`),
-    );
-    const got = await statuses(app, requests);
+    const got = await inOneMinute(() => {
+      const prefix = `2001:db8:${nextHost++}:7`;
+      const requests = Array.from({ length: LIMIT + 1 }, (_, i) =>
+        post(`${prefix}::${(i + 1).toString(16)}`),
+      );
+      return statuses(limitedApp().app, requests);
+    });
     expect(got.slice(0, LIMIT).every((s) => s === 202)).toBe(true);
     expect(got[LIMIT]).toBe(429);
   });
@@ -151,12 +168,13 @@ describe('browserRateLimit with the BROWSER_RATE_LIMITER binding', () => {
   });
 
   it('counts calls with a wrong bearer key like browser calls (slows down key guessing)', async () => {
-    const { app } = limitedApp();
-    const ip = freshIpv4();
-    const requests = Array.from({ length: LIMIT + 1 }, (_, i) =>
-      post(ip, { authorization: `Bearer guess-${i}` }),
-    );
-    const got = await statuses(app, requests);
+    const got = await inOneMinute(() => {
+      const ip = freshIpv4();
+      const requests = Array.from({ length: LIMIT + 1 }, (_, i) =>
+        post(ip, { authorization: `Bearer guess-${i}` }),
+      );
+      return statuses(limitedApp().app, requests);
+    });
     expect(got[LIMIT]).toBe(429);
   });
 

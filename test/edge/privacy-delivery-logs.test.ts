@@ -13,7 +13,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { type EdgeConfig, parseConfig } from '../../edge/config.ts';
 import { describeDeadLetter } from '../../edge/delivery/dead-letter-consumer.ts';
-import type { DeadLetter } from '../../edge/delivery/message.ts';
+import type { DeliveryMessage } from '../../edge/delivery/message.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
 import { sendConversions } from '../../edge/x-api/x-client.ts';
@@ -147,12 +147,10 @@ describe('delivery logs', () => {
   });
 
   it('a dead letter is described by ids and reason, never by identifiers', () => {
-    const letter: DeadLetter = {
+    const letter: DeliveryMessage = {
       pixelId: TEST_ACCOUNT.pixelId,
       conversion: conversion(IP4),
       acceptedAt: Date.now(),
-      deadAt: Date.now(),
-      reason: { kind: 'retries-exhausted' },
     };
     const line = JSON.stringify(describeDeadLetter(letter));
     expect(line).toContain('privacy-delivery-1');

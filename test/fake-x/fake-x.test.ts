@@ -433,6 +433,61 @@ describe('FakeX faults and quota', () => {
     expect(fake.received(pixelId).conversions).toHaveLength(5);
   });
 
+  it('stands in an outage (always) until the plan changes', async () => {
+    fake.setFaults(pixelId, { always: { kind: 'status', status: 503 } });
+    const statuses = [(await post()).status, (await post()).status, (await post()).status];
+    fake.setFaults(pixelId, {});
+    statuses.push((await post()).status);
+    expect(statuses).toEqual([503, 503, 503, 200]);
+    expect(fake.received(pixelId).conversions).toHaveLength(1);
+  });
+
+  it('refuses every request with a revoked token as X does (401), until restored', async () => {
+    fake.setFaults(pixelId, { revoked: true });
+    const refused = await post();
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({
+      errors: [{ code: 'UNAUTHORIZED', message: 'Invalid or expired token' }],
+    });
+    fake.setFaults(pixelId, {});
+    expect((await post()).status).toBe(200);
+  });
+
+  it('answers 404 for an event tag made unknown, naming it as X does', async () => {
+    fake.setFaults(pixelId, { unknownEventIds: ['o9d2g'] });
+    const res = await post();
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({
+      errors: [
+        {
+          code: 'NOT_FOUND',
+          message: 'event_id (o9d2g) does not belong to provided account',
+          parameter: 'event_id',
+        },
+      ],
+    });
+  });
+
+  it('rejects chosen conversions with 400, failing the whole request', async () => {
+    fake.setFaults(pixelId, { rejectConversionIds: ['order-2'] });
+    const body = JSON.stringify({
+      conversions: [conversion(), conversion({ conversion_id: 'order-2' })],
+    });
+    const res = await fake.handle(
+      new Request(endpoint(pixelId), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-pixel-token': TEST_ACCOUNT.pixelToken },
+        body,
+      }),
+    );
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      errors: [{ message: 'conversion_id (order-2) was rejected', conversion_index: 1 }],
+    });
+    expect(fake.received(pixelId).conversions).toEqual([]);
+    expect((await post()).status).toBe(200);
+  });
+
   it('rejects a malformed fault plan', () => {
     expect(() => fake.setFaults(pixelId, { next: [{ kind: 'status', status: 42 }] })).toThrow();
     expect(() =>
@@ -445,6 +500,9 @@ describe('FakeX faults and quota', () => {
           ],
         },
       }),
+    ).toThrow();
+    expect(() =>
+      fake.setFaults(pixelId, { rejectConversionIds: 'order-1' as unknown as string[] }),
     ).toThrow();
   });
 });

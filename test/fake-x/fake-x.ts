@@ -20,7 +20,11 @@ import {
   signaturesMatch,
 } from './oauth1-verify.ts';
 import { TEST_ACCOUNT } from './test-account.ts';
-import { checkConversionRequest, type FakeXErrorItem } from './validate-conversions.ts';
+import {
+  type ConversionCheck,
+  checkConversionRequest,
+  type FakeXErrorItem,
+} from './validate-conversions.ts';
 
 export type { FakeXErrorItem } from './validate-conversions.ts';
 
@@ -65,6 +69,14 @@ export interface FaultPlan {
   next?: Array<Fault & { times?: number }>;
   /** Then, per request, each fault with probability `rate` from a seeded generator. */
   random?: { seed: number; faults: Array<{ rate: number; fault: Fault }> };
+  /** Every request after `next` gets this answer until the plan changes (an outage). */
+  always?: Fault;
+  /** The credentials are refused (a revoked token): every request answers X's 401. */
+  revoked?: boolean;
+  /** These Single Event Tags are not the account's: X's 404 "does not belong to provided account". */
+  unknownEventIds?: string[];
+  /** Conversions with these ids are invalid: the request that holds one answers 400. */
+  rejectConversionIds?: string[];
 }
 
 export type AuthKind = 'oauth1' | 'pixel-token' | 'none';
@@ -109,6 +121,10 @@ interface PixelState {
   received: Received;
   next: Array<Fault & { times: number }>;
   random?: { draw: () => number; faults: Array<{ rate: number; fault: Fault }> };
+  always?: Fault;
+  revoked: boolean;
+  unknownEventIds: Set<string>;
+  rejectConversionIds: Set<string>;
   window: { start: number; used: number };
 }
 
@@ -210,6 +226,10 @@ export class FakeX {
     state.random = plan.random
       ? { draw: seededRandom(plan.random.seed), faults: plan.random.faults }
       : undefined;
+    state.always = plan.always;
+    state.revoked = plan.revoked === true;
+    state.unknownEventIds = new Set(plan.unknownEventIds ?? []);
+    state.rejectConversionIds = new Set(plan.rejectConversionIds ?? []);
   }
 
   /** Changes an account's quota and starts a fresh window. */
@@ -253,6 +273,9 @@ export class FakeX {
       state = {
         received: { requests: [], conversions: [] },
         next: [],
+        revoked: false,
+        unknownEventIds: new Set(),
+        rejectConversionIds: new Set(),
         window: { start: this.#now(), used: 0 },
       };
       this.#pixels.set(pixelId, state);
@@ -316,7 +339,9 @@ export class FakeX {
       return this.#faultAnswer(fault, request, entry, state, requestParams, quota);
     }
 
-    const authErrors = this.#authenticate(request, url, account);
+    const authErrors = state.revoked
+      ? [{ code: 'UNAUTHORIZED', message: 'Invalid or expired token' }]
+      : this.#authenticate(request, url, account);
     if (authErrors) {
       entry.errors = authErrors;
       return answer(401, 'unauthorized', { errors: authErrors, ...requestParams }, quota);
@@ -338,7 +363,10 @@ export class FakeX {
       return answer(400, 'invalid', { errors, ...requestParams }, quota);
     }
 
-    const check = checkConversionRequest(body, pixelId, new Set(Object.values(account.events)));
+    const tags = new Set(
+      Object.values(account.events).filter((t) => !state.unknownEventIds.has(t)),
+    );
+    const check = rejectChosen(checkConversionRequest(body, pixelId, tags), state);
     if (!check.ok) {
       entry.errors = check.errors;
       return answer(check.status, 'invalid', { errors: check.errors, ...requestParams }, quota);
@@ -463,6 +491,7 @@ export class FakeX {
       const { times: _times, ...fault } = head;
       return fault;
     }
+    if (state.always) return state.always;
     if (!state.random) return undefined;
     const roll = state.random.draw();
     let threshold = 0;
@@ -601,6 +630,23 @@ async function readJson(request: Request): Promise<unknown> {
   }
 }
 
+/** A valid request holding a conversion chosen to be rejected answers 400, as X does for one bad conversion. */
+function rejectChosen(check: ConversionCheck, state: PixelState): ConversionCheck {
+  if (!check.ok || state.rejectConversionIds.size === 0) return check;
+  const errors: FakeXErrorItem[] = [];
+  check.conversions.forEach((conversion, index) => {
+    if (state.rejectConversionIds.has(conversion.conversion_id)) {
+      errors.push({
+        code: 'INVALID_PARAMETER',
+        message: `conversion_id (${conversion.conversion_id}) was rejected`,
+        parameter: 'conversion_id',
+        conversion_index: index,
+      });
+    }
+  });
+  return errors.length === 0 ? check : { ok: false, status: 400, errors };
+}
+
 function countConversions(bodyText: string): number {
   try {
     const body: unknown = JSON.parse(bodyText);
@@ -665,6 +711,14 @@ function checkFaultPlan(plan: FaultPlan): void {
     checkFault(fault);
     if (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times > 0)) {
       throw new ControlInputError('fault times must be an integer > 0');
+    }
+  }
+  if (plan?.always !== undefined) checkFault(plan.always);
+  for (const list of [plan?.unknownEventIds, plan?.rejectConversionIds]) {
+    if (list !== undefined && !(Array.isArray(list) && list.every((v) => typeof v === 'string'))) {
+      throw new ControlInputError(
+        'unknownEventIds and rejectConversionIds must be lists of strings',
+      );
     }
   }
   if (plan?.random) {

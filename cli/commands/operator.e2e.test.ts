@@ -1,0 +1,116 @@
+/**
+ * The operator commands end to end: the real `cli/bin.mjs` against the edge
+ * in local workerd, delivering to the fake X API switched into failure modes
+ * (an event tag X does not know, conversions X rejects).
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { edgeVarsFor } from '../../bench/lib/beacon.ts';
+import { type LocalWorker, startLocalWorker } from '../../bench/lib/local-worker.ts';
+import { type FakeXControl, fakeXControl } from '../../test/fake-x/control.ts';
+import { type FakeXServer, startFakeX } from '../../test/fake-x/server.ts';
+import { TEST_ACCOUNT } from '../../test/fake-x/test-account.ts';
+import { runCliProcess } from '../cli-process.ts';
+
+const PIXEL = TEST_ACCOUNT.pixelId;
+const LIMIT_MS = 60_000;
+
+let fakeX: FakeXServer;
+let control: FakeXControl;
+let edge: LocalWorker;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'xcapi-operator-e2e-'));
+  fakeX = await startFakeX();
+  control = fakeXControl(fakeX.url);
+  edge = await startLocalWorker({
+    config: 'wrangler.toml',
+    vars: { ...edgeVarsFor(fakeX.url), RETRY_BASE_SECONDS: '0' },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await edge?.close();
+  await fakeX?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const cli = (...args: string[]) =>
+  runCliProcess([...args, '--endpoint', edge.url.origin], {
+    XCAPI_SERVER_KEY: TEST_ACCOUNT.serverKey,
+  });
+
+/** Polls `probe` until it returns true or the limit passes. */
+async function eventually(probe: () => Promise<boolean>): Promise<boolean> {
+  const deadline = Date.now() + LIMIT_MS;
+  while (Date.now() < deadline) {
+    if (await probe()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  return probe();
+}
+
+async function idsAtX(prefix: string): Promise<string[]> {
+  const { conversions } = await control.received(PIXEL);
+  return conversions.map((c) => c.conversion_id).filter((id) => id.startsWith(prefix));
+}
+
+describe('operator commands against the edge', () => {
+  it("verify: X accepts two events and refuses the third, whose tag is not the account's", async () => {
+    await control.setFaults(PIXEL, { unknownEventIds: [TEST_ACCOUNT.events.signup as string] });
+    const run = await cli('verify');
+    await control.setFaults(PIXEL, {});
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/purchase\s+200\s+accepted\s+conversions_processed 1, debug_id \S+/);
+    expect(run.stdout).toMatch(/lead\s+200\s+accepted/);
+    expect(run.stdout).toMatch(/signup\s+404\s+REFUSED\s+.*does not belong to provided account/);
+    expect(run.stdout).toContain('1 of 3 events refused');
+    const sent = await idsAtX('xcapi-verify-');
+    expect(sent.filter((id) => id.startsWith('xcapi-verify-purchase-'))).toHaveLength(1);
+  }, 60_000);
+
+  it('upload, then dead-letters lists what X rejected, redrive delivers it once, status counts it', async () => {
+    await control.setFaults(PIXEL, { rejectConversionIds: ['op-3', 'op-7'] });
+    const file = join(dir, 'op.csv');
+    let csv = 'event,order_id,email\n';
+    for (let i = 1; i <= 10; i += 1) csv += `purchase,op-${i},buyer${i}@example.com\n`;
+    await writeFile(file, csv);
+    const upload = await cli('upload', file, '--rate', '0');
+    expect(upload.code).toBe(0);
+
+    let listed = '';
+    expect(
+      await eventually(async () => {
+        listed = (await cli('dead-letters', '--event', 'purchase', '--json')).stdout;
+        return JSON.parse(listed).dead_letters.length >= 2;
+      }),
+    ).toBe(true);
+    const page = JSON.parse(listed) as {
+      dead_letters: { conversion_id: string; reason: string }[];
+    };
+    expect(page.dead_letters.map((d) => d.conversion_id).sort()).toEqual(['op-3', 'op-7']);
+    const table = await cli('dead-letters');
+    expect(table.stdout).toMatch(/op-3\s+purchase\s+\S+\s+400/);
+    expect((await idsAtX('op-')).sort()).toHaveLength(8);
+
+    await control.setFaults(PIXEL, {});
+    const redrive = await cli('redrive', '--ids', 'op-3,op-7');
+    expect(redrive.stdout).toBe('2 dead letters put back on the delivery queue\n');
+    expect(await eventually(async () => (await idsAtX('op-')).length >= 10)).toBe(true);
+    const ids = await idsAtX('op-');
+    expect(new Set(ids).size).toBe(10);
+    expect(ids).toHaveLength(10);
+
+    const status = await cli('status', '--json');
+    expect(status.code).toBe(0);
+    const answer = JSON.parse(status.stdout);
+    expect(answer.windows['1h'].events.purchase.accepted).toBeGreaterThanOrEqual(10);
+    const text = await cli('status');
+    expect(text.stdout).toMatch(/^pixel o9d7n\ndelivery: (ok|degraded) since /);
+    expect(text.stdout).toMatch(/last 1h\nevent\s+accepted\s+sent/);
+  }, 120_000);
+});

@@ -1,0 +1,750 @@
+/**
+ * @module
+ * `DeliveryLedger`: one SQLite-backed Durable Object per pixel that remembers
+ * what happened after the 202, beside `RateBudget` (quota and dedup) which it
+ * leaves alone. Why a Durable Object: the pixel's delivery state must be one
+ * truth that concurrent consumer invocations update atomically, and its
+ * SQLite needs no other binding. Each method runs its SQL without awaiting
+ * anything else, so each is atomic; only the alarm and `redrive` await the
+ * queue, and they delete exactly the rows they re-enqueued.
+ *
+ * What it keeps, and for how long:
+ * - `pixel`: the delivery state `/health` reports (./delivery-health.ts) and
+ *   the last X error.
+ * - `held`: conversions X cannot take yet because it refuses our credentials
+ *   or pixel (401/403/404) or one event's tag (404 naming the event_id), with
+ *   the queue payload intact (the IP address still sealed). Holding them here
+ *   instead of retrying through the queue is what keeps their lives: they
+ *   spend no `max_retries`, and one probe stands for all of them. While the
+ *   pixel is refused, an alarm re-enqueues one held conversion as a probe
+ *   every `PROBE_INTERVAL_MS`; a refused event is probed hourly, and at once
+ *   when `X_EVENTS` maps its name to another tag. The first delivery after a
+ *   refusal releases the rest through the queue, each with its own dedup key,
+ *   so none reaches X twice. Held longer than 7 days: a dead letter.
+ * - `dead_letters`: conversions given up on (X's 400 for that conversion
+ *   alone, or waiting past the give-up age), with X's reason and the queue
+ *   payload, 30 days; redrive puts them back on the queue.
+ * - `conversions`: per conversion id its state, attempts, times and X's
+ *   `debug_id`, no identifiers, 7 days and at most `MAX_STATUS_ROWS` rows.
+ * - `counts`: per 5-minute bucket and event, accepted / sent / dead-lettered
+ *   and identifier coverage, 25 hours: fixed size, for `/status` windows.
+ *
+ * Storage bound: status rows are about 200 bytes, so at most ~200 MB; held
+ * conversions and dead letters about 1 KB each (a Durable Object holds 10 GB).
+ */
+import { DurableObject } from 'cloudflare:workers';
+import type { Env } from '../env.ts';
+import { XApiError } from '../errors.ts';
+import { type DeliveryFlags, type DeliveryHealth, deliveryHealth } from './delivery-health.ts';
+import {
+  BUCKET_MS,
+  COUNT_COLUMNS,
+  type ConversionView,
+  type CountColumn,
+  type DeadLetterPage,
+  type DeadLetterQuery,
+  type DeadLetterReason,
+  HOUR_MS,
+  iso,
+  type LedgerStatus,
+  readConversion,
+  readDeadLetters,
+  readStatus,
+} from './ledger-views.ts';
+import type { DeliveryMessage } from './message.ts';
+import type { HoldReason } from './verdict.ts';
+
+/** How often a refused pixel is probed; the queue adds seconds, X sees one at least every 60 s. */
+export const PROBE_INTERVAL_MS = 50_000;
+/** How often a refused event's tag is probed. */
+export const EVENT_PROBE_INTERVAL_MS = 60 * 60_000;
+/** How long a conversion is held before it becomes a dead letter. */
+export const HOLD_MAX_MS = 7 * 24 * 60 * 60_000;
+export const DEAD_LETTER_KEEP_MS = 30 * 24 * 60 * 60_000;
+export const STATUS_KEEP_MS = 7 * 24 * 60 * 60_000;
+export const MAX_STATUS_ROWS = 1_000_000;
+const COUNTS_KEEP_MS = 25 * 60 * 60_000;
+/** Held conversions released per alarm run; the alarm runs again at once for the rest. */
+const RELEASE_PER_ALARM = 5_000;
+const QUEUE_BATCH = 100;
+
+/** Why a conversion is not sent yet, as `/status` counts it. */
+export type WaitingReason =
+  | 'queued'
+  | 'x_unavailable'
+  | 'rate_limited'
+  | 'in_flight'
+  | 'dry_run'
+  | 'redriven'
+  | HoldReason;
+
+/** One message as the consumer first presents it. */
+export interface LedgerEntry {
+  key: string;
+  event: string;
+  conversionId: string;
+  /** The tag it will be sent with now. */
+  eventId: string;
+  acceptedAt: number;
+  probe: boolean;
+  coverage: Coverage;
+  body: DeliveryMessage;
+}
+
+export interface Coverage {
+  twclid: boolean;
+  email: boolean;
+  phone: boolean;
+  ipUserAgent: boolean;
+}
+
+/** What one consumer invocation learned about the pixel's conversions. */
+export interface LedgerReport {
+  sent: { key: string; debugId?: string }[];
+  /** X accepted these earlier (RateBudget's dedup). */
+  duplicates: string[];
+  waiting: { key: string; reason: WaitingReason; tried: boolean; error?: string }[];
+  held: { key: string; event: string; reason: HoldReason; body: DeliveryMessage; error: string }[];
+  deadLetters: NewDeadLetter[];
+  /** Events whose tag X refused with a 404. */
+  isolated: { event: string; eventId: string; message: string }[];
+  /** X refused the credentials or pixel. */
+  refused?: string;
+  /** X answered 5xx or timed out. */
+  failing?: string;
+  /** The budget (ours or X's 429) is spent until then. */
+  budgetUntil?: number;
+  lastError?: { status: number | null; code: string; message: string };
+}
+
+export interface NewDeadLetter {
+  key: string;
+  event: string;
+  reason: DeadLetterReason;
+  status: number | null;
+  message: string;
+  body: DeliveryMessage;
+}
+
+export interface RedriveFilter {
+  conversionIds?: string[];
+  event?: string;
+  reason?: string;
+}
+
+interface PixelRow {
+  pixel_id: string | null;
+  blocked_since: number | null;
+  blocked_reason: string | null;
+  last_probe_at: number;
+  failing_since: number | null;
+  failing_reason: string | null;
+  budget_since: number | null;
+  budget_until: number | null;
+  changed_at: number;
+  last_error: string | null;
+  [column: string]: SqlStorageValue;
+}
+
+export class DeliveryLedger extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS pixel (
+        id INTEGER PRIMARY KEY CHECK (id = 1), pixel_id TEXT,
+        blocked_since INTEGER, blocked_reason TEXT, last_probe_at INTEGER NOT NULL DEFAULT 0,
+        failing_since INTEGER, failing_reason TEXT, budget_since INTEGER, budget_until INTEGER,
+        changed_at INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+      CREATE TABLE IF NOT EXISTS isolated (
+        event TEXT PRIMARY KEY, event_id TEXT NOT NULL, since INTEGER NOT NULL,
+        reason TEXT NOT NULL, last_probe_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS held (
+        key TEXT PRIMARY KEY, event TEXT NOT NULL, reason TEXT NOT NULL,
+        held_at INTEGER NOT NULL, release INTEGER NOT NULL DEFAULT 0, body TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS held_reason ON held (reason, held_at);
+      CREATE INDEX IF NOT EXISTS held_release ON held (release);
+      CREATE TABLE IF NOT EXISTS dead_letters (
+        key TEXT PRIMARY KEY, conversion_id TEXT NOT NULL, event TEXT NOT NULL,
+        reason TEXT NOT NULL, status INTEGER, message TEXT NOT NULL,
+        accepted_at INTEGER NOT NULL, dead_at INTEGER NOT NULL, body TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS dead_letters_order ON dead_letters (dead_at, key);
+      CREATE TABLE IF NOT EXISTS conversions (
+        key TEXT PRIMARY KEY, conversion_id TEXT NOT NULL, event TEXT NOT NULL,
+        state TEXT NOT NULL, waiting_reason TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+        accepted_at INTEGER NOT NULL, sent_at INTEGER, debug_id TEXT, error TEXT,
+        updated_at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS conversions_id ON conversions (conversion_id);
+      CREATE INDEX IF NOT EXISTS conversions_waiting ON conversions (state, accepted_at);
+      CREATE INDEX IF NOT EXISTS conversions_updated ON conversions (updated_at);
+      CREATE TABLE IF NOT EXISTS counts (
+        bucket INTEGER NOT NULL, event TEXT NOT NULL,
+        accepted INTEGER NOT NULL DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0,
+        dead_lettered INTEGER NOT NULL DEFAULT 0, twclid INTEGER NOT NULL DEFAULT 0,
+        email INTEGER NOT NULL DEFAULT 0, phone INTEGER NOT NULL DEFAULT 0,
+        ip_user_agent INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (bucket, event));
+    `);
+    // Delivery counts as ok from the moment the ledger first exists.
+    this.sql.exec('INSERT OR IGNORE INTO pixel (id, changed_at) VALUES (1, ?)', Date.now());
+  }
+
+  /**
+   * Records conversions the consumer is about to send and holds those that
+   * must wait: every one while the pixel is refused, and those of a refused
+   * event (unless `X_EVENTS` now maps the event to another tag, which
+   * releases the event). Probes are never held. Returns the held keys.
+   *
+   * @example
+   * const { held } = await ledger.admit(pixelId, entries, config.events);
+   */
+  admit(
+    pixelId: string,
+    entries: LedgerEntry[],
+    eventIds: Readonly<Record<string, string>>,
+    now: number = Date.now(),
+  ): { held: string[] } {
+    this.sql.exec('UPDATE pixel SET pixel_id = ? WHERE id = 1', pixelId);
+    for (const entry of entries) this.observe(entry, now);
+
+    let changed = false;
+    const isolated = new Map<string, string>();
+    for (const row of this.sql.exec<{ event: string; event_id: string }>(
+      'SELECT event, event_id FROM isolated',
+    )) {
+      const current = eventIds[row.event];
+      if (current !== undefined && current !== row.event_id) {
+        this.releaseEvent(row.event, now, current);
+        changed = true;
+      } else {
+        isolated.set(row.event, row.event_id);
+      }
+    }
+
+    const pixel = this.pixel();
+    const held: string[] = [];
+    for (const entry of entries) {
+      if (entry.probe) continue;
+      const reason: HoldReason | undefined =
+        pixel.blocked_since !== null
+          ? 'pixel_refused'
+          : isolated.get(entry.event) === entry.eventId
+            ? 'event_not_found'
+            : undefined;
+      if (!reason) continue;
+      this.hold(entry.key, entry.event, reason, entry.body, null, now);
+      held.push(entry.key);
+      changed = true;
+    }
+    if (changed) this.scheduleAlarm(now);
+    return { held };
+  }
+
+  /**
+   * Records what happened to the conversions one invocation handled and
+   * updates the delivery state. A delivery while the pixel was refused
+   * releases every held conversion; one of a refused event releases that event.
+   *
+   * @example
+   * await ledger.settle({ ...emptyReport(), sent: [{ key, debugId }] });
+   */
+  settle(report: LedgerReport, now: number = Date.now()): void {
+    const pixel = this.pixel();
+    for (const { key, debugId } of report.sent) {
+      const row = this.sql
+        .exec<{ event: string; state: string }>(
+          'SELECT event, state FROM conversions WHERE key = ?',
+          key,
+        )
+        .toArray()[0];
+      this.sql.exec(
+        `UPDATE conversions SET state = 'sent', waiting_reason = NULL, attempts = attempts + 1,
+           sent_at = ?, debug_id = ?, error = NULL, updated_at = ? WHERE key = ?`,
+        now,
+        debugId ?? null,
+        now,
+        key,
+      );
+      if (row && row.state !== 'sent') this.count(now, row.event, { sent: 1 });
+      this.sql.exec('DELETE FROM held WHERE key = ?', key);
+      if (row) this.clearIsolation(row.event, now);
+    }
+    for (const key of report.duplicates) {
+      const row = this.sql
+        .exec<{ event: string; state: string }>(
+          'SELECT event, state FROM conversions WHERE key = ?',
+          key,
+        )
+        .toArray()[0];
+      if (row && row.state !== 'sent') {
+        this.sql.exec(
+          "UPDATE conversions SET state = 'sent', waiting_reason = NULL, updated_at = ? WHERE key = ?",
+          now,
+          key,
+        );
+        this.count(now, row.event, { sent: 1 });
+      }
+      this.sql.exec('DELETE FROM held WHERE key = ?', key);
+    }
+    for (const w of report.waiting) {
+      this.sql.exec(
+        `UPDATE conversions SET state = 'waiting', waiting_reason = ?, attempts = attempts + ?,
+           error = COALESCE(?, error), updated_at = ? WHERE key = ? AND state = 'waiting'`,
+        w.reason,
+        w.tried ? 1 : 0,
+        w.error ?? null,
+        now,
+        w.key,
+      );
+    }
+    for (const isolated of report.isolated) {
+      this.sql.exec(
+        `INSERT INTO isolated (event, event_id, since, reason, last_probe_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (event) DO UPDATE SET event_id = excluded.event_id, reason = excluded.reason,
+           last_probe_at = excluded.last_probe_at`,
+        isolated.event,
+        isolated.eventId,
+        now,
+        isolated.message,
+        now,
+      );
+    }
+    for (const h of report.held) {
+      this.hold(h.key, h.event, h.reason, h.body, h.error, now, true);
+    }
+    for (const letter of report.deadLetters) this.deadLetter(letter, now);
+
+    if (report.sent.length > 0) {
+      if (pixel.blocked_since !== null) {
+        this.sql.exec("UPDATE held SET release = 1 WHERE reason = 'pixel_refused' AND release = 0");
+      }
+      this.sql.exec(
+        `UPDATE pixel SET blocked_since = NULL, blocked_reason = NULL, failing_since = NULL,
+           failing_reason = NULL, changed_at = ? WHERE id = 1 AND (blocked_since IS NOT NULL OR failing_since IS NOT NULL)`,
+        now,
+      );
+    }
+    if (report.refused) {
+      this.sql.exec(
+        `UPDATE pixel SET blocked_since = COALESCE(blocked_since, ?), blocked_reason = ?,
+           last_probe_at = ? WHERE id = 1`,
+        now,
+        report.refused,
+        now,
+      );
+    }
+    if (report.failing && report.sent.length === 0) {
+      this.sql.exec(
+        'UPDATE pixel SET failing_since = COALESCE(failing_since, ?), failing_reason = ? WHERE id = 1',
+        now,
+        report.failing,
+      );
+    }
+    if (report.budgetUntil !== undefined) {
+      this.sql.exec(
+        `UPDATE pixel SET budget_since = CASE WHEN COALESCE(budget_until, 0) > ? THEN budget_since ELSE ? END,
+           budget_until = MAX(COALESCE(budget_until, 0), ?) WHERE id = 1`,
+        now,
+        now,
+        report.budgetUntil,
+      );
+    }
+    if (report.lastError) {
+      this.sql.exec(
+        'UPDATE pixel SET last_error = ? WHERE id = 1',
+        JSON.stringify({ at: iso(now), ...report.lastError }),
+      );
+    }
+    this.scheduleAlarm(now);
+  }
+
+  /** The delivery state: one read, for `/health`. */
+  health(now: number = Date.now()): DeliveryHealth {
+    return deliveryHealth(this.flags(), now);
+  }
+
+  /** Counts per event for the last hour and day, the last X error, and an hourly series. */
+  status(now: number = Date.now()): LedgerStatus {
+    const pixel = this.pixel();
+    return readStatus(this.sql, {
+      pixelId: pixel.pixel_id,
+      delivery: deliveryHealth(this.flags(), now),
+      lastError: pixel.last_error,
+      now,
+    });
+  }
+
+  /** One conversion's state, or null when the ledger does not know it. */
+  conversion(conversionId: string, event?: string): ConversionView | null {
+    return readConversion(this.sql, conversionId, event);
+  }
+
+  /** Dead letters, newest first, without identifiers. */
+  deadLetters(query: DeadLetterQuery): DeadLetterPage {
+    return readDeadLetters(this.sql, query);
+  }
+
+  /** Keeps a conversion Cloudflare gave up on (it ran out of `max_retries`). */
+  keepDeadLetter(letter: NewDeadLetter, now: number = Date.now()): void {
+    this.observe(entryFor(letter.key, letter.event, letter.body), now);
+    this.sql.exec('DELETE FROM held WHERE key = ?', letter.key);
+    this.deadLetter(letter, now);
+    this.scheduleAlarm(now);
+  }
+
+  /**
+   * Puts matching dead letters back on the delivery queue, as they were
+   * accepted (same conversion id: RateBudget's dedup keeps X from getting one twice).
+   */
+  async redrive(filter: RedriveFilter, now: number = Date.now()): Promise<number> {
+    const ids = filter.conversionIds;
+    const rows = this.sql
+      .exec<{ key: string; body: string }>(
+        `SELECT key, body FROM dead_letters
+         WHERE (? IS NULL OR event = ?) AND (? IS NULL OR reason = ?)
+           AND (? IS NULL OR conversion_id IN (SELECT value FROM json_each(?)))
+         ORDER BY dead_at`,
+        filter.event ?? null,
+        filter.event ?? null,
+        filter.reason ?? null,
+        filter.reason ?? null,
+        ids ? 1 : null,
+        JSON.stringify(ids ?? []),
+      )
+      .toArray();
+    let redriven = 0;
+    for (let i = 0; i < rows.length; i += QUEUE_BATCH) {
+      const chunk = rows.slice(i, i + QUEUE_BATCH);
+      await this.enqueue(chunk.map((r) => JSON.parse(r.body) as DeliveryMessage));
+      for (const { key } of chunk) {
+        this.sql.exec('DELETE FROM dead_letters WHERE key = ?', key);
+        this.sql.exec(
+          `UPDATE conversions SET state = 'waiting', waiting_reason = 'redriven', updated_at = ?
+           WHERE key = ?`,
+          now,
+          key,
+        );
+      }
+      redriven += chunk.length;
+    }
+    return redriven;
+  }
+
+  /**
+   * Releases held conversions, probes a refused pixel or event, turns
+   * conversions held too long into dead letters, and prunes old rows.
+   */
+  override async alarm(): Promise<void> {
+    await this.runDue(Date.now());
+  }
+
+  /**
+   * The alarm's work as of `now`. Tests call it with a later `now` to stand
+   * for time passing (a probe interval, an hour, 7 days).
+   */
+  async runDue(now: number): Promise<void> {
+    const released = this.sql
+      .exec<{ key: string; body: string }>(
+        'SELECT key, body FROM held WHERE release = 1 LIMIT ?',
+        RELEASE_PER_ALARM,
+      )
+      .toArray();
+    for (let i = 0; i < released.length; i += QUEUE_BATCH) {
+      const chunk = released.slice(i, i + QUEUE_BATCH);
+      await this.enqueue(chunk.map((r) => JSON.parse(r.body) as DeliveryMessage));
+      for (const { key } of chunk)
+        this.sql.exec('DELETE FROM held WHERE key = ? AND release = 1', key);
+    }
+
+    // Expiry first: a conversion given up on is not sent out as a probe.
+    for (const row of this.sql
+      .exec<{ key: string; event: string; body: string }>(
+        'SELECT key, event, body FROM held WHERE held_at <= ? AND release = 0',
+        now - HOLD_MAX_MS,
+      )
+      .toArray()) {
+      this.sql.exec('DELETE FROM held WHERE key = ?', row.key);
+      this.deadLetter(
+        {
+          key: row.key,
+          event: row.event,
+          reason: 'expired',
+          status: null,
+          message: 'held 7 days while X refused delivery',
+          body: JSON.parse(row.body) as DeliveryMessage,
+        },
+        now,
+      );
+    }
+    const pixel = this.pixel();
+    if (pixel.blocked_since !== null && now - pixel.last_probe_at >= PROBE_INTERVAL_MS) {
+      this.sql.exec('UPDATE pixel SET last_probe_at = ? WHERE id = 1', now);
+      await this.probe("reason = 'pixel_refused'", []);
+    }
+    for (const row of this.sql
+      .exec<{ event: string; last_probe_at: number }>('SELECT event, last_probe_at FROM isolated')
+      .toArray()) {
+      if (now - row.last_probe_at < EVENT_PROBE_INTERVAL_MS) continue;
+      this.sql.exec('UPDATE isolated SET last_probe_at = ? WHERE event = ?', now, row.event);
+      await this.probe("reason = 'event_not_found' AND event = ?", [row.event]);
+    }
+
+    this.prune(now);
+    this.scheduleAlarm(now);
+  }
+
+  /** Re-enqueues the oldest matching held conversion, marked as a probe. */
+  private async probe(where: string, params: SqlStorageValue[]): Promise<void> {
+    const row = this.sql
+      .exec<{ body: string }>(
+        `SELECT body FROM held WHERE release = 0 AND ${where} ORDER BY held_at LIMIT 1`,
+        ...params,
+      )
+      .toArray()[0];
+    if (!row) return;
+    await this.enqueue([{ ...(JSON.parse(row.body) as DeliveryMessage), probe: true }]);
+  }
+
+  private async enqueue(bodies: DeliveryMessage[]): Promise<void> {
+    const queue = this.env.DELIVERY_QUEUE;
+    if (!queue) throw new Error('DELIVERY_QUEUE binding missing');
+    await queue.sendBatch(
+      bodies.map((body) => {
+        const { probe: _probe, failures: _failures, ...fresh } = body;
+        return {
+          body: body.probe ? { ...fresh, probe: true } : fresh,
+          contentType: 'json' as const,
+        };
+      }),
+    );
+  }
+
+  private observe(entry: LedgerEntry, now: number): void {
+    const known = this.sql.exec('SELECT 1 FROM conversions WHERE key = ?', entry.key).toArray()[0];
+    if (known) return;
+    this.sql.exec(
+      `INSERT INTO conversions (key, conversion_id, event, state, waiting_reason, accepted_at, updated_at)
+       VALUES (?, ?, ?, 'waiting', 'queued', ?, ?)`,
+      entry.key,
+      entry.conversionId,
+      entry.event,
+      entry.acceptedAt,
+      now,
+    );
+    const c = entry.coverage;
+    this.count(entry.acceptedAt, entry.event, {
+      accepted: 1,
+      twclid: c.twclid ? 1 : 0,
+      email: c.email ? 1 : 0,
+      phone: c.phone ? 1 : 0,
+      ip_user_agent: c.ipUserAgent ? 1 : 0,
+    });
+  }
+
+  private hold(
+    key: string,
+    event: string,
+    reason: HoldReason,
+    body: DeliveryMessage,
+    error: string | null,
+    now: number,
+    tried = false,
+  ): void {
+    const { probe: _probe, failures: _failures, ...kept } = body;
+    this.sql.exec(
+      `INSERT INTO held (key, event, reason, held_at, release, body) VALUES (?, ?, ?, ?, 0, ?)
+       ON CONFLICT (key) DO UPDATE SET reason = excluded.reason, release = 0`,
+      key,
+      event,
+      reason,
+      now,
+      JSON.stringify(kept),
+    );
+    this.sql.exec(
+      `UPDATE conversions SET state = 'waiting', waiting_reason = ?, attempts = attempts + ?,
+         error = COALESCE(?, error), updated_at = ? WHERE key = ? AND state = 'waiting'`,
+      reason,
+      tried ? 1 : 0,
+      error,
+      now,
+      key,
+    );
+  }
+
+  private deadLetter(letter: NewDeadLetter, now: number): void {
+    this.sql.exec(
+      `INSERT OR REPLACE INTO dead_letters
+         (key, conversion_id, event, reason, status, message, accepted_at, dead_at, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      letter.key,
+      letter.body.conversion.conversion_id,
+      letter.event,
+      letter.reason,
+      letter.status,
+      letter.message,
+      letter.body.acceptedAt,
+      now,
+      JSON.stringify({ ...letter.body, failures: undefined, probe: undefined }),
+    );
+    const row = this.sql
+      .exec<{ state: string }>('SELECT state FROM conversions WHERE key = ?', letter.key)
+      .toArray()[0];
+    this.sql.exec(
+      `UPDATE conversions SET state = 'dead_lettered', waiting_reason = NULL,
+         attempts = attempts + ?, error = ?, updated_at = ? WHERE key = ?`,
+      letter.reason === 'rejected' ? 1 : 0,
+      letter.message,
+      now,
+      letter.key,
+    );
+    if (row?.state !== 'dead_lettered') this.count(now, letter.event, { dead_lettered: 1 });
+  }
+
+  /**
+   * Lets an event's held conversions go. With `eventId` (X_EVENTS now maps the
+   * event to another tag) they leave with that tag, whichever consumer reads them.
+   */
+  private releaseEvent(event: string, now: number, eventId?: string): void {
+    this.sql.exec('DELETE FROM isolated WHERE event = ?', event);
+    if (eventId !== undefined) {
+      this.sql.exec(
+        // The sealed address stays bound to the tag it was sealed with.
+        `UPDATE held SET body = json_set(body, '$.sealedEventId',
+           COALESCE(json_extract(body, '$.sealedEventId'), json_extract(body, '$.conversion.event_id')))
+         WHERE reason = 'event_not_found' AND event = ? AND json_extract(body, '$.sealedAddress') IS NOT NULL`,
+        event,
+      );
+      this.sql.exec(
+        `UPDATE held SET body = json_set(body, '$.conversion.event_id', ?)
+         WHERE reason = 'event_not_found' AND event = ?`,
+        eventId,
+        event,
+      );
+    }
+    this.sql.exec(
+      "UPDATE held SET release = 1 WHERE reason = 'event_not_found' AND event = ?",
+      event,
+    );
+    this.sql.exec('UPDATE pixel SET changed_at = ? WHERE id = 1', now);
+  }
+
+  private clearIsolation(event: string, now: number): void {
+    const isolated = this.sql.exec('SELECT 1 FROM isolated WHERE event = ?', event).toArray()[0];
+    if (isolated) this.releaseEvent(event, now);
+  }
+
+  private count(at: number, event: string, add: Partial<Record<CountColumn, number>>): void {
+    const bucket = Math.floor(at / BUCKET_MS) * BUCKET_MS;
+    const columns = COUNT_COLUMNS.map((c) => add[c] ?? 0);
+    this.sql.exec(
+      `INSERT INTO counts (bucket, event, ${COUNT_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (bucket, event) DO UPDATE SET
+       ${COUNT_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
+      bucket,
+      event,
+      ...columns,
+    );
+  }
+
+  private pixel(): PixelRow {
+    return this.sql.exec<PixelRow>('SELECT * FROM pixel WHERE id = 1').one();
+  }
+
+  private flags(): DeliveryFlags {
+    const p = this.pixel();
+    const isolated = this.sql
+      .exec<{ event: string; since: number; reason: string }>(
+        'SELECT event, since, reason FROM isolated ORDER BY since',
+      )
+      .toArray();
+    return {
+      ...(p.blocked_since !== null
+        ? { blocked: { since: p.blocked_since, reason: p.blocked_reason ?? 'X refuses delivery' } }
+        : {}),
+      isolated,
+      ...(p.failing_since !== null
+        ? { failing: { since: p.failing_since, reason: p.failing_reason ?? 'X unavailable' } }
+        : {}),
+      ...(p.budget_until !== null
+        ? { budget: { since: p.budget_since ?? p.budget_until, until: p.budget_until } }
+        : {}),
+      changedAt: p.changed_at,
+    };
+  }
+
+  private prune(now: number): void {
+    this.sql.exec('DELETE FROM conversions WHERE updated_at <= ?', now - STATUS_KEEP_MS);
+    const total = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM conversions').one().n;
+    if (total > MAX_STATUS_ROWS) {
+      this.sql.exec(
+        `DELETE FROM conversions WHERE key IN (SELECT key FROM conversions
+         WHERE state = 'sent' ORDER BY updated_at LIMIT ?)`,
+        total - MAX_STATUS_ROWS,
+      );
+    }
+    this.sql.exec('DELETE FROM dead_letters WHERE dead_at <= ?', now - DEAD_LETTER_KEEP_MS);
+    this.sql.exec('DELETE FROM counts WHERE bucket <= ?', now - COUNTS_KEEP_MS);
+  }
+
+  /** The next time anything is due: a release, a probe, an expiry or housekeeping. */
+  private scheduleAlarm(now: number): void {
+    const due: number[] = [];
+    if (this.sql.exec('SELECT 1 FROM held WHERE release = 1 LIMIT 1').toArray()[0]) due.push(now);
+    const pixel = this.pixel();
+    if (pixel.blocked_since !== null) due.push(pixel.last_probe_at + PROBE_INTERVAL_MS);
+    const events = this.sql
+      .exec<{ at: number | null }>('SELECT MIN(last_probe_at) AS at FROM isolated')
+      .one().at;
+    if (events !== null) due.push(events + EVENT_PROBE_INTERVAL_MS);
+    const oldest = this.sql
+      .exec<{ at: number | null }>('SELECT MIN(held_at) AS at FROM held')
+      .one().at;
+    if (oldest !== null) due.push(oldest + HOLD_MAX_MS);
+    // Housekeeping hourly while there is anything to prune.
+    if (this.sql.exec('SELECT 1 FROM counts LIMIT 1').toArray()[0]) due.push(now + HOUR_MS);
+    if (due.length === 0) return;
+    void this.ctx.storage.setAlarm(Math.max(now, Math.min(...due)));
+  }
+}
+
+/** The ledger entry for a message (coverage read from its identifiers). */
+export function entryFor(key: string, event: string, body: DeliveryMessage): LedgerEntry {
+  const ids = body.conversion.identifiers;
+  return {
+    key,
+    event,
+    conversionId: body.conversion.conversion_id,
+    eventId: body.conversion.event_id,
+    acceptedAt: body.acceptedAt,
+    probe: body.probe === true,
+    coverage: {
+      twclid: ids.some((i) => 'twclid' in i),
+      email: ids.some((i) => 'hashed_email' in i),
+      phone: ids.some((i) => 'hashed_phone_number' in i),
+      ipUserAgent: body.sealedAddress !== undefined || ids.some((i) => 'ip_address' in i),
+    },
+    body,
+  };
+}
+
+/**
+ * The pixel's ledger, or undefined when the binding is missing.
+ *
+ * @example
+ * const health = await ledgerOf(c.env, config.pixelId)?.health();
+ */
+export function ledgerOf(env: Env, pixelId: string) {
+  const ns = env.DELIVERY_LEDGER;
+  return ns ? ns.get(ns.idFromName(pixelId)) : undefined;
+}
+
+/** The pixel's ledger for a route, or a 503 in X's shape naming the missing binding. */
+export function requireLedger(env: Env, pixelId: string) {
+  const ledger = ledgerOf(env, pixelId);
+  if (ledger) return ledger;
+  throw new XApiError(503, {
+    code: 'SERVICE_UNAVAILABLE',
+    message: 'DELIVERY_LEDGER binding missing: see wrangler.toml',
+  });
+}

@@ -1,0 +1,267 @@
+/**
+ * @module
+ * What the pixel's delivery ledger (./delivery-ledger.ts) shows an operator:
+ * read-only queries over its tables for `/status`, `/status/conversions/:id`
+ * and `/dead-letters`, and the shapes they answer with. Kept apart from the
+ * Durable Object, which owns the writes and the delivery decisions.
+ */
+import type { DeliveryHealth } from './delivery-health.ts';
+
+export const BUCKET_MS = 5 * 60_000;
+export const HOUR_MS = 60 * 60_000;
+
+export type DeadLetterReason = 'rejected' | 'expired';
+
+export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export interface DeadLetterView {
+  conversion_id: string;
+  event: string;
+  reason: DeadLetterReason;
+  message: string;
+  status: number | null;
+  accepted_at: string;
+  dead_at: string;
+}
+
+export interface ConversionView {
+  conversion_id: string;
+  event: string;
+  state: 'waiting' | 'sent' | 'dead_lettered';
+  waiting_reason: string | null;
+  attempts: number;
+  accepted_at: string;
+  sent_at: string | null;
+  debug_id: string | null;
+  error: string | null;
+}
+
+export interface EventWindow {
+  accepted: number;
+  sent: number;
+  waiting: Record<string, number>;
+  dead_lettered: number;
+  coverage: { twclid: number; email: number; phone: number; ip_user_agent: number };
+}
+
+export interface LedgerStatus {
+  pixel_id: string | null;
+  delivery: DeliveryHealth;
+  windows: {
+    '1h': { events: Record<string, EventWindow> };
+    '24h': { events: Record<string, EventWindow> };
+  };
+  last_error: null | { at: string; status: number | null; code: string; message: string };
+  /** The last 24 hours, oldest first: one entry per hour. */
+  hourly: { hour: string; accepted: number; sent: number; dead_lettered: number }[];
+}
+
+export interface DeadLetterQuery {
+  event?: string;
+  reason?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface DeadLetterPage {
+  dead_letters: DeadLetterView[];
+  next_cursor: string | null;
+}
+
+function emptyWindow(): EventWindow {
+  return {
+    accepted: 0,
+    sent: 0,
+    waiting: {},
+    dead_lettered: 0,
+    coverage: { twclid: 0, email: 0, phone: 0, ip_user_agent: 0 },
+  };
+}
+
+export const COUNT_COLUMNS = [
+  'accepted',
+  'sent',
+  'dead_lettered',
+  'twclid',
+  'email',
+  'phone',
+  'ip_user_agent',
+] as const;
+export type CountColumn = (typeof COUNT_COLUMNS)[number];
+
+function encodeCursor(deadAt: number, key: string): string {
+  return btoa(JSON.stringify([deadAt, key])).replace(/=+$/, '');
+}
+
+/** `[dead_at, key]` of the last row shown, or nulls for the first page (or a cursor we did not make). */
+function decodeCursor(cursor: string | undefined): [number | null, string | null] {
+  if (!cursor) return [null, null];
+  try {
+    const [at, key] = JSON.parse(atob(cursor)) as unknown[];
+    if (typeof at === 'number' && typeof key === 'string') return [at, key];
+  } catch {
+    // Falls through: the route rejects cursors it cannot read before calling.
+  }
+  return [null, null];
+}
+
+/** Whether `cursor` is one `deadLetters` could have made. */
+export function isDeadLetterCursor(cursor: string): boolean {
+  return decodeCursor(cursor)[0] !== null;
+}
+
+/** Counts per event for the last hour and day, the last X error, and an hourly series. */
+export function readStatus(
+  sql: SqlStorage,
+  pixel: {
+    pixelId: string | null;
+    delivery: DeliveryHealth;
+    lastError: string | null;
+    now: number;
+  },
+): LedgerStatus {
+  const { now } = pixel;
+  const lastError = pixel.lastError ? JSON.parse(pixel.lastError) : null;
+  const hourly: LedgerStatus['hourly'] = [];
+  const currentHour = Math.floor(now / HOUR_MS) * HOUR_MS;
+  for (let i = 23; i >= 0; i--) {
+    const start = currentHour - i * HOUR_MS;
+    const row = sql
+      .exec<{ accepted: number | null; sent: number | null; dead_lettered: number | null }>(
+        `SELECT SUM(accepted) AS accepted, SUM(sent) AS sent, SUM(dead_lettered) AS dead_lettered
+           FROM counts WHERE bucket >= ? AND bucket < ?`,
+        start,
+        start + HOUR_MS,
+      )
+      .toArray()[0];
+    hourly.push({
+      hour: new Date(start).toISOString(),
+      accepted: row?.accepted ?? 0,
+      sent: row?.sent ?? 0,
+      dead_lettered: row?.dead_lettered ?? 0,
+    });
+  }
+  return {
+    pixel_id: pixel.pixelId,
+    delivery: pixel.delivery,
+    windows: { '1h': readWindow(sql, now - HOUR_MS), '24h': readWindow(sql, now - 24 * HOUR_MS) },
+    last_error: lastError,
+    hourly,
+  };
+}
+
+/** Per event since `since`: counts from the buckets, waiting ones from the status rows. */
+function readWindow(sql: SqlStorage, since: number): { events: Record<string, EventWindow> } {
+  const events: Record<string, EventWindow> = {};
+  const bucket = Math.floor(since / BUCKET_MS) * BUCKET_MS;
+  for (const row of sql.exec<Record<CountColumn, number> & { event: string }>(
+    `SELECT event, ${COUNT_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')}
+       FROM counts WHERE bucket >= ? GROUP BY event`,
+    bucket,
+  )) {
+    const share = (n: number) =>
+      row.accepted > 0 ? Math.round((n / row.accepted) * 1000) / 1000 : 0;
+    events[row.event] = {
+      accepted: row.accepted,
+      sent: row.sent,
+      waiting: {},
+      dead_lettered: row.dead_lettered,
+      coverage: {
+        twclid: share(row.twclid),
+        email: share(row.email),
+        phone: share(row.phone),
+        ip_user_agent: share(row.ip_user_agent),
+      },
+    };
+  }
+  for (const row of sql.exec<{ event: string; waiting_reason: string; n: number }>(
+    `SELECT event, waiting_reason, COUNT(*) AS n FROM conversions
+       WHERE state = 'waiting' AND accepted_at >= ? GROUP BY event, waiting_reason`,
+    since,
+  )) {
+    const entry = events[row.event] ?? emptyWindow();
+    events[row.event] = entry;
+    entry.waiting[row.waiting_reason] = row.n;
+  }
+  return { events };
+}
+
+/** One conversion's state, or null when the ledger does not know it. */
+export function readConversion(
+  sql: SqlStorage,
+  conversionId: string,
+  event?: string,
+): ConversionView | null {
+  const row = sql
+    .exec<{
+      conversion_id: string;
+      event: string;
+      state: ConversionView['state'];
+      waiting_reason: string | null;
+      attempts: number;
+      accepted_at: number;
+      sent_at: number | null;
+      debug_id: string | null;
+      error: string | null;
+    }>(
+      `SELECT conversion_id, event, state, waiting_reason, attempts, accepted_at, sent_at, debug_id, error
+         FROM conversions WHERE conversion_id = ? AND (? IS NULL OR event = ?)
+         ORDER BY updated_at DESC LIMIT 1`,
+      conversionId,
+      event ?? null,
+      event ?? null,
+    )
+    .toArray()[0];
+  if (!row) return null;
+  return {
+    ...row,
+    waiting_reason: row.state === 'waiting' ? row.waiting_reason : null,
+    accepted_at: iso(row.accepted_at) as string,
+    sent_at: iso(row.sent_at),
+  };
+}
+
+/** Dead letters, newest first, without identifiers. */
+export function readDeadLetters(sql: SqlStorage, query: DeadLetterQuery): DeadLetterPage {
+  const [cursorAt, cursorKey] = decodeCursor(query.cursor);
+  const rows = sql
+    .exec<{
+      key: string;
+      conversion_id: string;
+      event: string;
+      reason: DeadLetterReason;
+      status: number | null;
+      message: string;
+      accepted_at: number;
+      dead_at: number;
+    }>(
+      `SELECT key, conversion_id, event, reason, status, message, accepted_at, dead_at FROM dead_letters
+         WHERE (? IS NULL OR event = ?) AND (? IS NULL OR reason = ?)
+           AND (? IS NULL OR dead_at < ? OR (dead_at = ? AND key < ?))
+         ORDER BY dead_at DESC, key DESC LIMIT ?`,
+      query.event ?? null,
+      query.event ?? null,
+      query.reason ?? null,
+      query.reason ?? null,
+      cursorAt,
+      cursorAt,
+      cursorAt,
+      cursorKey,
+      query.limit + 1,
+    )
+    .toArray();
+  const page = rows.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    dead_letters: page.map((r) => ({
+      conversion_id: r.conversion_id,
+      event: r.event,
+      reason: r.reason,
+      message: r.message,
+      status: r.status,
+      accepted_at: iso(r.accepted_at) as string,
+      dead_at: iso(r.dead_at) as string,
+    })),
+    next_cursor: rows.length > query.limit && last ? encodeCursor(last.dead_at, last.key) : null,
+  };
+}
