@@ -4,7 +4,7 @@
  * script is configured. Shared by the IIFE entry, the ESM entry and `global.d.ts`.
  */
 
-/** One line item of a conversion (CONTRACT section 1). */
+/** One line item of a conversion, as the page passes it to `track`. */
 export interface TrackContent {
   content_id?: string;
   content_name?: string;
