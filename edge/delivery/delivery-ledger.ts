@@ -34,7 +34,6 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
-import { XApiError } from '../errors.ts';
 import { type DeliveryFlags, type DeliveryHealth, deliveryHealth } from './delivery-health.ts';
 import {
   BUCKET_MS,
@@ -726,25 +725,4 @@ export function entryFor(key: string, event: string, body: DeliveryMessage): Led
     },
     body,
   };
-}
-
-/**
- * The pixel's ledger, or undefined when the binding is missing.
- *
- * @example
- * const health = await ledgerOf(c.env, config.pixelId)?.health();
- */
-export function ledgerOf(env: Env, pixelId: string) {
-  const ns = env.DELIVERY_LEDGER;
-  return ns ? ns.get(ns.idFromName(pixelId)) : undefined;
-}
-
-/** The pixel's ledger for a route, or a 503 in X's shape naming the missing binding. */
-export function requireLedger(env: Env, pixelId: string) {
-  const ledger = ledgerOf(env, pixelId);
-  if (ledger) return ledger;
-  throw new XApiError(503, {
-    code: 'SERVICE_UNAVAILABLE',
-    message: 'DELIVERY_LEDGER binding missing: see wrangler.toml',
-  });
 }

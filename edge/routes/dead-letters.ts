@@ -9,7 +9,8 @@
  *   conversion ids, so RateBudget's dedup keeps X from getting one twice.
  */
 import { Hono } from 'hono';
-import { type RedriveFilter, requireLedger } from '../delivery/delivery-ledger.ts';
+import type { RedriveFilter } from '../delivery/delivery-ledger.ts';
+import { requireLedger } from '../delivery/ledger-stub.ts';
 import { isDeadLetterCursor } from '../delivery/ledger-views.ts';
 import { invalidParameter } from '../errors.ts';
 import { type AppEnv, requireConfig } from '../http/context.ts';

@@ -10,7 +10,7 @@
  */
 import { Hono } from 'hono';
 import { type DeliveryHealth, publicHealth } from '../delivery/delivery-health.ts';
-import { ledgerOf } from '../delivery/delivery-ledger.ts';
+import { ledgerOf } from '../delivery/ledger-stub.ts';
 import type { AppEnv } from '../http/context.ts';
 import { checkCaller } from '../http/server-auth.ts';
 import { errorName, log } from '../log.ts';

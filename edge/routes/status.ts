@@ -10,7 +10,7 @@
  * Counts live in the pixel's `DeliveryLedger`, the budget in its `RateBudget`.
  */
 import { Hono } from 'hono';
-import { requireLedger } from '../delivery/delivery-ledger.ts';
+import { requireLedger } from '../delivery/ledger-stub.ts';
 import type { Env } from '../env.ts';
 import { invalidParameter, XApiError } from '../errors.ts';
 import { type AppEnv, requireConfig } from '../http/context.ts';

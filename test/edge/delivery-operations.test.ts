@@ -16,9 +16,9 @@ import { describe, expect, inject, it, vi } from 'vitest';
 import {
   EVENT_PROBE_INTERVAL_MS,
   HOLD_MAX_MS,
-  ledgerOf,
   PROBE_INTERVAL_MS,
 } from '../../edge/delivery/delivery-ledger.ts';
+import { ledgerOf } from '../../edge/delivery/ledger-stub.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
 import { deliverBatch } from '../../edge/delivery/queue-consumer.ts';
 import { sealAddress } from '../../edge/delivery/seal-address.ts';
