@@ -3,40 +3,30 @@
  * in local workerd, delivering to the fake X API switched into failure modes
  * (an event tag X does not know, conversions X rejects).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { edgeVarsFor } from '../../bench/lib/beacon.ts';
-import { type LocalWorker, startLocalWorker } from '../../bench/lib/local-worker.ts';
-import { type FakeXControl, fakeXControl } from '../../test/fake-x/control.ts';
-import { type FakeXServer, startFakeX } from '../../test/fake-x/server.ts';
+import type { LocalWorker } from '../../bench/lib/local-worker.ts';
+import type { FakeXControl } from '../../test/fake-x/control.ts';
 import { TEST_ACCOUNT } from '../../test/fake-x/test-account.ts';
 import { runCliProcess } from '../cli-process.ts';
+import { type E2eRig, startE2eRig } from '../e2e-rig.ts';
 
 const PIXEL = TEST_ACCOUNT.pixelId;
 const LIMIT_MS = 60_000;
 
-let fakeX: FakeXServer;
 let control: FakeXControl;
 let edge: LocalWorker;
 let dir: string;
 
+let rig: E2eRig;
+
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'xcapi-operator-e2e-'));
-  fakeX = await startFakeX();
-  control = fakeXControl(fakeX.url);
-  edge = await startLocalWorker({
-    config: 'wrangler.toml',
-    vars: { ...edgeVarsFor(fakeX.url), RETRY_BASE_SECONDS: '0' },
-  });
+  rig = await startE2eRig('xcapi-operator-e2e-');
+  ({ dir, control, edge } = rig);
 }, 60_000);
 
-afterAll(async () => {
-  await edge?.close();
-  await fakeX?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => rig?.close());
 
 const cli = (...args: string[]) =>
   runCliProcess([...args, '--endpoint', edge.url.origin], {

@@ -3,18 +3,17 @@
  * CSV files in a temp dir, the real edge in local workerd (its queues and
  * Durable Objects) delivering to the fake X API over HTTP.
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { edgeVarsFor } from '../../bench/lib/beacon.ts';
 import { writeConversionsCsv } from '../../bench/lib/conversions-csv.ts';
-import { type LocalWorker, startLocalWorker } from '../../bench/lib/local-worker.ts';
-import { type FakeXControl, fakeXControl } from '../../test/fake-x/control.ts';
-import { type FakeXServer, startFakeX } from '../../test/fake-x/server.ts';
+import type { LocalWorker } from '../../bench/lib/local-worker.ts';
+import type { FakeXControl } from '../../test/fake-x/control.ts';
+import type { FakeXServer } from '../../test/fake-x/server.ts';
 import { TEST_ACCOUNT } from '../../test/fake-x/test-account.ts';
 import { runCliProcess, startCliProcess } from '../cli-process.ts';
+import { type E2eRig, startE2eRig } from '../e2e-rig.ts';
 
 /**
  * How long deliveries may take to reach the fake X before a test fails: a
@@ -27,21 +26,14 @@ let control: FakeXControl;
 let edge: LocalWorker;
 let dir: string;
 
+let rig: E2eRig;
+
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'xcapi-upload-e2e-'));
-  fakeX = await startFakeX();
-  control = fakeXControl(fakeX.url);
-  edge = await startLocalWorker({
-    config: 'wrangler.toml',
-    vars: { ...edgeVarsFor(fakeX.url), RETRY_BASE_SECONDS: '0' },
-  });
+  rig = await startE2eRig('xcapi-upload-e2e-');
+  ({ dir, fakeX, control, edge } = rig);
 }, 60_000);
 
-afterAll(async () => {
-  await edge?.close();
-  await fakeX?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => rig?.close());
 
 const KEY = { XCAPI_SERVER_KEY: TEST_ACCOUNT.serverKey };
 const cli = (args: string[]) => runCliProcess(args, KEY);
