@@ -3,6 +3,7 @@
  * The edge's answers the CLI reads, as the edge's HTTP interface defines
  * them. Only types: the client checks the parts it relies on.
  */
+import type { EventWindow } from '../edge/delivery/ledger-views.ts';
 import type { XErrorItem } from './errors.ts';
 
 export interface DeliveryState {
@@ -21,13 +22,8 @@ export interface HealthAnswer {
   dry_run?: boolean;
 }
 
-export interface EventWindow {
-  accepted: number;
-  sent: number;
-  waiting: Record<string, number>;
-  dead_lettered: number;
-  coverage: { twclid: number; email: number; phone: number; ip_user_agent: number };
-}
+/** One event's counts in a `/status` window: the edge's own type for that answer. */
+export type { EventWindow };
 
 /** `GET /status`. */
 export interface StatusAnswer {
