@@ -4,16 +4,17 @@
  * what reaches the dead letter queue. The pixel's `RateBudget` is the real
  * Durable Object; each test uses its own pixel id so no state is shared.
  */
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { createMessageBatch } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EdgeConfig } from '../../edge/config.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
-import { deliverBatch, type SendToX } from '../../edge/delivery/queue-consumer.ts';
+import type { SendToX } from '../../edge/delivery/queue-consumer.ts';
 import { sealAddress } from '../../edge/delivery/seal-address.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
 import type { SendOutcome } from '../../edge/x-api/x-client.ts';
+import { runConsumer } from './consumer-run.ts';
 import { configOf, recordingQueue } from './hostile-harness.ts';
 
 type DeliveryOutcome = SendOutcome;
@@ -91,32 +92,14 @@ const dryRun = (): DeliveryOutcome => ({
   request: { method: 'POST', url: 'https://x.test', headers: {}, body: { conversions: [] } },
 });
 
-/**
- * Runs the consumer on `batch` and returns the queue result, with each retried
- * message's `delaySeconds` (which `getQueueResult` does not report) recorded
- * by watching `msg.retry`.
- */
-async function run(
+/** Runs the consumer on `batch`, with jitter 0 unless given. */
+function run(
   batch: MessageBatch<DeliveryMessage>,
   send: SendToX,
   testEnv: Env = env,
   random: () => number = () => 0,
 ) {
-  const delays = new Map<string, number | undefined>();
-  for (const msg of batch.messages) {
-    const retry = msg.retry.bind(msg);
-    msg.retry = (options?: QueueRetryOptions) => {
-      delays.set(msg.id, options?.delaySeconds);
-      retry(options);
-    };
-  }
-  const ctx = createExecutionContext();
-  await deliverBatch(batch, testEnv, { send, random });
-  const result = await getQueueResult(batch, ctx);
-  return {
-    ...result,
-    retryMessages: result.retryMessages.map((m) => ({ ...m, delaySeconds: delays.get(m.msgId) })),
-  };
+  return runConsumer(batch, testEnv, { send, random });
 }
 
 afterEach(() => {

@@ -5,23 +5,18 @@
  * each message's `delaySeconds` on a simulated clock (the budget gets the same
  * clock), so minutes of traffic run in a second and every run is the same.
  */
-import {
-  createExecutionContext,
-  createMessageBatch,
-  getQueueResult,
-  runInDurableObject,
-} from 'cloudflare:test';
+import { createExecutionContext, createMessageBatch, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { createApp } from '../../edge/app.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
-import { deliverBatch } from '../../edge/delivery/queue-consumer.ts';
 import { RateBudget } from '../../edge/delivery/rate-budget.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
 import { sendConversions } from '../../edge/x-api/x-client.ts';
 import { type FakeAccount, fakeXControl } from '../fake-x/control.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
+import { runConsumer } from './consumer-run.ts';
 
 const fakeX = fakeXControl(inject('fakeXUrl'));
 const SHOP = 'https://shop.example';
@@ -69,24 +64,14 @@ function simulatedQueue(start: number) {
           body: m.body,
         })),
       );
-      const delays = new Map<string, number | undefined>();
-      for (const msg of batch.messages) {
-        const retry = msg.retry.bind(msg);
-        msg.retry = (options?: QueueRetryOptions) => {
-          delays.set(msg.id, options?.delaySeconds);
-          retry(options);
-        };
-      }
-      const ctx = createExecutionContext();
-      await deliverBatch(batch, testEnv, {
+      const result = await runConsumer(batch, testEnv, {
         send: sendConversions,
         now: () => clock,
         random: () => 0.5,
       });
-      const result = await getQueueResult(batch, ctx);
       for (const r of result.retryMessages) {
         const m = chunk.find((c) => c.id === r.msgId) as Queued;
-        add(m.body, delays.get(r.msgId) ?? 0, m.attempts + 1);
+        add(m.body, r.delaySeconds ?? 0, m.attempts + 1);
       }
     }
   }
