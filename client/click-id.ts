@@ -1,16 +1,13 @@
 /**
  * @module
- * The X click id (`twclid`): taken from the page URL and kept in the first-party
- * cookie `_twclid` as the X pixel's JSON (URI-encoded by js-cookie), for a parent
- * domain when the site names one, plus a localStorage copy of the same JSON, read
- * when the cookie is gone (cleared with other cookies, or never written by a browser
- * that refuses script cookies). Every cookie and storage touch is wrapped: a browser
- * that blocks both simply has no stored click id.
+ * The click id (`twclid`) from the page URL, kept in the `_twclid` cookie in the X
+ * pixel's form (JSON, URI-encoded by js-cookie) and in a localStorage copy, read when
+ * the cookie is gone. A browser that blocks both simply has no stored click id.
  */
 import Cookies from 'js-cookie';
 import { isValidTwclid, TWCLID_COOKIE, twclidCookieJson } from '../common/twclid-cookie.ts';
 
-/** Runs a cookie or storage touch; a blocked API yields undefined instead of throwing. */
+/** A blocked cookie jar or storage throws; that is undefined here. */
 function attempt<T>(touch: () => T): T | undefined {
   try {
     return touch();
@@ -18,13 +15,8 @@ function attempt<T>(touch: () => T): T | undefined {
 }
 
 /**
- * The click id in a stored value (js-cookie has already URI-decoded a cookie): the
- * pixel's JSON form, or bare. A JSON value stamped before `notBefore` (ms) counts
- * as expired.
- *
- * @example
- * clickIdIn('{"twclid":"abc","timestamp":1700000000000}'); // 'abc'
- * clickIdIn('abc'); // 'abc'
+ * The click id in a stored value, the pixel's JSON or bare; a JSON value stamped
+ * before `notBefore` (ms) counts as expired.
  */
 export function clickIdIn(stored: string | null | undefined, notBefore = 0): string | undefined {
   return attempt(() => {
@@ -33,14 +25,7 @@ export function clickIdIn(stored: string | null | undefined, notBefore = 0): str
   });
 }
 
-/**
- * The stored click id: the cookie (whichever host of the site wrote it, when it was
- * written for a parent domain), else the localStorage copy, which does not expire by
- * itself, so a copy stamped more than `days` ago is ignored.
- *
- * @example
- * const twclid = readClickId(30); // undefined when none is stored or storage is blocked
- */
+/** The cookie's click id, else the localStorage copy's if stored within `days` (it never expires by itself). */
 export function readClickId(days: number): string | undefined {
   return (
     attempt(() => clickIdIn(Cookies.get(TWCLID_COOKIE))) ||
@@ -48,18 +33,11 @@ export function readClickId(days: number): string | undefined {
   );
 }
 
-/**
- * Keeps a click id in the cookie (`days` long, `Secure` on https, for `domain` and
- * its subdomains when given, host-only otherwise) and in localStorage.
- *
- * @example
- * storeClickId('abc123', 30, 'shop.example');
- */
+/** Stores the click id for `days`: the cookie (for `domain` and its subdomains when given) and the copy. */
 export function storeClickId(twclid: string, days: number, domain?: string): void {
   const value = twclidCookieJson(twclid, Date.now());
-  // One attempt: where the cookie jar throws (a sandboxed frame), storage throws too.
+  // Where the cookie jar throws (a sandboxed frame), storage throws too.
   attempt(() => {
-    // js-cookie URI-encodes what a cookie value cannot hold as is.
     Cookies.set(TWCLID_COOKIE, value, {
       expires: days,
       sameSite: 'Lax',
@@ -70,13 +48,7 @@ export function storeClickId(twclid: string, days: number, domain?: string): voi
   });
 }
 
-/**
- * Deletes the stored click id (consent withdrawn): the host-only cookie (which the
- * edge writes too), the one for `domain` when given, and the localStorage copy.
- *
- * @example
- * forgetClickId('shop.example');
- */
+/** Deletes the stored click id: the host-only cookie (the edge writes one too), `domain`'s, and the copy. */
 export function forgetClickId(domain?: string): void {
   attempt(() => {
     Cookies.remove(TWCLID_COOKIE);
@@ -86,12 +58,8 @@ export function forgetClickId(domain?: string): void {
 }
 
 /**
- * The click id in a URL query string, if it is a valid one (the characters and
- * length of `isValidTwclid`). A plain search rather than `URLSearchParams`: valid
- * click ids need no decoding, and this runs on every page load and navigation.
- *
- * @example
- * clickIdFromUrl('?twclid=abc123&utm_source=x'); // 'abc123'
+ * A valid click id in a query string. A plain search, not `URLSearchParams`: valid
+ * ids need no decoding, and this runs on every load and navigation.
  */
 export function clickIdFromUrl(search: string): string | undefined {
   return /[?&]twclid=([\w-]{1,128})(?:[&#]|$)/.exec(search)?.[1];

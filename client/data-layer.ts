@@ -19,12 +19,8 @@ export const GA4_EVENTS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The event map for a `data-datalayer` value: the defaults, changed by
- * comma-separated `ga4_name:event_name` pairs; an empty event name drops that GA4 event.
- *
- * @example
- * ga4EventMap(''); // GA4_EVENTS
- * ga4EventMap('generate_lead:contact,add_to_cart:'); // lead becomes contact, no add_to_cart
+ * The event map for a `data-datalayer` value: the defaults, changed by comma-separated
+ * `ga4_name:event_name` pairs (`add_to_cart:` drops that GA4 event).
  */
 export function ga4EventMap(spec: string): Record<string, string> {
   const map: Record<string, string> = { ...GA4_EVENTS };
@@ -49,14 +45,7 @@ interface Ga4Parameters {
   items?: Ga4Item[];
 }
 
-/**
- * The conversion in one dataLayer entry, as `[event, data]`, or undefined when the
- * entry is not a mapped GA4 event.
- *
- * @example
- * ga4Conversion({ event: 'purchase', ecommerce: { transaction_id: 'T1', value: 9, currency: 'EUR' } }, GA4_EVENTS);
- * // ['purchase', { conversion_id: 'T1', value: 9, currency: 'EUR' }]
- */
+/** The conversion in one dataLayer entry as `[event, data]`, if it is a mapped GA4 event. */
 export function ga4Conversion(
   entry: unknown,
   map: Record<string, string>,
@@ -86,13 +75,9 @@ export function ga4Conversion(
 }
 
 /**
- * Calls `onConversion` for each mapped GA4 event in `window.dataLayer`: those
- * already pushed, then every later push. With `knownEvents` (the edge's configured
- * events), an event mapped to a name the edge does not know is skipped: the edge
- * would only refuse it.
- *
- * @example
- * watchDataLayer(GA4_EVENTS, undefined, (event, data) => track(event, data));
+ * Calls `onConversion` for each mapped GA4 event in `window.dataLayer`, those already
+ * pushed and every later push. With `knownEvents` (the edge's configured events),
+ * events the edge would refuse are skipped.
  */
 export function watchDataLayer(
   map: Record<string, string>,

@@ -1,21 +1,12 @@
 /**
  * @module
- * `<form data-xcapi-event="lead">`: on submit, report the event with the form's
- * email and phone values and give the form a hidden `twclid` input so the site's own
- * backend gets the click id too. Listens on the window in the capture phase, so forms
- * added later are covered and the input exists before the site's own submit handlers
- * read the form. Never calls `preventDefault`.
+ * `<form data-xcapi-event="lead">`: on submit, report the event with the form's email
+ * and phone, and add a hidden `twclid` input so the site's own backend gets the click
+ * id too. A capture-phase listener on the window: it sees forms added later, and runs
+ * before the site's own submit handlers read the form. Never calls `preventDefault`.
  */
 import type { TrackData } from './types.ts';
 
-/**
- * On every submitted form that has `data-xcapi-event`: adds the hidden `twclid`
- * input (when `clickId()` gives one and the form has no `twclid` field), then
- * calls `onSubmit`.
- *
- * @example
- * watchForms(() => readClickId(30), (event, data) => track(event, data));
- */
 export function watchForms(
   clickId: () => string | false | undefined,
   onSubmit: (event: string, data: TrackData) => void,
@@ -30,7 +21,7 @@ export function watchForms(
         const value = (selector: string) => find(selector)?.value.trim() || undefined;
         if (event) {
           const twclid = clickId();
-          // A valid click id has only [\w-] characters: safe to write into HTML as is.
+          // A valid click id is only [\w-]: safe in HTML as is.
           if (twclid && !find('[name=twclid]')) {
             form.insertAdjacentHTML('beforeend', `<input type=hidden name=twclid value=${twclid}>`);
           }

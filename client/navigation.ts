@@ -1,17 +1,7 @@
 /**
- * @module
- * Single-page apps change the URL without loading a page: `history.pushState`,
- * `replaceState` and the back button (`popstate`). The script follows them so a
- * click id that arrives in a client-side navigation is kept too.
- */
-
-/**
- * Calls `onUrlChange` after every `pushState` / `replaceState` (wrapped: the page's
- * call itself is unchanged) and on `popstate`. `onUrlChange` must not throw: it
- * runs inside the page's own history calls.
- *
- * @example
- * followNavigation(() => console.log(location.search));
+ * Calls `onUrlChange` after every `history.pushState` / `replaceState` and on
+ * `popstate`, so a click id arriving by client-side navigation is kept too. The
+ * page's own history calls are wrapped, not changed: `onUrlChange` must not throw.
  */
 export function followNavigation(onUrlChange: () => void): void {
   for (const method of ['pushState', 'replaceState'] as const) {

@@ -1,26 +1,17 @@
 /**
  * @module
- * X's pixel side by side: when `twq` is on the page, each conversion the script
- * sends also goes to the pixel as `twq('event', 'tw-<pixel>-<tag>', ...)` with the
- * same `conversion_id`, so X counts it once. The pixel gets the conversion's
- * fields (value, currency, contents, id, ...) except the email and phone: those go
- * only to the edge, which hashes them.
+ * X's pixel side by side: with `twq` on the page, each conversion also goes to it
+ * with the same `conversion_id`, so X counts it once. Email and phone stay out:
+ * only the edge gets them, and hashes them.
  */
 import type { TrackData } from './types.ts';
 
 declare global {
-  /** X's pixel base code, when the page has it (a non-function throws, and is caught). */
+  /** X's pixel base code, when the page has it. */
   var twq: ((...args: unknown[]) => void) | undefined;
 }
 
-/**
- * Calls X's pixel (`window.twq`) for this conversion when the pixel is on the page
- * and `pixelEventId` (`tw-<pixel>-<tag>`) is known; otherwise does nothing.
- *
- * @example
- * mirrorToPixel('tw-o9d7n-o9d2g', { email: 'a@b.co', value: 20, conversion_id: 'order-1' });
- * // calls twq('event', 'tw-o9d7n-o9d2g', { value: 20, conversion_id: 'order-1' })
- */
+/** `twq('event', 'tw-<pixel>-<tag>', params)` when the pixel and the event id are both there. */
 export function mirrorToPixel(pixelEventId: string | undefined, conversion: TrackData): void {
   const { email, phone, ...params } = conversion;
   try {

@@ -1,22 +1,17 @@
 /**
  * @module
- * The script's behaviour in one place, shared by the script-tag build and the ESM
- * build: capture the click id from the URL (on load and on client-side
- * navigation), send conversions (mirrored to X's pixel when it is on the page),
- * apply consent.
+ * The script's behaviour, shared by the script-tag and ESM builds: capture the click
+ * id from the URL (on load and client-side navigation), send conversions (mirrored to
+ * X's pixel when it is there), apply consent.
  *
- * Load does as little as it can: it reads the URL; a click id found there is
- * stored, and sent to the edge, in a task of its own right after (or as the page
- * is left, if that comes first); the stored click id is read only when a
- * conversion needs it.
+ * Load does little: a click id in the URL is stored and sent to the edge in a task of
+ * its own right after (or as the page is left, if that comes first); the stored id is
+ * read only when a conversion needs it.
  *
- * Consent `pending`: nothing is read, stored or sent. `track` calls are held in memory,
- * in order, and sent when consent is granted (dropped if it is withdrawn); granting
- * also captures the URL's `twclid` if it is still in the address bar. Consent lives
- * in memory only: storing it would itself be storage, and consent platforms call
- * `xcapi('consent', ...)` on every page anyway.
- * Global Privacy Control (`navigator.globalPrivacyControl`) overrides everything:
- * nothing is stored, held or sent.
+ * Consent `pending`: nothing is read, stored or sent; `track` calls wait in memory, in
+ * order, until consent is granted (dropped if it is withdrawn). Consent itself is not
+ * stored (that would be storage): consent platforms call `xcapi('consent', ...)` on
+ * every page. Global Privacy Control overrides everything: nothing is stored or sent.
  */
 import { sendJson } from './beacon.ts';
 import { clickIdFromUrl, forgetClickId, readClickId, storeClickId } from './click-id.ts';
@@ -26,20 +21,13 @@ import { followNavigation } from './navigation.ts';
 import { mirrorToPixel } from './pixel-mirror.ts';
 import type { TrackData, XcapiSettings } from './types.ts';
 
-/**
- * Runs one `xcapi(...)` call, e.g. `['track', 'purchase', {...}]` or `['consent', true]`
- * (or the stub's queued `arguments`). Unknown commands are ignored; never throws.
- */
+/** Runs one `xcapi(...)` call (or the stub's queued `arguments`); ignores unknown commands, never throws. */
 export type RunCommand = (args: ArrayLike<unknown>) => void;
 
 /**
- * Starts the script's behaviour for one page (call once) and returns its command runner.
- * The settings are those of `XcapiSettings`, in its order, as arguments (shorter in the
- * minified script than an object); `consent` is taken as given: only `pending` holds back.
- *
- * @example
- * const run = createTracker('https://shop.example', 30, 'granted');
- * run(['track', 'purchase', { value: 20, currency: 'USD', conversion_id: 'order-1' }]);
+ * Starts the behaviour for this page (once) and returns its command runner. The
+ * settings are `XcapiSettings`' fields in order, as arguments: shorter minified than
+ * an object. Only consent `pending` holds back.
  */
 export function createTracker(
   endpoint: XcapiSettings['endpoint'],
@@ -48,8 +36,7 @@ export function createTracker(
   cookieDomain?: XcapiSettings['cookieDomain'],
   pixelEvents?: XcapiSettings['pixelEvents'],
 ): RunCommand {
-  const gpc =
-    (navigator as Navigator & { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
+  const gpc = !!(navigator as Navigator & { globalPrivacyControl?: boolean }).globalPrivacyControl;
   let granted = consent !== 'pending';
   /** `track` calls held while consent is pending; undefined once it is given or withdrawn. */
   let held: ArrayLike<unknown>[] | undefined = granted || gpc ? undefined : [];
@@ -65,7 +52,6 @@ export function createTracker(
     if (unsaved) {
       storeClickId(unsaved, cookieDays, cookieDomain);
       // The edge's HTTP Set-Cookie outlives Safari's cap on script-written cookies.
-      // A fetch: the answer is what this call is for.
       sendJson(`${endpoint}/click`, { twclid: unsaved }, true);
       unsaved = undefined;
     }
@@ -76,8 +62,7 @@ export function createTracker(
     const fromUrl = clickIdFromUrl(location.search);
     if (fromUrl && fromUrl !== clickId && allowed()) {
       unsaved = clickId = fromUrl;
-      // In a task of its own, after the script's; or as the page is left (`pagehide`,
-      // below), if that comes first, so an immediate navigation keeps it too.
+      // Off the script's own task; `pagehide` saves it if the page is left first.
       setTimeout(save);
     }
   };
