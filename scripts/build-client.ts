@@ -14,8 +14,11 @@
  *
  *     node scripts/build-client.ts [--gzip-budget=BYTES]
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -33,49 +36,75 @@ export const DATA_LAYER_GZIP_BUDGET = 1024;
 export const PIXEL_EVENTS_PLACEHOLDER = 'globalThis.XCAPI_PIXEL_EVENTS';
 
 /**
- * Properties only the IIFE's own code uses (js-cookie's internals):
+ * Properties only the IIFE's own code uses (js-cookie's API and internals):
  * renamed to single letters in that build. Every other property is left alone: the
  * cookie attributes, the conversion fields and `xcapi.q` / `xcapi.loaded` are read
  * by the browser, the edge or the page.
  */
-const IIFE_INTERNAL_PROPS = /^(converter|attributes|withAttributes|withConverter)$/;
+const IIFE_INTERNAL_PROPS =
+  /^(converter|attributes|withAttributes|withConverter|read|write|get|set|remove)$/;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface OutputSize {
   file: string;
   raw: number;
+  /** Node's zlib, level 9. */
   gzip: number;
+  /**
+   * What `gzip -9c FILE | wc -c` prints, when the machine has a `gzip` command: GNU
+   * gzip's own deflate, plus the file name it keeps in the header, a few bytes more.
+   */
+  gzipCommand?: number;
   brotli: number;
 }
 
+/** `gzip -9c` of the bytes saved under the output's file name; undefined without `gzip`. */
+function gzipCommandSize(file: string, bytes: Uint8Array): number | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'xcapi-size-'));
+  try {
+    const path = join(dir, basename(file));
+    writeFileSync(path, bytes);
+    const run = spawnSync('gzip', ['-9c', path]);
+    return run.status === 0 ? run.stdout.byteLength : undefined;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /**
- * Raw, gzip (level 9) and brotli (quality 11) sizes of one output.
+ * Raw, gzip (level 9, zlib and the `gzip` command) and brotli (quality 11) sizes of one output.
  *
  * @example
- * measure('dist/xcapi.js', new TextEncoder().encode('...')); // { file, raw, gzip, brotli }
+ * measure('dist/xcapi.js', new TextEncoder().encode('...')); // { file, raw, gzip, gzipCommand, brotli }
  */
 export function measure(file: string, bytes: Uint8Array): OutputSize {
+  const gzipCommand = gzipCommandSize(file, bytes);
   return {
     file,
     raw: bytes.byteLength,
     gzip: gzipSync(bytes, { level: 9 }).byteLength,
+    ...(gzipCommand === undefined ? {} : { gzipCommand }),
     brotli: brotliCompressSync(bytes, {
       params: { [constants.BROTLI_PARAM_QUALITY]: 11 },
     }).byteLength,
   };
 }
 
+/** The larger gzip size: the budget holds however a user measures it. */
+export const gzipBytes = (size: OutputSize): number => Math.max(size.gzip, size.gzipCommand ?? 0);
+
 /**
- * The reason the IIFE is over budget, or undefined when it fits.
+ * The reason an output is over its budget, or undefined when it fits.
  *
  * @example
  * budgetProblem({ file: 'dist/xcapi.js', raw: 3000, gzip: 1600, brotli: 1400 }, 1536);
  * // 'dist/xcapi.js is 1600 bytes gzip, over its budget of 1536'
  */
 export function budgetProblem(size: OutputSize, gzipBudget: number): string | undefined {
-  return size.gzip > gzipBudget
-    ? `${size.file} is ${size.gzip} bytes gzip, over its budget of ${gzipBudget}`
+  const gzip = gzipBytes(size);
+  return gzip > gzipBudget
+    ? `${size.file} is ${gzip} bytes gzip, over its budget of ${gzipBudget}`
     : undefined;
 }
 
@@ -212,10 +241,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     const sizes = await buildClient({ gzipBudget });
     for (const s of sizes) {
-      console.log(`${s.file}: ${s.raw} B raw, ${s.gzip} B gzip, ${s.brotli} B brotli`);
+      const command = s.gzipCommand === undefined ? '' : ` (${s.gzipCommand} B by gzip -9c)`;
+      console.log(`${s.file}: ${s.raw} B raw, ${s.gzip} B gzip${command}, ${s.brotli} B brotli`);
     }
-    console.log(`budget: ${sizes[0]?.gzip} of ${gzipBudget} B gzip for dist/xcapi.js`);
-    console.log(`budget: ${sizes[1]?.gzip} of ${gzipBudget} B gzip for dist/client.mjs`);
+    const [iife, esm] = sizes as [OutputSize, OutputSize];
+    console.log(`budget: ${gzipBytes(iife)} of ${gzipBudget} B gzip for dist/xcapi.js`);
+    console.log(`budget: ${gzipBytes(esm)} of ${gzipBudget} B gzip for dist/client.mjs`);
   } catch (err) {
     console.error(`build failed: ${(err as Error).message}`);
     process.exitCode = 1;

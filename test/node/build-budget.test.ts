@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import {
   budgetProblem,
   DATA_LAYER_GZIP_BUDGET,
+  gzipBytes,
   IIFE_GZIP_BUDGET,
   measure,
 } from '../../scripts/build-client.ts';
@@ -22,9 +23,8 @@ describe('client build size budget', () => {
     expect(DATA_LAYER_GZIP_BUDGET).toBe(1024);
   });
 
-  it('the built outputs are within their budgets', () => {
-    const gzip = (file: string) =>
-      gzipSync(readFileSync(join(root, file)), { level: 9 }).byteLength;
+  it('the built outputs are within their budgets, by zlib and by the gzip command', () => {
+    const gzip = (file: string) => gzipBytes(measure(file, readFileSync(join(root, file))));
     expect(gzip('dist/xcapi.js')).toBeLessThanOrEqual(IIFE_GZIP_BUDGET);
     expect(gzip('dist/client.mjs')).toBeLessThanOrEqual(IIFE_GZIP_BUDGET);
     expect(gzip('dist/xcapi-datalayer.js')).toBeLessThanOrEqual(DATA_LAYER_GZIP_BUDGET);
@@ -38,6 +38,9 @@ describe('client build size budget', () => {
     expect(size.gzip).toBe(gzipSync(bytes, { level: 9 }).byteLength);
     expect(size.brotli).toBeGreaterThan(0);
     expect(size.brotli).toBeLessThan(size.raw);
+    // GNU gzip, as `gzip -9c dist/x.js | wc -c` would print (the name "x.js" is in its header).
+    const command = spawnSync('gzip', ['-9c'], { input: bytes });
+    expect(size.gzipCommand).toBe(command.stdout.byteLength + 'x.js\0'.length);
   });
 
   it('names an output over budget, and accepts one at the budget exactly', () => {
@@ -46,6 +49,15 @@ describe('client build size budget', () => {
       'dist/xcapi.js is 2049 bytes gzip, over its budget of 2048',
     );
     expect(budgetProblem({ ...size, gzip: 2048 }, 2048)).toBeUndefined();
+  });
+
+  it('counts the larger of the two gzip measures', () => {
+    const size = { file: 'dist/xcapi.js', raw: 4000, gzip: 2040, gzipCommand: 2057, brotli: 1800 };
+    expect(gzipBytes(size)).toBe(2057);
+    expect(budgetProblem(size, 2048)).toBe(
+      'dist/xcapi.js is 2057 bytes gzip, over its budget of 2048',
+    );
+    expect(gzipBytes({ ...size, gzipCommand: undefined })).toBe(2040);
   });
 
   it('fails the real build (exit 1, nothing written) when the budget is tiny', () => {
