@@ -13,7 +13,7 @@
  * as the edge does.
  */
 
-/** The contract's queue stub: calls made before the script loads wait in `xcapi.q`. */
+/** The README's queue stub: calls made before the script loads wait in `xcapi.q`. */
 const QUEUE_STUB =
   '<script>window.xcapi=window.xcapi||function(){(xcapi.q=xcapi.q||[]).push(arguments)}</script>';
 

@@ -75,7 +75,7 @@ export interface Rig {
 }
 
 /**
- * A test page: the contract's queue stub, `extraHead`, then the async script tag.
+ * A test page: the README's queue stub, `extraHead`, then the async script tag.
  *
  * @example
  * shopPage({ tag: 'data-consent="pending"', body: '<h1>hi</h1>' });
