@@ -120,9 +120,6 @@ export function parseDeliveryLine(line: string): DeliveryReport | undefined {
  * seconds), so it gets everything but 40 s for start-up, the steady phase and
  * the 3 s straggler pauses. If the steady phase ever needed its whole wait
  * too, the child is stopped at `timeoutMs` and the part reports a timeout.
- *
- * @example
- * deliveryPhaseLimitSeconds(150_000); // 110
  */
 export function deliveryPhaseLimitSeconds(timeoutMs: number): number {
   return Math.max(10, Math.floor(timeoutMs / 1000 - 40));

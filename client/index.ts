@@ -80,9 +80,6 @@ export function consent(granted: boolean): void {
 
 /**
  * The stored click id, if any (for passing on to the site's own backend).
- *
- * @example
- * const twclid = clickId();
  */
 export function clickId(): string | undefined {
   return typeof document === 'undefined' ? undefined : readClickId(cookieDays);

@@ -30,10 +30,6 @@ export interface TwclidCookie {
 
 /**
  * Whether `value` is a well-formed click id.
- *
- * @example
- * isValidTwclid('26al4tn7x9n5o40h6sd2ds3kbt'); // true
- * isValidTwclid('a b'); // false
  */
 export function isValidTwclid(value: unknown): value is string {
   return typeof value === 'string' && TWCLID.test(value);
@@ -76,9 +72,6 @@ export function parseTwclidCookie(raw: string | null | undefined): TwclidCookie 
 
 /**
  * The JSON the X pixel keeps in the cookie, before URI encoding.
- *
- * @example
- * twclidCookieJson('abc', 1700000000000); // '{"twclid":"abc","timestamp":1700000000000}'
  */
 export function twclidCookieJson(twclid: string, timestampMs: number): string {
   return JSON.stringify({ twclid, timestamp: timestampMs });
@@ -86,10 +79,6 @@ export function twclidCookieJson(twclid: string, timestampMs: number): string {
 
 /**
  * The cookie value in the X pixel's form: URI-encoded JSON.
- *
- * @example
- * formatTwclidCookie('abc', 1700000000000);
- * // '%7B%22twclid%22%3A%22abc%22%2C%22timestamp%22%3A1700000000000%7D'
  */
 export function formatTwclidCookie(twclid: string, timestampMs: number): string {
   return encodeURIComponent(twclidCookieJson(twclid, timestampMs));

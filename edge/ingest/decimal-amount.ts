@@ -42,10 +42,6 @@ export const DEFAULT_CURRENCY = 'USD';
 
 /**
  * Decimal places a currency's amounts may have (ISO 4217 minor unit).
- *
- * @example
- * minorUnits('JPY'); // 0
- * minorUnits('KWD'); // 3
  */
 export function minorUnits(currency: string): number {
   return MINOR_UNITS.get(currency) ?? 2;
@@ -90,9 +86,6 @@ export function parseAmount(input: number | string): Amount | undefined {
 /**
  * A float-noise amount rounded to `digits` places. Rounding the double
  * itself is right here: the noise is far below the last place kept.
- *
- * @example
- * roundFloatNoise(0.1 + 0.2, 2); // '0.3'
  */
 export function roundFloatNoise(amount: Amount, digits: number): Decimal {
   return parseDecimal(Number(amount.decimal).toFixed(digits)) as Decimal;

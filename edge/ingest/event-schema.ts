@@ -313,10 +313,6 @@ export function eventObjectsOf(body: unknown): ValidationResult<unknown[]> {
 /**
  * Checks one event object's shape; `prefix` (e.g. `events[3]`) goes before
  * each error's parameter.
- *
- * @example
- * const result = parseEvent({ event: 'purchase', value: '1.005' });
- * if (result.ok) result.value.value; // '1.005'
  */
 export function parseEvent(raw: unknown, prefix = ''): ValidationResult<EventInput> {
   return validate(EventSchema, raw, prefix);

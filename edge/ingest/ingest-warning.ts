@@ -17,10 +17,6 @@ export interface IngestWarning {
 
 /**
  * A field's parameter name under a prefix such as `events[3]`.
- *
- * @example
- * parameterName('events[3]', 'phone'); // 'events[3].phone'
- * parameterName('', 'phone'); // 'phone'
  */
 export function parameterName(prefix: string, field: string): string {
   return prefix ? `${prefix}.${field}` : field;
