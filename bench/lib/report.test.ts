@@ -71,11 +71,14 @@ const mainThread: ClientMainThread = {
   loadsAsked: 3,
   pageUrl: 'https://shop.example/products/mug?twclid=x',
   xcapi: variant([2.4, 2.5, 2.6], 3),
+  minimal: variant([1.4, 1.5, 1.6], 3),
   plausible: variant([3.4, 3.5, 3.6], 3),
   empty: variant([0.4, 0.5, 0.6], 0),
   pairedDeltaMs: { evaluation: 3, scriptDuration: 2, taskDuration: 2.5 },
+  minimalDeltaMs: { evaluation: 1, scriptDuration: 1.6, taskDuration: 1.5 },
   plausibleDeltaMs: { evaluation: 4, scriptDuration: 3.2, taskDuration: 3.5 },
   xcapiMinusPlausibleScriptMs: -1.1,
+  xcapiMinusMinimalScriptMs: 0.45,
 };
 
 function load(requestsPerSecond: number, cpu: number): LoadFigures {
