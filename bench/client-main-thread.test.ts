@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type CpuProfile, summarizeProfiles } from './client-main-thread.ts';
+import {
+  type CpuProfile,
+  measureClientMainThread,
+  summarizeProfiles,
+} from './client-main-thread.ts';
 
 const SCRIPT = 'https://shop.example/xcapi.js';
 
@@ -38,4 +42,25 @@ describe('summarizeProfiles', () => {
       { functionName: 'fetch', location: '', selfMsPerLoad: 0.5 },
     ]);
   });
+});
+
+describe('measureClientMainThread', () => {
+  it('loads every script once per round; the minimal capture stores the click id and sends its beacon', async () => {
+    const figures = await measureClientMainThread({ loads: 2, warmupLoads: 0 });
+    expect(figures.loadsPerVariant).toBe(2);
+    for (const variant of [figures.xcapi, figures.minimal, figures.plausible, figures.empty]) {
+      expect(variant.scriptDurationMs.samples).toBe(2);
+    }
+    expect(figures.xcapi).toMatchObject({ loadsThatStoredTwclid: 2, loadsThatSentBeacon: 2 });
+    expect(figures.minimal).toMatchObject({ loadsThatStoredTwclid: 2, loadsThatSentBeacon: 2 });
+    expect(figures.plausible).toMatchObject({ loadsThatStoredTwclid: 0, loadsThatSentBeacon: 2 });
+    expect(figures.empty).toMatchObject({ loadsThatStoredTwclid: 0, loadsThatSentBeacon: 0 });
+    for (const figure of [
+      figures.minimalDeltaMs.scriptDuration,
+      figures.xcapiMinusMinimalScriptMs,
+      figures.xcapiMinusPlausibleScriptMs,
+    ]) {
+      expect(Number.isFinite(figure)).toBe(true);
+    }
+  }, 90_000);
 });

@@ -6,9 +6,11 @@
  * network answered in-process so only script work is on the clock. Each load
  * runs in a new browser context (empty HTTP and code caches: a first visit).
  *
- * Three scripts, loaded the same way at the same URL and interleaved load by
- * load: dist/xcapi.js, Plausible's official tracker (./lib/plausible.ts, the
- * measured peer) and an empty script (the baseline). Two figures per load:
+ * Four scripts, loaded the same way at the same URL (./lib/landing-page.ts)
+ * and interleaved load by load: dist/xcapi.js, the minimal correct capture
+ * (./lib/minimal-capture.ts, the least any script doing this job runs),
+ * Plausible's official tracker (./lib/plausible.ts, the measured peer) and an
+ * empty script (the baseline). Two figures per load:
  * - evaluation: `performance.mark` in inline scripts right before and after a
  *   synchronous `<script src>`, minus the time the bytes were still arriving
  *   (the resource's `responseEnd`): compile plus top-level run, wall clock;
@@ -24,47 +26,28 @@
  *     node bench/client-main-thread.ts [--loads 20] [--profile 10] [--limit 300 (seconds)]
  */
 import { readFile } from 'node:fs/promises';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../test/browser/chromium.ts';
-import { PLAUSIBLE_ENDPOINT_PATH, plausibleScript } from './lib/plausible.ts';
+import {
+  type CpuProfile,
+  inFreshContext,
+  type LoadSample,
+  launchLandingBrowser,
+  loadInRounds,
+  loadLanding,
+  medianDifference,
+  PAGE_URL,
+  PROFILE_INTERVAL_MICROS,
+  type Round,
+  type RoundsOptions,
+  SCRIPT_URL,
+  SHOP,
+} from './lib/landing-page.ts';
+import { MINIMAL_CAPTURE_SCRIPT } from './lib/minimal-capture.ts';
+import { plausibleScript } from './lib/plausible.ts';
 import { type SampleSummary, summarize } from './lib/stats.ts';
 
-const SHOP = 'https://shop.example';
-const TWCLID = '26al4tn7x9n5o40h6sd2ds3kbt';
-const PAGE_URL = `${SHOP}/products/mug?utm_source=twitter&twclid=${TWCLID}`;
-const SCRIPT_URL = `${SHOP}/xcapi.js`;
+export type { CpuProfile } from './lib/landing-page.ts';
 
-/** The shop page: marks around a synchronous script tag, then some content. */
-const PAGE_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Mug - Shop</title>
-<script>performance.mark('bench:before-script')</script>
-<script src="/xcapi.js"></script>
-<script>performance.mark('bench:after-script')</script>
-</head><body><h1>Mug</h1><p>A mug.</p>
-<form data-xcapi-event="lead"><input type="email" name="email"><button>Go</button></form>
-</body></html>`;
-
-export type Variant = 'xcapi' | 'plausible' | 'empty';
-
-const VARIANTS: readonly Variant[] = ['xcapi', 'plausible', 'empty'];
-
-/** What each script sends on a page view, answered 204/202 in-process. */
-const BEACON_PATHS: Record<string, number> = {
-  '/click': 204,
-  '/events': 204,
-  [PLAUSIBLE_ENDPOINT_PATH]: 202,
-};
-
-export interface LoadSample {
-  variant: Variant;
-  evaluationMs: number;
-  scriptDurationMs: number;
-  taskDurationMs: number;
-  /** Whether the page ended with a `_twclid` cookie (the script did its job). */
-  storedTwclid: boolean;
-  /** Beacons the page sent (xcapi: POST /click; Plausible: its pageview). */
-  beaconRequests: number;
-}
+export type Variant = 'xcapi' | 'minimal' | 'plausible' | 'empty';
 
 export interface VariantFigures {
   evaluationMs: SampleSummary;
@@ -104,94 +87,23 @@ export interface ClientMainThread {
   loadsAsked: number;
   pageUrl: string;
   xcapi: VariantFigures;
+  /** The hand-written minimal capture (./lib/minimal-capture.ts). */
+  minimal: VariantFigures;
   /** Plausible's tracker (./lib/plausible.ts). */
   plausible: VariantFigures;
   empty: VariantFigures;
   /** xcapi - empty, per round. */
   pairedDeltaMs: PairedDelta;
+  /** minimal capture - empty, per round. */
+  minimalDeltaMs: PairedDelta;
   /** plausible - empty, per round. */
   plausibleDeltaMs: PairedDelta;
   /** Median of the per-round ScriptDuration differences xcapi - plausible. */
   xcapiMinusPlausibleScriptMs: number;
+  /** Median of the per-round ScriptDuration differences xcapi - minimal capture. */
+  xcapiMinusMinimalScriptMs: number;
   /** CDP profiles, when asked for. */
   profiles?: { xcapi: VariantProfile; plausible: VariantProfile };
-}
-
-interface PageMarks {
-  before: number;
-  after: number;
-  responseEnd: number;
-}
-
-/** The part of a CDP `Profiler.Profile` read here. */
-export interface CpuProfile {
-  nodes: Array<{
-    id: number;
-    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
-  }>;
-  samples?: number[];
-  timeDeltas?: number[];
-}
-
-/** Sampling interval of profiled loads: fine enough for a few milliseconds of work. */
-const PROFILE_INTERVAL_MICROS = 50;
-
-async function loadOnce(
-  context: BrowserContext,
-  variant: Variant,
-  script: string,
-  profile = false,
-): Promise<{ sample: LoadSample; profile?: CpuProfile }> {
-  let beaconRequests = 0;
-  await context.route('**/*', (route) => {
-    const request = route.request();
-    const url = new URL(request.url());
-    if (url.origin !== SHOP) return route.abort();
-    if (request.method() === 'GET' && url.pathname === '/products/mug') {
-      return route.fulfill({ status: 200, contentType: 'text/html', body: PAGE_HTML });
-    }
-    if (request.method() === 'GET' && url.pathname === '/xcapi.js') {
-      return route.fulfill({ status: 200, contentType: 'text/javascript', body: script });
-    }
-    const beaconStatus = BEACON_PATHS[url.pathname];
-    if (beaconStatus !== undefined) {
-      if (request.method() === 'POST') beaconRequests++;
-      return route.fulfill({ status: beaconStatus });
-    }
-    return route.fulfill({ status: 404 });
-  });
-  const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
-  if (profile) {
-    await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: PROFILE_INTERVAL_MICROS });
-    await cdp.send('Profiler.start');
-  }
-  await page.goto(PAGE_URL, { waitUntil: 'load' });
-  const { metrics } = await cdp.send('Performance.getMetrics');
-  const cpuProfile = profile ? (await cdp.send('Profiler.stop')).profile : undefined;
-  const metric = (name: string) => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
-  const marks = await page.evaluate(
-    (scriptUrl): PageMarks => ({
-      before: performance.getEntriesByName('bench:before-script')[0]?.startTime ?? Number.NaN,
-      after: performance.getEntriesByName('bench:after-script')[0]?.startTime ?? Number.NaN,
-      responseEnd:
-        (performance.getEntriesByName(scriptUrl)[0] as PerformanceResourceTiming | undefined)
-          ?.responseEnd ?? Number.NaN,
-    }),
-    SCRIPT_URL,
-  );
-  const cookies = await context.cookies(SHOP);
-  const sample: LoadSample = {
-    variant,
-    evaluationMs: marks.after - Math.max(marks.before, marks.responseEnd),
-    scriptDurationMs: metric('ScriptDuration'),
-    taskDurationMs: metric('TaskDuration'),
-    storedTwclid: cookies.some((cookie) => cookie.name === '_twclid'),
-    beaconRequests,
-  };
-  return cpuProfile ? { sample, profile: cpuProfile } : { sample };
 }
 
 function figuresFor(samples: LoadSample[]): VariantFigures {
@@ -204,17 +116,11 @@ function figuresFor(samples: LoadSample[]): VariantFigures {
   };
 }
 
-type Round = Record<Variant, LoadSample>;
-
-function medianDelta(rounds: Round[], a: Variant, b: Variant, pick: (s: LoadSample) => number) {
-  return summarize(rounds.map((round) => pick(round[a]) - pick(round[b]))).median;
-}
-
-function pairedDelta(rounds: Round[], variant: Variant): PairedDelta {
+function pairedDelta(rounds: Round<Variant>[], variant: Variant): PairedDelta {
   return {
-    evaluation: medianDelta(rounds, variant, 'empty', (s) => s.evaluationMs),
-    scriptDuration: medianDelta(rounds, variant, 'empty', (s) => s.scriptDurationMs),
-    taskDuration: medianDelta(rounds, variant, 'empty', (s) => s.taskDurationMs),
+    evaluation: medianDifference(rounds, variant, 'empty', (s) => s.evaluationMs),
+    scriptDuration: medianDifference(rounds, variant, 'empty', (s) => s.scriptDurationMs),
+    taskDuration: medianDifference(rounds, variant, 'empty', (s) => s.taskDurationMs),
   };
 }
 
@@ -273,32 +179,15 @@ export function summarizeProfiles(profiles: CpuProfile[], scriptUrl: string): Va
   };
 }
 
-export interface MainThreadOptions {
-  /** Page loads per variant (each in a fresh context). */
-  loads?: number;
-  /** Loads per variant run first and thrown away (browser start-up noise). */
-  warmupLoads?: number;
-  /** Stop starting new rounds after this long (keeps `npm run bench` bounded). */
-  timeLimitMs?: number;
+export interface MainThreadOptions extends RoundsOptions {
   /** Extra loads per script under the CDP sampling profiler (0: no profile). */
   profileLoads?: number;
 }
 
-async function inFreshContext<T>(
-  browser: Browser,
-  use: (context: BrowserContext) => Promise<T>,
-): Promise<T> {
-  const context = await browser.newContext();
-  try {
-    return await use(context);
-  } finally {
-    await context.close();
-  }
-}
-
 /**
- * Loads the page `loads` times with each script (dist/xcapi.js, Plausible's
- * tracker, an empty script), one of each per round, rotating which goes first.
+ * Loads the page `loads` times with each script (dist/xcapi.js, the minimal
+ * capture, Plausible's tracker, an empty script), one of each per round,
+ * rotating which goes first.
  *
  * @example
  * const figures = await measureClientMainThread({ loads: 50 });
@@ -313,28 +202,13 @@ export async function measureClientMainThread({
   const deadline = performance.now() + timeLimitMs;
   const scripts: Record<Variant, string> = {
     xcapi: await readFile('dist/xcapi.js', 'utf8'),
+    minimal: MINIMAL_CAPTURE_SCRIPT,
     plausible: await plausibleScript(SHOP),
     empty: '',
   };
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_EXECUTABLE,
-    // `navigator.webdriver` stays false, as in a visitor's browser: Plausible's
-    // tracker sends nothing when it is true.
-    args: [...CHROMIUM_ARGS, '--disable-blink-features=AutomationControlled'],
-    timeout: 60_000,
-  });
+  const browser = await launchLandingBrowser();
   try {
-    const rounds: Round[] = [];
-    for (let i = 0; i < warmupLoads + loads && performance.now() < deadline; i++) {
-      const order = VARIANTS.map((_, k) => VARIANTS[(i + k) % VARIANTS.length] as Variant);
-      const round: Partial<Round> = {};
-      for (const variant of order) {
-        round[variant] = (
-          await inFreshContext(browser, (context) => loadOnce(context, variant, scripts[variant]))
-        ).sample;
-      }
-      if (i >= warmupLoads) rounds.push(round as Round);
-    }
+    const rounds = await loadInRounds(browser, scripts, loads, warmupLoads, deadline);
     if (rounds.length === 0) throw new Error(`no measured load within ${timeLimitMs} ms`);
 
     let profiles: ClientMainThread['profiles'];
@@ -343,7 +217,7 @@ export async function measureClientMainThread({
       for (let i = 0; i < profileLoads && performance.now() < deadline; i++) {
         for (const variant of ['xcapi', 'plausible'] as const) {
           const { profile } = await inFreshContext(browser, (context) =>
-            loadOnce(context, variant, scripts[variant], true),
+            loadLanding(context, scripts[variant], { profile: true }),
           );
           if (profile) collected[variant].push(profile);
         }
@@ -360,14 +234,22 @@ export async function measureClientMainThread({
       loadsAsked: loads,
       pageUrl: PAGE_URL,
       xcapi: figuresFor(pick('xcapi')),
+      minimal: figuresFor(pick('minimal')),
       plausible: figuresFor(pick('plausible')),
       empty: figuresFor(pick('empty')),
       pairedDeltaMs: pairedDelta(rounds, 'xcapi'),
+      minimalDeltaMs: pairedDelta(rounds, 'minimal'),
       plausibleDeltaMs: pairedDelta(rounds, 'plausible'),
-      xcapiMinusPlausibleScriptMs: medianDelta(
+      xcapiMinusPlausibleScriptMs: medianDifference(
         rounds,
         'xcapi',
         'plausible',
+        (s) => s.scriptDurationMs,
+      ),
+      xcapiMinusMinimalScriptMs: medianDifference(
+        rounds,
+        'xcapi',
+        'minimal',
         (s) => s.scriptDurationMs,
       ),
       ...(profiles ? { profiles } : {}),

@@ -4,7 +4,7 @@
  * prints a summary, and writes BENCHMARKS.md and bench/results.json. A part
  * that fails is reported as not measured, with why; the run goes on.
  *
- *     node bench/run.ts            # the full run (about 6 minutes on 2 cores)
+ *     node bench/run.ts            # the full run (about 8 minutes on 2 cores)
  *     node bench/run.ts --quick    # a short smoke run of every part
  */
 import { writeFile } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import { describeMachine } from './lib/machine.ts';
 import {
   type BenchResults,
   mainThreadRatio,
+  minimalCaptureRatio,
   type PartOutcome,
   renderBenchmarks,
 } from './lib/report.ts';
@@ -28,6 +29,9 @@ const SETTINGS = quick
       warmupLoads: 1,
       mainThreadLimitSeconds: 40,
       profileLoads: 2,
+      apiProbeLoads: 3,
+      apiWarmupLoads: 1,
+      apiFloorLimitSeconds: 40,
       ingestSeconds: 2,
       ingestSliceSeconds: 1,
       ingestWarmupSeconds: 1,
@@ -41,8 +45,11 @@ const SETTINGS = quick
   : {
       pageLoads: 50,
       warmupLoads: 3,
-      mainThreadLimitSeconds: 120,
+      mainThreadLimitSeconds: 150,
       profileLoads: 5,
+      apiProbeLoads: 15,
+      apiWarmupLoads: 1,
+      apiFloorLimitSeconds: 110,
       ingestSeconds: 10,
       ingestSliceSeconds: 2,
       ingestWarmupSeconds: 2,
@@ -55,11 +62,11 @@ const SETTINGS = quick
     };
 
 /**
- * The whole run must end inside 7 minutes. Parts are bounded on their own;
+ * The whole run must end inside 9 minutes. Parts are bounded on their own;
  * the delivery child gets what is left of this, and the watchdog only fires
  * if something hangs regardless.
  */
-const RUN_LIMIT_MS = 410_000;
+const RUN_LIMIT_MS = 530_000;
 
 function errorText(error: unknown): string {
   return error instanceof Error
@@ -86,7 +93,7 @@ async function part<T>(name: string, measure: () => Promise<T>): Promise<PartOut
 
 async function summaryLines(results: BenchResults): Promise<string[]> {
   const lines: string[] = [];
-  const { size, mainThread, ingest, crypto, delivery, upload } = results;
+  const { size, mainThread, apiFloor, ingest, crypto, delivery, upload } = results;
   if (size.ok) {
     for (const f of [...size.value.files, ...size.value.peers])
       lines.push(`size ${f.file}: ${f.raw} B raw, ${f.gzip} B gzip, ${f.brotli} B brotli`);
@@ -96,7 +103,13 @@ async function summaryLines(results: BenchResults): Promise<string[]> {
     const cpu = (v: VariantFigures) =>
       `${v.scriptDurationMs.median.toFixed(2)} ms (p90 ${v.scriptDurationMs.p90.toFixed(2)})`;
     lines.push(
-      `main thread (${m.loadsPerVariant} loads each): ScriptDuration xcapi ${cpu(m.xcapi)}, Plausible ${cpu(m.plausible)}, empty ${cpu(m.empty)}; own CPU xcapi ${m.pairedDeltaMs.scriptDuration.toFixed(2)} ms, Plausible ${m.plausibleDeltaMs.scriptDuration.toFixed(2)} ms; ratio ${mainThreadRatio(m)?.toFixed(2) ?? 'n/a'}`,
+      `main thread (${m.loadsPerVariant} loads each): ScriptDuration xcapi ${cpu(m.xcapi)}, Plausible ${cpu(m.plausible)}, empty ${cpu(m.empty)}; own CPU xcapi ${m.pairedDeltaMs.scriptDuration.toFixed(2)} ms, minimal capture ${m.minimalDeltaMs.scriptDuration.toFixed(2)} ms, Plausible ${m.plausibleDeltaMs.scriptDuration.toFixed(2)} ms; xcapi/minimal ${minimalCaptureRatio(m)?.toFixed(2) ?? 'n/a'}, xcapi/Plausible ${mainThreadRatio(m)?.toFixed(2) ?? 'n/a'}`,
+    );
+  }
+  if (apiFloor.ok) {
+    const f = apiFloor.value;
+    lines.push(
+      `Web API first use (${f.loadsPerProbe} loads each): ${f.probes.map((p) => `${p.api.replaceAll('`', '')} ${p.ownScriptMs.toFixed(2)}`).join(', ')} ms; capture floor ${f.captureFloorMs.toFixed(2)} ms`,
     );
   }
   if (ingest.ok) {
@@ -120,7 +133,14 @@ async function summaryLines(results: BenchResults): Promise<string[]> {
       ? `delivery: ${delivery.summary}`
       : `delivery: ${delivery.status} (${delivery.reason})`,
   );
-  for (const [name, outcome] of Object.entries({ size, mainThread, ingest, crypto, upload })) {
+  for (const [name, outcome] of Object.entries({
+    size,
+    mainThread,
+    apiFloor,
+    ingest,
+    crypto,
+    upload,
+  })) {
     if (!outcome.ok) lines.push(`${name}: NOT MEASURED (${outcome.error})`);
   }
   return lines;
@@ -145,6 +165,13 @@ async function main(): Promise<number> {
       warmupLoads: SETTINGS.warmupLoads,
       timeLimitMs: SETTINGS.mainThreadLimitSeconds * 1000,
       profileLoads: SETTINGS.profileLoads,
+    }),
+  );
+  const apiFloor = await part('first use of each Web API in Chromium', async () =>
+    (await import('./client-api-floor.ts')).measureApiFloor({
+      loads: SETTINGS.apiProbeLoads,
+      warmupLoads: SETTINGS.apiWarmupLoads,
+      timeLimitMs: SETTINGS.apiFloorLimitSeconds * 1000,
     }),
   );
   const ingest = await part('edge ingest throughput', async () =>
@@ -185,6 +212,7 @@ async function main(): Promise<number> {
     settings: SETTINGS,
     size,
     mainThread,
+    apiFloor,
     ingest,
     crypto,
     delivery,
@@ -200,7 +228,9 @@ async function main(): Promise<number> {
       'bench: wrote BENCHMARKS.md and bench/results.json',
     ].join('\n'),
   );
-  return [size, crypto, mainThread, ingest, upload].every((outcome) => outcome.ok) ? 0 : 1;
+  return [size, crypto, mainThread, apiFloor, ingest, upload].every((outcome) => outcome.ok)
+    ? 0
+    : 1;
 }
 
 const watchdog = setTimeout(() => {

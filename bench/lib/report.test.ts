@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ApiFloor, ApiProbeFigures } from '../client-api-floor.ts';
 import type { ClientMainThread, VariantFigures } from '../client-main-thread.ts';
 import { PUBLISHED_TRACKER_SIZES } from '../client-size.ts';
 import type { IngestThroughput, LoadFigures } from '../ingest-throughput.ts';
@@ -43,6 +44,7 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       },
     },
     mainThread: { ok: false, seconds: 1, error: 'browserType.launch: no chromium' },
+    apiFloor: { ok: false, seconds: 1, error: 'browserType.launch: no chromium' },
     ingest: { ok: false, seconds: 1, error: 'starting wrangler.toml did not finish' },
     crypto: { ok: false, seconds: 1, error: 'signOAuth1 is not exported' },
     delivery: {
@@ -71,11 +73,39 @@ const mainThread: ClientMainThread = {
   loadsAsked: 3,
   pageUrl: 'https://shop.example/products/mug?twclid=x',
   xcapi: variant([2.4, 2.5, 2.6], 3),
+  minimal: variant([1.4, 1.5, 1.6], 3),
   plausible: variant([3.4, 3.5, 3.6], 3),
   empty: variant([0.4, 0.5, 0.6], 0),
   pairedDeltaMs: { evaluation: 3, scriptDuration: 2, taskDuration: 2.5 },
+  minimalDeltaMs: { evaluation: 1, scriptDuration: 1.6, taskDuration: 1.5 },
   plausibleDeltaMs: { evaluation: 4, scriptDuration: 3.2, taskDuration: 3.5 },
   xcapiMinusPlausibleScriptMs: -1.1,
+  xcapiMinusMinimalScriptMs: 0.45,
+};
+
+function probe(api: string, script: string, ownScriptMs: number, needed: boolean): ApiProbeFigures {
+  return {
+    api,
+    script,
+    neededByCapture: needed,
+    usedByXcapi: true,
+    ownScriptMs,
+    scriptDurationMs: summarize([ownScriptMs + 0.4]),
+    loadsThatStoredTwclid: 0,
+    loadsThatSentBeacon: 0,
+  };
+}
+
+const apiFloor: ApiFloor = {
+  loadsPerProbe: 15,
+  loadsAsked: 15,
+  pageUrl: 'https://shop.example/products/mug?twclid=x',
+  emptyScriptDurationMs: summarize([0.4, 0.45]),
+  probes: [
+    probe('`location.search` + a regex', '/a|b/.exec(location.search);', 0.2, true),
+    probe('`navigator.sendBeacon`', "navigator.sendBeacon('/events', '{}');", 0.7, false),
+  ],
+  captureFloorMs: 1.25,
 };
 
 function load(requestsPerSecond: number, cpu: number): LoadFigures {
@@ -148,6 +178,44 @@ describe('renderBenchmarks', () => {
     expect(markdown).not.toContain('Where the time goes');
   });
 
+  it('puts the minimal capture beside the script, with its ratio and per-round difference', () => {
+    const markdown = renderBenchmarks(
+      results({ mainThread: { ok: true, seconds: 9, value: mainThread } }),
+    );
+    expect(markdown).toContain('| minimal correct capture | 1.50 (p90 1.60) |');
+    expect(markdown).toContain(
+      '- Minimal correct capture: 1.60 ms of main-thread JavaScript CPU time',
+    );
+    expect(markdown).toContain(
+      '**Main-thread JavaScript CPU, xcapi / minimal capture (own costs): 1.25**',
+    );
+    expect(markdown).toContain('xcapi minus the minimal capture: 0.45 ms (median)');
+    expect(markdown).toContain('### First use of each Web API');
+    expect(markdown).toContain('**Not measured in this run:** browserType.launch: no chromium');
+  });
+
+  it('lists the first use of each Web API with the floor they add up to', () => {
+    const markdown = renderBenchmarks(
+      results({
+        mainThread: { ok: true, seconds: 9, value: mainThread },
+        apiFloor: { ok: true, seconds: 80, value: apiFloor },
+      }),
+    );
+    const part = markdown.slice(markdown.indexOf('### First use of each Web API'));
+    expect(part).toContain('`node bench/client-api-floor.ts --loads 15`');
+    expect(part).toContain('15 loads per probe (15 asked)');
+    expect(part).toContain('the least any script doing this job pays on this page');
+    // A pipe in a probe would end the table cell: it is escaped.
+    expect(part).toContain(
+      '| `location.search` + a regex | `/a\\|b/.exec(location.search);` | 0.20 | yes | yes | 0/15 | 0/15 |',
+    );
+    expect(part).toContain(
+      "| `navigator.sendBeacon` | `navigator.sendBeacon('/events', '{}');` | 0.70 | no | yes |",
+    );
+    expect(part).toContain('1.25 ms** of main-thread JavaScript CPU');
+    expect(part).toContain('The minimal capture, measured above as a whole: 1.60 ms.');
+  });
+
   it('shows the profile summaries when the run profiled', () => {
     const profile = {
       loads: 2,
@@ -200,6 +268,8 @@ describe('renderBenchmarks', () => {
       "Plausible's tracker\n  (own costs over an empty script): **0.63** (2.00 ms\n  against 3.20 ms",
     );
     expect(note).toContain('`node bench/client-main-thread.ts --loads 50`');
+    expect(note).toContain('the minimal correct capture (same run, same measure): **1.25**');
+    expect(note).toContain('(2.00 ms against 1.60 ms)');
     expect(note).toContain('over the minimal ingest: **0.90**');
     expect(note).toContain('3.10 ms against\n  2.80 ms');
     expect(note).toContain('`node bench/ingest-throughput.ts --seconds 10`');

@@ -4,6 +4,7 @@
  * was measured (command, method, machine), and a part that could not run is
  * reported as such, with the reason, instead of leaving a stale number.
  */
+import type { ApiFloor } from '../client-api-floor.ts';
 import type {
   ClientMainThread,
   PairedDelta,
@@ -30,6 +31,7 @@ export interface BenchResults {
   settings: Record<string, number>;
   size: PartOutcome<ClientSize>;
   mainThread: PartOutcome<ClientMainThread>;
+  apiFloor: PartOutcome<ApiFloor>;
   ingest: PartOutcome<IngestThroughput>;
   crypto: PartOutcome<CryptoCost>;
   delivery: DeliveryOutcome;
@@ -147,6 +149,65 @@ export function mainThreadRatio(m: ClientMainThread): number | undefined {
   return plausible > 0 ? m.pairedDeltaMs.scriptDuration / plausible : undefined;
 }
 
+/** xcapi's own JavaScript CPU over the minimal capture's (both over the empty script), or undefined. */
+export function minimalCaptureRatio(m: ClientMainThread): number | undefined {
+  const minimal = m.minimalDeltaMs.scriptDuration;
+  return minimal > 0 ? m.pairedDeltaMs.scriptDuration / minimal : undefined;
+}
+
+function yesNo(value: boolean): string {
+  return value ? 'yes' : 'no';
+}
+
+/** The first-touch table, with the floor it adds up to beside the measured minimal capture. */
+function apiFloorPart(
+  outcome: PartOutcome<ApiFloor>,
+  mainThread: ClientMainThread | undefined,
+): string {
+  const head = `### First use of each Web API
+
+\`bench/client-api-floor.ts\` (alone: \`node bench/client-api-floor.ts --loads 15\`): one-line
+scripts served as \`/xcapi.js\` on the same page and measured the same way as above (new
+context per load, ScriptDuration in thread CPU time at \`load\`), every probe and the empty
+script once per round, rotating which goes first.`;
+  if (!outcome.ok) return `${head}\n\n${notMeasured(outcome.error)}`;
+  const f = outcome.value;
+  const measured = mainThread
+    ? ` The minimal capture, measured above as a whole: ${num(mainThread.minimalDeltaMs.scriptDuration, 2)} ms.`
+    : '';
+  return `${head} ${f.loadsPerProbe} loads per probe (${f.loadsAsked} asked); empty script
+ScriptDuration ${medianP90(f.emptyScriptDurationMs, 2)} ms.
+
+How to read it: each row is what a fresh page pays for a script's first use of that API
+(Blink creates an API's bindings on first use), over the empty script; the control row is
+the cost of running any script at all, so the control plus each needed API's cost over
+the control is the least any script doing this job pays on this page.
+
+${table(
+  [
+    'API',
+    'probe script',
+    'own ScriptDuration ms (median of per-round differences)',
+    'needed by the capture',
+    '`dist/xcapi.js` uses it on the landing',
+    'loads that stored `_twclid`',
+    'loads that sent a beacon',
+  ],
+  f.probes.map((p) => [
+    p.api,
+    `\`${p.script.replaceAll('|', '\\|')}\``,
+    num(p.ownScriptMs, 2),
+    yesNo(p.neededByCapture),
+    yesNo(p.usedByXcapi),
+    `${p.loadsThatStoredTwclid}/${f.loadsPerProbe}`,
+    `${p.loadsThatSentBeacon}/${f.loadsPerProbe}`,
+  ]),
+)}
+
+**Floor of the capture on this page (control + the needed APIs over the control):
+${num(f.captureFloorMs, 2)} ms** of main-thread JavaScript CPU.${measured}`;
+}
+
 function profileTable(name: string, p: VariantProfile): string {
   return `${name}: ${p.loads} profiled loads, sampled every ${p.samplingIntervalMicros} µs; functions of the script's file: ${num(p.scriptSelfMsPerLoad, 2)} ms self time per load (median).
 
@@ -160,9 +221,14 @@ ${table(
 )}`;
 }
 
-function mainThreadSection(outcome: PartOutcome<ClientMainThread>): string {
-  const head = "## 2. The script's main-thread time in Chromium, beside Plausible's tracker";
-  if (!outcome.ok) return `${head}\n\n${notMeasured(outcome.error)}`;
+function mainThreadSection(
+  outcome: PartOutcome<ClientMainThread>,
+  apiFloor: PartOutcome<ApiFloor>,
+): string {
+  const head =
+    "## 2. The script's main-thread time in Chromium, beside a minimal capture and Plausible's tracker";
+  const floor = apiFloorPart(apiFloor, outcome.ok ? outcome.value : undefined);
+  if (!outcome.ok) return `${head}\n\n${notMeasured(outcome.error)}\n\n${floor}`;
   const m = outcome.value;
   const ratio = mainThreadRatio(m);
   const profiles = m.profiles
@@ -191,9 +257,13 @@ context** (empty HTTP and code caches: a first visit). The page is
 \`${m.pageUrl}\`; \`page.route\` answers everything in-process (the page, the script,
 \`POST /click\` and \`/events\` with 204, Plausible's \`POST /api/event\` with 202), so no
 network time is measured. The page loads the script with a synchronous
-\`<script src="/xcapi.js">\` between two inline \`performance.mark\` scripts. Three scripts
+\`<script src="/xcapi.js">\` between two inline \`performance.mark\` scripts. Four scripts
 are served at that URL, one of each per round, rotating which goes first:
-\`dist/xcapi.js\`; **Plausible's official tracker** (\`@plausible-analytics/tracker\`'s
+\`dist/xcapi.js\`; the **minimal correct capture** (\`bench/lib/minimal-capture.ts\`: a
+hand-written script doing only what \`dist/xcapi.js\` does on an ad landing: reads its tag,
+honours consent and Global Privacy Control, takes \`twclid\` from the URL, writes the
+\`_twclid\` cookie and its localStorage copy, posts \`/click\` with a keepalive fetch);
+**Plausible's official tracker** (\`@plausible-analytics/tracker\`'s
 \`plausible.js\`, bundled into a minified IIFE calling \`init({domain, endpoint})\`: its
 page view is its beacon, see section 1); an **empty script** (the baseline).
 
@@ -219,6 +289,7 @@ ${table(
   ],
   [
     variantRow('`dist/xcapi.js`', m.xcapi, m.loadsPerVariant),
+    variantRow('minimal correct capture', m.minimal, m.loadsPerVariant),
     variantRow("Plausible's tracker", m.plausible, m.loadsPerVariant),
     variantRow('empty script (baseline)', m.empty, m.loadsPerVariant),
   ],
@@ -227,12 +298,20 @@ ${table(
 Own cost, as the median of the per-round differences with the empty script:
 
 - \`dist/xcapi.js\`: ${ownCost(m.pairedDeltaMs)}.
+- Minimal correct capture: ${ownCost(m.minimalDeltaMs)}.
 - Plausible's tracker: ${ownCost(m.plausibleDeltaMs)}.
 
 **Main-thread JavaScript CPU, xcapi / Plausible (own costs): ${num(ratio, 2)}**; per round,
 xcapi minus Plausible: ${num(m.xcapiMinusPlausibleScriptMs, 2)} ms (median).
+
+**Main-thread JavaScript CPU, xcapi / minimal capture (own costs): ${num(minimalCaptureRatio(m), 2)}**;
+per round, xcapi minus the minimal capture: ${num(m.xcapiMinusMinimalScriptMs, 2)} ms (median): what the
+script's other features (client-side navigation, forms, the command queue) cost on a landing.
+
 The contract loads the script with \`async\`, which takes it off the parser's path; its
-main-thread CPU time is the same either way.${profiles}`;
+main-thread CPU time is the same either way.${profiles}
+
+${floor}`;
 }
 
 function loadRow(name: string, f: LoadFigures): string[] {
@@ -446,7 +525,7 @@ phase 2 the fake X answers 30 % of requests 503 and 5 % 429 (seeded), and retrie
 1 s and wait at most 10 s (production: 5 s and 15 minutes), so the bench shows the retry
 path end to end instead of waiting out a production backoff. Command: \`${outcome.command}\` (run by \`bench/run.ts\`, ${num(outcome.seconds)} s;
 each phase waits at most ${num(limit)} s for its last conversions, so that the whole benchmark
-stays under 7 minutes: "delivered" and "completeness" are counted when all arrived or at that
+stays under 9 minutes: "delivered" and "completeness" are counted when all arrived or at that
 limit, whichever came first).
 
 ${table(
@@ -495,12 +574,19 @@ ${table(['run', 'rows', 'seconds', 'rows/s', 'peak RSS MB', 'exit code'], [row(t
 }
 
 /** The two measured ratios against real peers, with the commands that give them alone. */
-function peersNote({ mainThread, ingest }: BenchResults): string {
+function peersNote({ mainThread, apiFloor, ingest }: BenchResults): string {
   const script = mainThread.ok
     ? `- Browser script: main-thread JavaScript CPU of \`dist/xcapi.js\` over Plausible's tracker
   (own costs over an empty script): **${num(mainThreadRatio(mainThread.value), 2)}** (${num(mainThread.value.pairedDeltaMs.scriptDuration, 2)} ms
   against ${num(mainThread.value.plausibleDeltaMs.scriptDuration, 2)} ms; target: at most 1, and under 2 ms).
-  Alone: \`node bench/client-main-thread.ts --loads 50\`.`
+  Alone: \`node bench/client-main-thread.ts --loads 50\`.
+- Browser script against the minimal correct capture (same run, same measure): **${num(minimalCaptureRatio(mainThread.value), 2)}**
+  (${num(mainThread.value.pairedDeltaMs.scriptDuration, 2)} ms against ${num(mainThread.value.minimalDeltaMs.scriptDuration, 2)} ms).${
+    apiFloor.ok
+      ? ` First uses of the Web APIs the job needs add up to ${num(apiFloor.value.captureFloorMs, 2)} ms
+  on this page (\`node bench/client-api-floor.ts --loads 15\`).`
+      : ''
+  }`
     : `- Browser script against Plausible: not measured in this run (${mainThread.error}).`;
   const edge = ingest.ok
     ? `- Edge ingest: requests/s of the edge over the minimal ingest: **${num(ingest.value.ratio, 2)}**
@@ -529,7 +615,7 @@ ${machineSection(results)}
 
 ${sizeSection(results.size)}
 
-${mainThreadSection(results.mainThread)}
+${mainThreadSection(results.mainThread, results.apiFloor)}
 
 ${ingestSection(results.ingest)}
 
