@@ -93,15 +93,23 @@ function sizeSection(outcome: PartOutcome<ClientSize>): string {
   return `${head}
 
 Measured here: the files \`npm run build\` wrote, compressed in-process with Node's zlib
-(\`gzipSync\` level 9; \`brotliCompressSync\` quality 11, the maximum) by
-\`bench/client-size.ts\`.
+(\`gzipSync\` level 9; \`brotliCompressSync\` quality 11, the maximum), and by the
+machine's \`gzip -9c FILE\` (GNU gzip: its own deflate, and the file name in its header),
+by \`bench/client-size.ts\`.
 
 ${table(
-  ['file', 'raw bytes', 'gzip -9 bytes', 'brotli q11 bytes'],
-  size.files.map((f) => [`\`${f.file}\``, num(f.raw), num(f.gzip), num(f.brotli)]),
+  ['file', 'raw bytes', 'gzip -9 bytes (zlib)', 'gzip -9c bytes (command)', 'brotli q11 bytes'],
+  size.files.map((f) => [
+    `\`${f.file}\``,
+    num(f.raw),
+    num(f.gzip),
+    f.gzipCommand === undefined ? 'no gzip command' : num(f.gzipCommand),
+    num(f.brotli),
+  ]),
 )}
 
-Budget for \`dist/xcapi.js\`: ${num(size.gzipBudget)} B gzip, ${size.withinBudget ? '**within budget**' : '**OVER BUDGET**'}.
+Budget for \`dist/xcapi.js\`: ${num(size.gzipBudget)} B gzip by the larger of the two gzip
+measures (the build fails above it), ${size.withinBudget ? '**within budget**' : '**OVER BUDGET**'}.
 
 Peers installed from npm (\`package.json\` devDependencies), **measured here the same way**:
 
@@ -308,7 +316,7 @@ xcapi minus Plausible: ${num(m.xcapiMinusPlausibleScriptMs, 2)} ms (median).
 per round, xcapi minus the minimal capture: ${num(m.xcapiMinusMinimalScriptMs, 2)} ms (median): what the
 script's other features (client-side navigation, forms, the command queue) cost on a landing.
 
-The contract loads the script with \`async\`, which takes it off the parser's path; its
+The README's tag loads the script with \`async\`, which takes it off the parser's path; its
 main-thread CPU time is the same either way.${profiles}
 
 ${floor}`;
@@ -578,7 +586,7 @@ function peersNote({ mainThread, apiFloor, ingest }: BenchResults): string {
   const script = mainThread.ok
     ? `- Browser script: main-thread JavaScript CPU of \`dist/xcapi.js\` over Plausible's tracker
   (own costs over an empty script): **${num(mainThreadRatio(mainThread.value), 2)}** (${num(mainThread.value.pairedDeltaMs.scriptDuration, 2)} ms
-  against ${num(mainThread.value.plausibleDeltaMs.scriptDuration, 2)} ms; target: at most 1, and under 2 ms).
+  against ${num(mainThread.value.plausibleDeltaMs.scriptDuration, 2)} ms; the goal: at most 1).
   Alone: \`node bench/client-main-thread.ts --loads 50\`.
 - Browser script against the minimal correct capture (same run, same measure): **${num(minimalCaptureRatio(mainThread.value), 2)}**
   (${num(mainThread.value.pairedDeltaMs.scriptDuration, 2)} ms against ${num(mainThread.value.minimalDeltaMs.scriptDuration, 2)} ms).${
@@ -590,7 +598,7 @@ function peersNote({ mainThread, apiFloor, ingest }: BenchResults): string {
     : `- Browser script against Plausible: not measured in this run (${mainThread.error}).`;
   const edge = ingest.ok
     ? `- Edge ingest: requests/s of the edge over the minimal ingest: **${num(ingest.value.ratio, 2)}**
-  (target: at least 0.90); workerd CPU per request ${num(ingest.value.edge.workerdCpuMsPerRequest, 2)} ms against
+  (the goal: at least 0.90); workerd CPU per request ${num(ingest.value.edge.workerdCpuMsPerRequest, 2)} ms against
   ${num(ingest.value.minimal.workerdCpuMsPerRequest, 2)} ms. Alone: \`node bench/ingest-throughput.ts --seconds 10\`.`
     : `- Edge ingest against the minimal ingest: not measured in this run (${ingest.error}).`;
   return `## Against real peers, in one run
