@@ -69,6 +69,9 @@ export function allowedRequestOrigin(
   headers: Headers,
   allowed: readonly string[],
 ): string | undefined {
+  // The usual browser call: `Origin` is exactly a configured origin, which is canonical already.
+  const claimed = headers.get('origin');
+  if (claimed !== null && canonicalOrigins(allowed).has(claimed)) return claimed;
   const origin = requestOrigin(headers);
   return isAllowedOrigin(origin, allowed) ? origin : undefined;
 }
@@ -90,10 +93,11 @@ function configuredOrigins(result: AppEnv['Variables']['config']): readonly stri
 /** The canonical configured origin `origin` stands for, if it is one. */
 function matchingOrigin(origin: string, allowed: readonly string[]): string | undefined {
   if (origin === '' || origin === 'null') return undefined;
+  const configured = canonicalOrigins(allowed);
+  // Written exactly as configured (the usual case): canonical already, no URL to parse.
+  if (configured.has(origin)) return origin;
   const canonical = canonicalOrigin(origin);
-  return canonical !== undefined && canonicalOrigins(allowed).has(canonical)
-    ? canonical
-    : undefined;
+  return canonical !== undefined && configured.has(canonical) ? canonical : undefined;
 }
 
 /** How long browsers may cache a preflight answer (Chrome caps it at 2 hours). */
