@@ -81,6 +81,6 @@ export async function passToOrigin(
 
 /** The app's not-found handler: the site itself under edge capture, else a 404. */
 export function siteOrNotFound(c: Context<AppEnv>): Response | Promise<Response> {
-  const capture = siteCaptureSettings(c.var.config);
+  const capture = siteCaptureSettings(c.get('config'));
   return capture ? passToOrigin(c.req.raw, capture) : handleNotFound(c);
 }

@@ -29,6 +29,18 @@ export interface DispatchTarget {
   config: EdgeConfig;
 }
 
+/** `X_EVENTS` turned around (tag to name), once per parsed configuration. */
+const namesByTag = new WeakMap<EdgeConfig['events'], ReadonlyMap<string, string>>();
+
+function eventNamesByTag(events: EdgeConfig['events']): ReadonlyMap<string, string> {
+  let names = namesByTag.get(events);
+  if (!names) {
+    names = new Map(Object.entries(events).map(([name, tag]) => [tag, name]));
+    namesByTag.set(events, names);
+  }
+  return names;
+}
+
 /**
  * Stores each conversion as one message on the delivery queue.
  *
@@ -45,7 +57,7 @@ export async function dispatchConversions(
     throw unavailable('delivery queue is not configured');
   }
   // The event's name travels with it: delivery resolves the tag from it again.
-  const names = new Map(Object.entries(config.events).map(([name, tag]) => [tag, name]));
+  const names = eventNamesByTag(config.events);
   const acceptedAt = Date.now();
   // A browser copy waits so that the backend's copy of the same conversion,
   // usually sent within seconds, reaches the consumer first (./rate-budget.ts).

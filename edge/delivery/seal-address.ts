@@ -21,6 +21,7 @@
  * conversion goes without it (if it had no other identifier, X's 400 puts it
  * on the dead letter queue with the reason).
  */
+import { toBase64, toHex } from '../byte-text.ts';
 import type { EdgeConfig } from '../config.ts';
 import { log } from '../log.ts';
 import type { XConversion, XIdentifier } from '../x-api/conversion.ts';
@@ -69,9 +70,7 @@ export function sealKeyId(material: string): Promise<string> {
   if (!id) {
     id = crypto.subtle
       .digest('SHA-256', encoder.encode(`x-capi-edge seal key id\u0000${material}`))
-      .then((hash) =>
-        [...new Uint8Array(hash).slice(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(''),
-      );
+      .then((hash) => toHex(new Uint8Array(hash, 0, 8)));
     idCache.set(material, id);
   }
   return id;
@@ -97,10 +96,6 @@ function legacyMaterials(keys: SealKeys): string[] {
 
 function isAddress(identifier: XIdentifier): identifier is AddressIdentifier {
   return 'ip_address' in identifier;
-}
-
-function toBase64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
 }
 
 function fromBase64(text: string): Uint8Array<ArrayBuffer> {

@@ -55,7 +55,7 @@ function isLoopbackHost(hostname: string): boolean {
 }
 
 demoRoute.use('/demo/*', async function demoOnly(c, next) {
-  const result = c.var.config;
+  const result = c.get('config');
   const config = result.ok ? result.config : result.partial;
   if (!config.demo) return c.notFound();
   if (!config.demoPublic && !isLoopbackHost(new URL(c.req.url).hostname)) return c.notFound();
@@ -110,7 +110,7 @@ demoRoute.post('/demo/sent', (c) => c.redirect(c.req.path, 303));
 
 demoRoute.get('/demo/sent', (c) => {
   const entries = recentOutbound();
-  const result = c.var.config;
+  const result = c.get('config');
   const mode = result.ok && result.config.credentials.kind !== 'none' ? 'live' : 'dry run';
   c.header('Cache-Control', 'no-store');
   return c.html(

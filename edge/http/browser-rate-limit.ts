@@ -220,9 +220,9 @@ export function browserRateLimit(): MiddlewareHandler<AppEnv> {
   return async function browserRateLimitMiddleware(c, next) {
     if (!c.env || c.req.method === 'OPTIONS') return next();
     // A wrong or malformed key counts like any browser call (the route answers 401).
-    const caller = c.var.caller;
+    const caller = c.get('caller');
     if (caller.ok && caller.caller === 'server') return next();
-    const result = c.var.config;
+    const result = c.get('config');
     const config = result.ok ? result.config : result.partial;
     const limits = limitsFor(
       c.env,

@@ -8,9 +8,9 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from './context.ts';
 import { type Caller, checkCaller } from './server-auth.ts';
 
-/** Sets `c.var.caller` from the `Authorization` header; a wrong key is kept, not thrown, here. */
+/** Sets `c.get('caller')` from the `Authorization` header; a wrong key is kept, not thrown, here. */
 export const identifyCaller = createMiddleware<AppEnv>(async function identifyCaller(c, next) {
-  const result = c.var.config;
+  const result = c.get('config');
   const serverKey = result.ok ? result.config.serverKey : undefined;
   c.set('caller', await checkCaller(c.req.header('authorization'), serverKey));
   await next();
@@ -18,7 +18,7 @@ export const identifyCaller = createMiddleware<AppEnv>(async function identifyCa
 
 /** The caller, or the 401 its bearer key earned. */
 export function requireCaller(c: Context<AppEnv>): Caller {
-  const check = c.var.caller;
+  const check = c.get('caller');
   if (check.ok) return check.caller;
   throw check.error;
 }

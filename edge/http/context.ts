@@ -21,7 +21,10 @@ export interface AppEnv {
   };
 }
 
-/** Puts the parsed configuration on the context as `c.var.config`. */
+/**
+ * Puts the parsed configuration on the context, read as `c.get('config')`
+ * (`c.var` copies every variable into a new object on each read).
+ */
 export const attachConfig = createMiddleware<AppEnv>(async function attachConfig(c, next) {
   c.set('config', configFor(c.env ?? {}));
   await next();
@@ -29,7 +32,7 @@ export const attachConfig = createMiddleware<AppEnv>(async function attachConfig
 
 /** The valid configuration, or a 503 in X's shape naming what to fix. */
 export function requireConfig(c: Context<AppEnv>): EdgeConfig {
-  const result = c.var.config;
+  const result = c.get('config');
   if (result.ok) return result.config;
   throw new XApiError(503, {
     code: 'SERVICE_UNAVAILABLE',

@@ -69,6 +69,9 @@ export function allowedRequestOrigin(
   headers: Headers,
   allowed: readonly string[],
 ): string | undefined {
+  // The usual browser call: `Origin` is exactly a configured origin, which is canonical already.
+  const claimed = headers.get('origin');
+  if (claimed !== null && canonicalOrigins(allowed).has(claimed)) return claimed;
   const origin = requestOrigin(headers);
   return isAllowedOrigin(origin, allowed) ? origin : undefined;
 }
@@ -90,10 +93,11 @@ function configuredOrigins(result: AppEnv['Variables']['config']): readonly stri
 /** The canonical configured origin `origin` stands for, if it is one. */
 function matchingOrigin(origin: string, allowed: readonly string[]): string | undefined {
   if (origin === '' || origin === 'null') return undefined;
+  const configured = canonicalOrigins(allowed);
+  // Written exactly as configured (the usual case): canonical already, no URL to parse.
+  if (configured.has(origin)) return origin;
   const canonical = canonicalOrigin(origin);
-  return canonical !== undefined && canonicalOrigins(allowed).has(canonical)
-    ? canonical
-    : undefined;
+  return canonical !== undefined && configured.has(canonical) ? canonical : undefined;
 }
 
 /** How long browsers may cache a preflight answer (Chrome caps it at 2 hours). */
@@ -108,24 +112,35 @@ const PREFLIGHT_MAX_AGE_SECONDS = 7200;
  */
 export function allowedOriginsCors(): MiddlewareHandler<AppEnv> {
   const answer = cors({
-    origin: (origin, c) => matchingOrigin(origin, configuredOrigins(c.var.config)) ?? null,
+    origin: (origin, c) => matchingOrigin(origin, configuredOrigins(c.get('config'))) ?? null,
     credentials: true,
     allowMethods: ['POST', 'OPTIONS'],
     allowHeaders: ['Content-Type', 'Authorization'],
     maxAge: PREFLIGHT_MAX_AGE_SECONDS,
   });
   return async function allowedOriginsCorsMiddleware(c, next) {
-    // A preflight from any other origin gets a 403 in X's shape rather than a bare 204.
-    if (
-      c.req.method === 'OPTIONS' &&
-      !matchingOrigin(c.req.header('origin') ?? '', configuredOrigins(c.var.config))
-    ) {
-      throw new XApiError(
-        403,
-        { code: 'FORBIDDEN', message: 'Origin is not in ALLOWED_ORIGINS' },
-        { Vary: 'Origin' },
-      );
+    const method = c.req.method;
+    if (method === 'OPTIONS') {
+      // A preflight from any other origin gets a 403 in X's shape rather than a bare 204.
+      if (!matchingOrigin(c.req.header('origin') ?? '', configuredOrigins(c.get('config')))) {
+        throw new XApiError(
+          403,
+          { code: 'FORBIDDEN', message: 'Origin is not in ALLOWED_ORIGINS' },
+          { Vary: 'Origin' },
+        );
+      }
+      return answer(c, next);
     }
-    return answer(c, next);
+    if (method !== 'POST') return answer(c, next);
+    // A POST always ends in a response the app built (the route's answer or
+    // an error in X's shape), whose headers can be changed in place. Adding the
+    // CORS headers once it exists gives the same headers as adding them first,
+    // but Hono then builds that response once rather than starting an empty
+    // one and copying it into the route's answer.
+    await next();
+    await answer(c, answerExists);
   };
 }
+
+/** `next` for the CORS middleware once the answer exists: nothing left to run. */
+async function answerExists(): Promise<void> {}

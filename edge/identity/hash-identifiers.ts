@@ -5,6 +5,9 @@
  * (./normalize-email.ts, ./phone.ts): hashing is the last step, so the raw
  * value never leaves the edge.
  */
+import { toHex } from '../byte-text.ts';
+
+const encoder = new TextEncoder();
 
 /**
  * Lowercase hex SHA-256 of the UTF-8 bytes of `text`.
@@ -14,10 +17,7 @@
  * // 'd360d510a224510f373931ce2d6215a799f5a9c1cef221b0149b6b6b50cced62'
  */
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  let hex = '';
-  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, '0');
-  return hex;
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text))));
 }
 
 /**

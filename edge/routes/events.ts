@@ -53,7 +53,8 @@ function fromForm(fields: Map<string, string>): { event: unknown; redirect?: str
  * sent the form or on the edge itself: anything else would make the edge an
  * open redirect.
  */
-function safeRedirect(raw: string, siteOrigin: string | undefined, edgeOrigin: string): string {
+function safeRedirect(raw: string, siteOrigin: string | undefined, edgeUrl: string): string {
+  const edgeOrigin = new URL(edgeUrl).origin;
   let url: URL | undefined;
   if (raw.length <= MAX_REDIRECT_LENGTH) {
     try {
@@ -84,13 +85,13 @@ function browserSignals(c: Context<AppEnv>): RequestSignals {
 function bodyContent(
   body: ParsedBody,
   siteOrigin: string | undefined,
-  edgeOrigin: string,
+  edgeUrl: string,
 ): { json: unknown; redirect?: string } {
   if (body.kind === 'json') return { json: body.value };
   const form = fromForm(body.fields);
   return form.redirect === undefined
     ? { json: form.event }
-    : { json: form.event, redirect: safeRedirect(form.redirect, siteOrigin, edgeOrigin) };
+    : { json: form.event, redirect: safeRedirect(form.redirect, siteOrigin, edgeUrl) };
 }
 
 export const eventsRoute = new Hono<AppEnv>()
@@ -111,7 +112,7 @@ export const eventsRoute = new Hono<AppEnv>()
       c.req.raw,
       caller === 'server' ? SERVER_BODY_LIMIT_BYTES : BROWSER_BODY_LIMIT_BYTES,
     );
-    const { json, redirect } = bodyContent(body, siteOrigin, new URL(c.req.url).origin);
+    const { json, redirect } = bodyContent(body, siteOrigin, c.req.url);
 
     if (caller === 'browser' && c.req.header('sec-gpc') === '1') {
       // Global Privacy Control is an opt-out of sharing: nothing is read or forwarded.

@@ -16,7 +16,7 @@ import { checkCaller } from '../http/server-auth.ts';
 import { errorName, log } from '../log.ts';
 
 export const healthRoute = new Hono<AppEnv>().get('/health', async function health(c) {
-  const result = c.var.config;
+  const result = c.get('config');
   c.header('Cache-Control', 'no-store');
   const config = result.ok ? result.config : result.partial;
   const caller = await checkCaller(c.req.header('authorization'), config.serverKey);

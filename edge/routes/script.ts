@@ -91,7 +91,7 @@ function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
 
 function serve(name: string, source: string) {
   return async function clientScript(c: Context<AppEnv>) {
-    const result = c.var.config;
+    const result = c.get('config');
     const { body, etag } = await served(
       name,
       source,

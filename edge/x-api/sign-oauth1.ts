@@ -10,6 +10,7 @@
  * only): it must never be handed to the package as `data`.
  */
 import OAuth from 'oauth-1.0a';
+import { toBase64, toHex } from '../byte-text.ts';
 import type { XCredentials } from '../config.ts';
 
 export type OAuth1Credentials = Extract<XCredentials, { kind: 'oauth1' }>;
@@ -33,13 +34,7 @@ export interface SignOAuth1Input {
 /** 32 hex characters from the platform CSPRNG (the package's own nonce uses Math.random). */
 function randomNonce(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function toBase64(bytes: ArrayBuffer): string {
-  let binary = '';
-  for (const byte of new Uint8Array(bytes)) binary += String.fromCharCode(byte);
-  return btoa(binary);
+  return toHex(bytes);
 }
 
 async function hmacSha1Base64(key: string, message: string): Promise<string> {
@@ -51,7 +46,9 @@ async function hmacSha1Base64(key: string, message: string): Promise<string> {
     false,
     ['sign'],
   );
-  return toBase64(await crypto.subtle.sign('HMAC', cryptoKey, encoder.encode(message)));
+  return toBase64(
+    new Uint8Array(await crypto.subtle.sign('HMAC', cryptoKey, encoder.encode(message))),
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   isValidTwclid,
   parseTwclidCookie,
 } from '../../common/twclid-cookie.ts';
+import { toBase64, toHex } from '../../edge/byte-text.ts';
 import { checkCaller } from '../../edge/http/server-auth.ts';
 import { hashEmail, hashPhone, sha256Hex } from '../../edge/identity/hash-identifiers.ts';
 import { normalizeEmail } from '../../edge/identity/normalize-email.ts';
@@ -196,5 +197,25 @@ describe('checkCaller', () => {
   it('takes anything but a Bearer header for a browser', async () => {
     expect(await caller(undefined)).toBe('browser');
     expect(await caller('Basic dXNlcjpwdw==')).toBe('browser');
+  });
+});
+
+describe('bytes as text', () => {
+  const everyByte = Uint8Array.from({ length: 256 }, (_, i) => i);
+
+  it('writes every byte value as two lowercase hex digits', () => {
+    expect(toHex(new Uint8Array([0, 15, 16, 171, 255]))).toBe('000f10abff');
+    const hex = toHex(everyByte);
+    expect(hex).toHaveLength(512);
+    expect(hex.slice(0, 8)).toBe('00010203');
+    expect(hex.slice(-4)).toBe('feff');
+    expect(hex).toMatch(/^[0-9a-f]+$/);
+  });
+
+  it('writes standard base64 with padding, decodable by atob', () => {
+    expect(toBase64(new Uint8Array([]))).toBe('');
+    expect(toBase64(new Uint8Array([104, 105]))).toBe('aGk=');
+    expect(toBase64(new TextEncoder().encode('any carnal pleas'))).toBe('YW55IGNhcm5hbCBwbGVhcw==');
+    expect(Uint8Array.from(atob(toBase64(everyByte)), (c) => c.charCodeAt(0))).toEqual(everyByte);
   });
 });
