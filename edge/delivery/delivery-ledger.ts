@@ -147,6 +147,11 @@ interface PixelRow {
 
 export class DeliveryLedger extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /**
+   * When old rows were last pruned. In memory: after the object restarts, the
+   * first alarm prunes at once.
+   */
+  private prunedAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -673,6 +678,7 @@ export class DeliveryLedger extends DurableObject<Env> {
   }
 
   private prune(now: number): void {
+    this.prunedAt = now;
     this.sql.exec('DELETE FROM conversions WHERE updated_at <= ?', now - STATUS_KEEP_MS);
     const total = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM conversions').one().n;
     if (total > MAX_STATUS_ROWS) {
@@ -700,8 +706,11 @@ export class DeliveryLedger extends DurableObject<Env> {
       .exec<{ at: number | null }>('SELECT MIN(held_at) AS at FROM held')
       .one().at;
     if (oldest !== null) due.push(oldest + HOLD_MAX_MS);
-    // Housekeeping hourly while there is anything to prune.
-    if (this.sql.exec('SELECT 1 FROM counts LIMIT 1').toArray()[0]) due.push(now + HOUR_MS);
+    // Housekeeping an hour after the last, while there is anything to prune: counted
+    // from `now`, every batch would push it out again and a busy pixel never prunes.
+    if (this.sql.exec('SELECT 1 FROM counts LIMIT 1').toArray()[0]) {
+      due.push(this.prunedAt + HOUR_MS);
+    }
     if (due.length === 0) return;
     void this.ctx.storage.setAlarm(Math.max(now, Math.min(...due)));
   }
