@@ -11,6 +11,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
+import { settingsOf } from '../config.ts';
 import { XApiError } from '../errors.ts';
 import type { AppEnv } from './context.ts';
 
@@ -87,7 +88,7 @@ export function originNotAllowed(): XApiError {
 
 /** The configured origins, also when the rest of the configuration is broken. */
 function configuredOrigins(result: AppEnv['Variables']['config']): readonly string[] {
-  return result.ok ? result.config.allowedOrigins : result.partial.allowedOrigins;
+  return settingsOf(result).allowedOrigins;
 }
 
 /** The canonical configured origin `origin` stands for, if it is one. */
