@@ -70,11 +70,9 @@ export function allowedRequestOrigin(
   headers: Headers,
   allowed: readonly string[],
 ): string | undefined {
-  // The usual browser call: `Origin` is exactly a configured origin, which is canonical already.
-  const claimed = headers.get('origin');
-  if (claimed !== null && canonicalOrigins(allowed).has(claimed)) return claimed;
-  const origin = requestOrigin(headers);
-  return isAllowedOrigin(origin, allowed) ? origin : undefined;
+  // As `requestOrigin` chooses (`Origin: null` never falls back to `Referer`), with
+  // one URL parse at most: none when `Origin` is written exactly as configured.
+  return matchingOrigin(headers.get('origin') ?? headers.get('referer') ?? '', allowed);
 }
 
 /** The 403 a browser call from an origin outside `ALLOWED_ORIGINS` gets, in X's shape. */
