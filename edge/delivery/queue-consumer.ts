@@ -34,12 +34,11 @@ import {
 import type { Settlement } from './rate-budget.ts';
 import {
   misconfiguredRetryDelay,
-  type RetryPolicy,
   rateLimitedRetryDelay,
   transientRetryDelay,
 } from './retry-delay.ts';
 import { openAddress } from './seal-address.ts';
-import { describeErrors, judge } from './verdict.ts';
+import { describeErrors, type HoldReason, judge } from './verdict.ts';
 
 /** Immediate extra tries of a 5xx answer to one half during bisection. */
 const BISECTION_RETRIES = 2;
@@ -73,12 +72,10 @@ type LedgerStub = ReturnType<NonNullable<Env['DELIVERY_LEDGER']>['get']>;
 
 interface Group {
   config: EdgeConfig;
-  env: Env;
   pixelId: string;
   budget: RateBudgetStub;
   ledger: LedgerStub;
   options: DeliveryOptions;
-  retry: RetryPolicy;
   actions: Map<Message<unknown>, Action>;
   settlement: Settlement;
   report: LedgerReport;
@@ -120,7 +117,6 @@ export async function deliverBatch(
     return;
   }
   const { config } = configResult;
-  const retry = config.retry;
 
   const groups = new Map<string, Message<DeliveryMessage>[]>();
   for (const msg of batch.messages) {
@@ -142,12 +138,10 @@ export async function deliverBatch(
       deliverGroup(
         {
           config,
-          env,
           pixelId,
           budget: budget.get(budget.idFromName(pixelId)),
           ledger: ledger.get(ledger.idFromName(pixelId)),
           options,
-          retry,
           actions,
           settlement: { delivered: [], released: [] },
           report: emptyReport(),
@@ -216,7 +210,7 @@ function failuresSoFar(msg: Message<DeliveryMessage>): number {
 }
 
 function transientDelay(group: Group, msg: Message<DeliveryMessage>): number {
-  const { baseSeconds, maxSeconds } = group.retry;
+  const { baseSeconds, maxSeconds } = group.config.retry;
   return transientRetryDelay(failuresSoFar(msg) + 1, baseSeconds, group.options.random, maxSeconds);
 }
 
@@ -437,8 +431,9 @@ async function sendAndJudge(
       const refused = new Set(verdict.eventIds);
       const others = messages.filter((m) => !refused.has(m.body.conversion.event_id));
       for (const msg of messages) {
-        if (others.includes(msg)) continue;
-        keep(group, msg, 'event_not_found', verdict.message);
+        if (refused.has(msg.body.conversion.event_id)) {
+          keep(group, msg, 'event_not_found', verdict.message);
+        }
       }
       for (const eventId of refused) {
         const sample = messages.find((m) => m.body.conversion.event_id === eventId);
@@ -506,7 +501,7 @@ async function opened(group: Group, body: DeliveryMessage): Promise<XConversion>
 function keep(
   group: Group,
   msg: Message<DeliveryMessage>,
-  reason: 'pixel_refused' | 'event_not_found',
+  reason: HoldReason,
   error: string,
 ): void {
   group.report.held.push({

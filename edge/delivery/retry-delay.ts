@@ -7,11 +7,6 @@
 /** Longest wait after a transient failure: 15 minutes (`RETRY_MAX_SECONDS` overrides). */
 export const MAX_TRANSIENT_DELAY_SECONDS = 15 * 60;
 
-/** `RETRY_BASE_SECONDS` and `RETRY_MAX_SECONDS`, parsed. */
-export interface RetryPolicy {
-  baseSeconds: number;
-  maxSeconds: number;
-}
 /** Bounds of the wait while X says our credentials or pixel are wrong (401/403/404). */
 export const MISCONFIGURED_MIN_DELAY_SECONDS = 15 * 60;
 export const MISCONFIGURED_MAX_DELAY_SECONDS = 60 * 60;
