@@ -120,18 +120,28 @@ export function readStatus(
 ): LedgerStatus {
   const { now } = pixel;
   const lastError = pixel.lastError ? JSON.parse(pixel.lastError) : null;
-  const hourly: LedgerStatus['hourly'] = [];
   const currentHour = Math.floor(now / HOUR_MS) * HOUR_MS;
-  for (let i = 23; i >= 0; i--) {
-    const start = currentHour - i * HOUR_MS;
-    const row = sql
-      .exec<{ accepted: number | null; sent: number | null; dead_lettered: number | null }>(
-        `SELECT SUM(accepted) AS accepted, SUM(sent) AS sent, SUM(dead_lettered) AS dead_lettered
-           FROM counts WHERE bucket >= ? AND bucket < ?`,
-        start,
-        start + HOUR_MS,
-      )
-      .toArray()[0];
+  const firstHour = currentHour - 23 * HOUR_MS;
+  // Buckets are 5 minutes and aligned to the epoch, so each falls in one hour.
+  const byHour = new Map<number, { accepted: number; sent: number; dead_lettered: number }>();
+  for (const row of sql.exec<{
+    hour: number;
+    accepted: number;
+    sent: number;
+    dead_lettered: number;
+  }>(
+    `SELECT bucket - bucket % ? AS hour, SUM(accepted) AS accepted, SUM(sent) AS sent,
+       SUM(dead_lettered) AS dead_lettered
+     FROM counts WHERE bucket >= ? AND bucket < ? GROUP BY hour`,
+    HOUR_MS,
+    firstHour,
+    currentHour + HOUR_MS,
+  )) {
+    byHour.set(row.hour, row);
+  }
+  const hourly: LedgerStatus['hourly'] = [];
+  for (let start = firstHour; start <= currentHour; start += HOUR_MS) {
+    const row = byHour.get(start);
     hourly.push({
       hour: new Date(start).toISOString(),
       accepted: row?.accepted ?? 0,
