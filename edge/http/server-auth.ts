@@ -48,7 +48,7 @@ export async function checkCaller(
   const presented = /^Bearer[ \t]+(\S+)\s*$/i.exec(authorization)?.[1] ?? '';
   // Hono's comparison hashes both sides first, so the time taken says nothing
   // about where (or whether the lengths) they differ; with no key configured
-  // the comparison still runs, against a random value.
+  // the comparison still runs, against a fixed stand-in.
   const matches = await timingSafeEqual(presented, serverKey ?? NO_KEY);
   if (!matches || serverKey === undefined || presented === '') {
     return { ok: false, error: unauthorized() };

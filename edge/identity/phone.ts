@@ -18,7 +18,7 @@
 import { type CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js/min';
 
 /** Longer input is not a phone number; also bounds the parser's work. */
-const MAX_PHONE_INPUT_LENGTH = 40;
+export const MAX_PHONE_INPUT_LENGTH = 40;
 
 /**
  * The number in E.164 (`+14155552671`), or `undefined` when its length is not

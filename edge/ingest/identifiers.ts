@@ -18,7 +18,7 @@ import { isValidTwclid } from '../../common/twclid-cookie.ts';
 import type { XErrorItem } from '../errors.ts';
 import { hashEmail, hashPhone } from '../identity/hash-identifiers.ts';
 import { normalizeEmail } from '../identity/normalize-email.ts';
-import { normalizePhone } from '../identity/phone.ts';
+import { MAX_PHONE_INPUT_LENGTH, normalizePhone } from '../identity/phone.ts';
 import type { XIdentifier } from '../x-api/conversion.ts';
 import type { EventInput } from './event-schema.ts';
 import { text } from './event-schema.ts';
@@ -43,7 +43,6 @@ const IP_MESSAGE = 'ip_address must be an IPv4 or IPv6 address';
 const IP_ADDRESS = v.pipe(v.string(IP_MESSAGE), v.maxLength(45, IP_MESSAGE), v.ip(IP_MESSAGE));
 const USER_AGENT = text('user_agent', MAX_USER_AGENT_LENGTH);
 const MAX_EMAIL_INPUT_LENGTH = 320;
-const MAX_PHONE_INPUT_LENGTH = 40;
 
 export interface IdentifierOutcome {
   identifiers: XIdentifier[];

@@ -17,7 +17,7 @@ import {
   SERVER_ONLY_FIELDS,
 } from './event-schema.ts';
 import type { RequestSignals } from './identifiers.ts';
-import type { IngestWarning } from './ingest-warning.ts';
+import { type IngestWarning, parameterName } from './ingest-warning.ts';
 
 /** Who is calling: server calls (bearer key) may send the server-only fields. */
 export type EventCaller = 'browser' | 'server';
@@ -64,7 +64,7 @@ export async function validateEvent(raw: unknown, options: ValidateOptions): Pro
           {
             code: 'INVALID_PARAMETER',
             message: `${field} is accepted only on server calls (Authorization: Bearer SERVER_KEY)`,
-            parameter: prefix ? `${prefix}.${field}` : field,
+            parameter: parameterName(prefix, field),
           },
         ],
       };
