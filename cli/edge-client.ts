@@ -6,7 +6,7 @@
  */
 import type {
   AcceptedAnswer,
-  DeadLettersPage,
+  DeadLetterPage,
   HealthAnswer,
   RedriveSelector,
   StatusAnswer,
@@ -55,7 +55,7 @@ export interface EdgeClient {
     reason?: string;
     limit?: number;
     cursor?: string;
-  }): Promise<DeadLettersPage>;
+  }): Promise<DeadLetterPage>;
   redrive(selector: RedriveSelector): Promise<{ redriven: number }>;
   verify(event: Record<string, unknown>): Promise<VerifyAnswer>;
   sendEvents(events: Record<string, unknown>[]): Promise<AcceptedAnswer>;
@@ -156,7 +156,7 @@ export function createEdgeClient({
         if (value !== undefined) params.set(name, String(value));
       }
       const search = params.size > 0 ? `?${params}` : '';
-      return call<DeadLettersPage>('GET', `/dead-letters${search}`);
+      return call<DeadLetterPage>('GET', `/dead-letters${search}`);
     },
     redrive: (selector) => call<{ redriven: number }>('POST', '/dead-letters/redrive', selector),
     verify: (event) => call<VerifyAnswer>('POST', '/events/verify', event),
