@@ -34,7 +34,9 @@ export const SERVER_ONLY_FIELDS = [
 ] as const;
 
 const WHOLE = /^\d{1,7}$/;
-const CONVERSION_ID = /^[A-Za-z0-9_.:@#/+-]{1,64}$/;
+/** A conversion id as ingest accepts it; the operator routes look ids up by the same rule. */
+export const CONVERSION_ID = /^[A-Za-z0-9_.:@#/+-]{1,64}$/;
+export const CONVERSION_ID_RULE = 'conversion_id must be 1-64 letters, digits or _ . : @ # / + -';
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 /**
@@ -178,10 +180,7 @@ export const EventSchema = v.strictObject({
   conversion_id: v.optional(
     v.pipe(
       v.string('conversion_id must be a string'),
-      v.regex(
-        CONVERSION_ID,
-        'conversion_id must be 1-64 letters, digits or _ . : @ # / + - (use the order id)',
-      ),
+      v.regex(CONVERSION_ID, `${CONVERSION_ID_RULE} (use the order id)`),
     ),
   ),
   description: v.optional(text('description', 256)),

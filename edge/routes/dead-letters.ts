@@ -15,6 +15,7 @@ import { isDeadLetterCursor } from '../delivery/ledger-views.ts';
 import { invalidParameter } from '../errors.ts';
 import { type AppEnv, requireConfig } from '../http/context.ts';
 import { requireServerKey } from '../http/require-server-key.ts';
+import { CONVERSION_ID } from '../ingest/event-schema.ts';
 import { readTextCapped } from '../ingest/parse-body.ts';
 
 const DEFAULT_LIMIT = 100;
@@ -45,7 +46,7 @@ function redriveFilter(body: unknown): RedriveFilter {
       !Array.isArray(ids) ||
       ids.length === 0 ||
       ids.length > MAX_REDRIVE_IDS ||
-      !ids.every((id) => typeof id === 'string' && NAME.test(id))
+      !ids.every((id) => typeof id === 'string' && CONVERSION_ID.test(id))
     ) {
       throw invalidParameter(
         'conversion_ids',

@@ -15,9 +15,8 @@ import type { Env } from '../env.ts';
 import { invalidParameter, XApiError } from '../errors.ts';
 import { type AppEnv, requireConfig } from '../http/context.ts';
 import { requireServerKey } from '../http/require-server-key.ts';
+import { CONVERSION_ID, CONVERSION_ID_RULE } from '../ingest/event-schema.ts';
 import { STATUS_PAGE } from './status-page.ts';
-
-const CONVERSION_ID = /^[\w.:@#/-]{1,100}$/;
 
 async function budgetOf(env: Env, pixelId: string) {
   const ns = env.RATE_BUDGET;
@@ -59,7 +58,7 @@ export const statusRoute = new Hono<AppEnv>()
     const { pixelId } = requireConfig(c);
     const id = c.req.param('conversion_id');
     if (!CONVERSION_ID.test(id)) {
-      throw invalidParameter('conversion_id', 'conversion_id must be 1-100 characters');
+      throw invalidParameter('conversion_id', CONVERSION_ID_RULE);
     }
     const event = c.req.query('event');
     const found = await requireLedger(c.env, pixelId).conversion(id, event || undefined);

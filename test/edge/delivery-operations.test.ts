@@ -365,6 +365,8 @@ describe('conversions X rejects (400)', () => {
     const bad = await redrive({ conversion_ids: 'r2' });
     expect(bad.status).toBe(400);
     expect(bad.json).toMatchObject({ errors: [{ parameter: 'conversion_ids' }] });
+    // Any id ingest accepts can be named, `+` included.
+    expect((await redrive({ conversion_ids: ['order+9'] })).json).toEqual({ redriven: 0 });
 
     const after = await received(pixel, (r) => r.conversions.length >= 3);
     expect(ids(after).sort()).toEqual(['r1', 'r2', 'r3']);
@@ -472,6 +474,13 @@ describe('GET /status', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.json).toMatchObject({
       errors: [{ code: 'NOT_FOUND', parameter: 'conversion_id' }],
+    });
+    // Any id ingest accepts can be looked up, `+` included; one it refuses is a 400.
+    expect((await operatorGet(edge, '/status/conversions/order+7')).status).toBe(404);
+    const invalid = await operatorGet(edge, `/status/conversions/${'x'.repeat(65)}`);
+    expect(invalid.status).toBe(400);
+    expect(invalid.json).toMatchObject({
+      errors: [{ parameter: 'conversion_id', message: expect.stringContaining('1-64') }],
     });
     const anonymous = await operatorGet(edge, '/status', false);
     expect(anonymous.status).toBe(401);
