@@ -2,6 +2,7 @@
  * @module
  * The `--help` texts: what each command does, its flags and the exit codes.
  */
+import { MAX_CONVERSIONS_PER_REQUEST } from '../edge/x-api/limits.ts';
 
 const EXIT_CODES = `Exit codes:
   0  everything was accepted
@@ -45,7 +46,7 @@ click id "xcapi_verify_test". Exit code 1 when X refuses any of them.`,
                    [--skip-unknown-columns] [--json]
 
 Sends the conversions in a CSV file as server calls (POST /events, batches of
-up to 500). The header row names the columns (see the README for names and
+up to ${MAX_CONVERSIONS_PER_REQUEST}). The header row names the columns (see the README for names and
 aliases); the delimiter (, ; or tab) and a byte-order mark are detected.
 Each row is validated with the edge's own rules before it is sent.
 
@@ -55,7 +56,7 @@ Each row is validated with the edge's own rules before it is sent.
                            (FILE.csv.upload-journal) are not sent again
   --dry-run                validate only; writes FILE.csv.dry-run.csv, sends nothing
                            (--endpoint is optional: with it, event names are checked too)
-  --batch-size N           events per request, 1-500 (default 500)
+  --batch-size N           events per request, 1-${MAX_CONVERSIONS_PER_REQUEST} (default ${MAX_CONVERSIONS_PER_REQUEST})
   --phone-country CC       country of phone numbers without +, as the edge's
                            PHONE_DEFAULT_COUNTRY (default US)
   --max-age-days N         oldest conversion_time to send, in days, as the edge's
