@@ -47,7 +47,6 @@ export interface EdgeClientOptions {
 }
 
 export interface EdgeClient {
-  readonly endpoint: string;
   health(): Promise<HealthAnswer>;
   status(): Promise<StatusAnswer>;
   deadLetters(query: {
@@ -146,7 +145,6 @@ export function createEdgeClient({
   }
 
   return {
-    endpoint: base,
     // A blocked delivery or a broken configuration answers 503 with the same JSON: a state to show.
     health: () => call<HealthAnswer>('GET', '/health', undefined, [503]),
     status: () => call<StatusAnswer>('GET', '/status'),

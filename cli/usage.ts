@@ -3,6 +3,7 @@
  * The `--help` texts: what each command does, its flags and the exit codes.
  */
 import { MAX_CONVERSIONS_PER_REQUEST } from '../edge/x-api/limits.ts';
+import type { CommandName } from './args.ts';
 
 const EXIT_CODES = `Exit codes:
   0  everything was accepted
@@ -18,7 +19,7 @@ const COMMON = `Common flags:
 
 The server key is read from XCAPI_SERVER_KEY (the edge's SERVER_KEY).`;
 
-export const COMMAND_HELP: Record<string, string> = {
+export const COMMAND_HELP: Record<CommandName, string> = {
   status: `x-capi-edge status --endpoint URL [--json]
 
 Delivery state, per-event counts for the last hour and 24 hours (accepted,
@@ -89,6 +90,6 @@ ${COMMON}
 ${EXIT_CODES}`;
 
 /** Help for one command. */
-export function commandHelp(command: string): string {
+export function commandHelp(command: CommandName): string {
   return `${COMMAND_HELP[command]}\n\n${COMMON}\n\n${EXIT_CODES}`;
 }
