@@ -132,7 +132,6 @@ export interface RedriveFilter {
 }
 
 interface PixelRow {
-  pixel_id: string | null;
   blocked_since: number | null;
   blocked_reason: string | null;
   last_probe_at: number;
@@ -158,7 +157,7 @@ export class DeliveryLedger extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS pixel (
-        id INTEGER PRIMARY KEY CHECK (id = 1), pixel_id TEXT,
+        id INTEGER PRIMARY KEY CHECK (id = 1),
         blocked_since INTEGER, blocked_reason TEXT, last_probe_at INTEGER NOT NULL DEFAULT 0,
         failing_since INTEGER, failing_reason TEXT, budget_since INTEGER, budget_until INTEGER,
         changed_at INTEGER NOT NULL DEFAULT 0, last_error TEXT);
@@ -201,15 +200,13 @@ export class DeliveryLedger extends DurableObject<Env> {
    * releases the event). Probes are never held. Returns the held keys.
    *
    * @example
-   * const { held } = await ledger.admit(pixelId, entries, config.events);
+   * const { held } = await ledger.admit(entries, config.events);
    */
   admit(
-    pixelId: string,
     entries: LedgerEntry[],
     eventIds: Readonly<Record<string, string>>,
     now: number = Date.now(),
   ): { held: string[] } {
-    this.sql.exec('UPDATE pixel SET pixel_id = ? WHERE id = 1', pixelId);
     for (const entry of entries) this.observe(entry, now);
 
     let changed = false;
@@ -372,8 +369,7 @@ export class DeliveryLedger extends DurableObject<Env> {
   status(now: number = Date.now()): LedgerStatus {
     const pixel = this.pixel();
     return readStatus(this.sql, {
-      pixelId: pixel.pixel_id,
-      delivery: deliveryHealth(this.flags(), now),
+      delivery: deliveryHealth(this.flags(pixel), now),
       lastError: pixel.last_error,
       now,
     });
@@ -655,8 +651,7 @@ export class DeliveryLedger extends DurableObject<Env> {
     return this.sql.exec<PixelRow>('SELECT * FROM pixel WHERE id = 1').one();
   }
 
-  private flags(): DeliveryFlags {
-    const p = this.pixel();
+  private flags(p: PixelRow = this.pixel()): DeliveryFlags {
     const isolated = this.sql
       .exec<{ event: string; since: number; reason: string }>(
         'SELECT event, since, reason FROM isolated ORDER BY since',

@@ -45,7 +45,6 @@ export interface EventWindow {
 }
 
 export interface LedgerStatus {
-  pixel_id: string | null;
   delivery: DeliveryHealth;
   windows: {
     '1h': { events: Record<string, EventWindow> };
@@ -114,7 +113,6 @@ export function isDeadLetterCursor(cursor: string): boolean {
 export function readStatus(
   sql: SqlStorage,
   pixel: {
-    pixelId: string | null;
     delivery: DeliveryHealth;
     lastError: string | null;
     now: number;
@@ -142,7 +140,6 @@ export function readStatus(
     });
   }
   return {
-    pixel_id: pixel.pixelId,
     delivery: pixel.delivery,
     windows: { '1h': readWindow(sql, now - HOUR_MS), '24h': readWindow(sql, now - 24 * HOUR_MS) },
     last_error: lastError,

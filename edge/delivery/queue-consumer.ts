@@ -224,7 +224,6 @@ async function deliverGroup(group: Group, messages: Message<DeliveryMessage>[]):
   let held: Set<string>;
   try {
     const admission = await group.ledger.admit(
-      group.pixelId,
       messages.map((m) => entryFor(ledgerKey(m.body), eventName(m.body), m.body)),
       // A plain copy: the parsed map has no prototype, which RPC cannot clone.
       { ...group.config.events },

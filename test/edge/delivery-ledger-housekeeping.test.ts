@@ -40,7 +40,7 @@ describe('DeliveryLedger housekeeping', () => {
       },
     };
     // A counted conversion: something to prune later.
-    await stub.admit(pixelId, [entryFor('k1', 'purchase', body)], {});
+    await stub.admit([entryFor('k1', 'purchase', body)], {});
 
     const prunedAt = Date.now();
     await stub.runDue(prunedAt);
