@@ -140,13 +140,19 @@ export async function loadLanding(
 }
 
 /**
- * Chromium as the bench drives it. `navigator.webdriver` stays false, as in a
- * visitor's browser: Plausible's tracker sends nothing when it is true.
+ * The bench's flag beyond the project's own: `navigator.webdriver` stays
+ * false, as in a visitor's browser; Plausible's tracker sends nothing when it
+ * is true.
  */
+export const LANDING_EXTRA_ARGS: readonly string[] = [
+  '--disable-blink-features=AutomationControlled',
+];
+
+/** Chromium as the bench drives it: the project's flags and `LANDING_EXTRA_ARGS`. */
 export function launchLandingBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_EXECUTABLE,
-    args: [...CHROMIUM_ARGS, '--disable-blink-features=AutomationControlled'],
+    args: [...CHROMIUM_ARGS, ...LANDING_EXTRA_ARGS],
     timeout: 60_000,
   });
 }
