@@ -76,10 +76,3 @@ export function parseTwclidCookie(raw: string | null | undefined): TwclidCookie 
 export function twclidCookieJson(twclid: string, timestampMs: number): string {
   return JSON.stringify({ twclid, timestamp: timestampMs });
 }
-
-/**
- * The cookie value in the X pixel's form: URI-encoded JSON.
- */
-export function formatTwclidCookie(twclid: string, timestampMs: number): string {
-  return encodeURIComponent(twclidCookieJson(twclid, timestampMs));
-}

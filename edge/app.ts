@@ -6,7 +6,7 @@
  */
 import { Hono } from 'hono';
 import { siteOrNotFound } from './capture/site-capture.ts';
-import { configFor } from './config.ts';
+import { configFor, settingsOf } from './config.ts';
 import { demoRoute } from './demo/demo-pages.ts';
 import type { Env } from './env.ts';
 import { handleError } from './errors.ts';
@@ -44,7 +44,7 @@ const apps = new Map<string, Hono<AppEnv>>();
 /** The app for this env's `BASE_PATH`, built once and reused. */
 export function appFor(env: Env): Hono<AppEnv> {
   const result = configFor(env);
-  const { basePath } = result.ok ? result.config : result.partial;
+  const { basePath } = settingsOf(result);
   let app = apps.get(basePath);
   if (!app) {
     app = createApp(basePath);

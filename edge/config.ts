@@ -67,6 +67,15 @@ export type ConfigResult =
   /** `partial` holds every setting read as far as possible, defaults in place of broken ones. */
   | { ok: false; problems: string[]; partial: EdgeConfig };
 
+/**
+ * Every setting as far as it could be read: the configuration, or with problems the
+ * defaults in place of broken settings. For what works regardless (health, capture,
+ * the demo, limits); delivery and ingest need `ok`.
+ */
+export function settingsOf(result: ConfigResult): EdgeConfig {
+  return result.ok ? result.config : result.partial;
+}
+
 /** Share of the budget no browser call can take, unless SERVER_BUDGET_PERCENT says otherwise. */
 export const DEFAULT_SERVER_BUDGET_PERCENT = 50;
 /** Long enough for a checkout backend's call to overtake the page's beacon. */

@@ -6,7 +6,7 @@
  * `DeliveryLedger` (edge/delivery/delivery-ledger.ts).
  */
 import { appFor } from './app.ts';
-import { configFor } from './config.ts';
+import { configFor, settingsOf } from './config.ts';
 import { keepDeadLetters } from './delivery/dead-letter-consumer.ts';
 import { DEAD_LETTER_QUEUE_NAME } from './delivery/message.ts';
 import { deliverBatch } from './delivery/queue-consumer.ts';
@@ -24,7 +24,7 @@ export default {
   async queue(batch, env) {
     if (batch.queue === DEAD_LETTER_QUEUE_NAME) return keepDeadLetters(batch, env);
     const result = configFor(env);
-    const { demo } = result.ok ? result.config : result.partial;
+    const { demo } = settingsOf(result);
     const send = demo ? recordingOutbound(sendConversions) : sendConversions;
     await deliverBatch(batch, env, { send });
   },

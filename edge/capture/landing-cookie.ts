@@ -5,13 +5,10 @@
  * as a header for a response the edge did not build.
  */
 import { generateCookie } from 'hono/cookie';
-import { formatTwclidCookie, isValidTwclid, TWCLID_COOKIE } from '../../common/twclid-cookie.ts';
+import { isValidTwclid, TWCLID_COOKIE, twclidCookieJson } from '../../common/twclid-cookie.ts';
 import { twclidCookieOptions } from '../identity/twclid.ts';
 
-export interface LandingCookieSettings {
-  cookieDays: number;
-  cookieDomain?: string;
-}
+export type LandingCookieSettings = Parameters<typeof twclidCookieOptions>[0];
 
 /**
  * The `Set-Cookie` value keeping the click id of this landing URL, or
@@ -31,7 +28,7 @@ export function landingCookie(
   const url = new URL(request.url);
   const twclid = url.searchParams.get('twclid');
   if (!isValidTwclid(twclid)) return undefined;
-  // Hono URI-encodes the value itself; the shared format is already encoded.
-  const value = decodeURIComponent(formatTwclidCookie(twclid, now));
+  // The JSON before encoding: Hono URI-encodes cookie values itself.
+  const value = twclidCookieJson(twclid, now);
   return generateCookie(TWCLID_COOKIE, value, twclidCookieOptions(settings, request.url));
 }

@@ -50,7 +50,7 @@
  * Server rows are never evicted: X's quota bounds them.
  */
 import { DurableObject } from 'cloudflare:workers';
-import { configFor } from '../config.ts';
+import { configFor, settingsOf } from '../config.ts';
 import type { Env } from '../env.ts';
 import { log } from '../log.ts';
 import { type ConversionSource, parseClaim } from './message.ts';
@@ -125,7 +125,7 @@ export class RateBudget extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     // A broken setting elsewhere must not stop the budget: its own fields fall back to defaults.
     const result = configFor(env);
-    const config = result.ok ? result.config : result.partial;
+    const config = settingsOf(result);
     this.limitEvents = config.rateLimit.events;
     this.windowMs = config.rateLimit.windowSeconds * 1000;
     this.browserLimit = Math.max(

@@ -8,6 +8,7 @@
  */
 import { Hono } from 'hono';
 import { html } from 'hono/html';
+import { settingsOf } from '../config.ts';
 import type { AppEnv } from '../http/context.ts';
 import { recentOutbound } from './outbox.ts';
 
@@ -56,7 +57,7 @@ function isLoopbackHost(hostname: string): boolean {
 
 demoRoute.use('/demo/*', async function demoOnly(c, next) {
   const result = c.get('config');
-  const config = result.ok ? result.config : result.partial;
+  const config = settingsOf(result);
   if (!config.demo) return c.notFound();
   if (!config.demoPublic && !isLoopbackHost(new URL(c.req.url).hostname)) return c.notFound();
   await next();

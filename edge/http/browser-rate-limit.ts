@@ -26,6 +26,7 @@
  * counted, which also slows down anyone guessing `SERVER_KEY`.
  */
 import type { MiddlewareHandler } from 'hono';
+import { settingsOf } from '../config.ts';
 import type { Env } from '../env.ts';
 import { XApiError } from '../errors.ts';
 import { errorName, log } from '../log.ts';
@@ -223,7 +224,7 @@ export function browserRateLimit(): MiddlewareHandler<AppEnv> {
     const caller = c.get('caller');
     if (caller.ok && caller.caller === 'server') return next();
     const result = c.get('config');
-    const config = result.ok ? result.config : result.partial;
+    const config = settingsOf(result);
     const limits = limitsFor(
       c.env,
       clientAddress(c.req.header('cf-connecting-ip')),

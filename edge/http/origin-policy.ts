@@ -11,6 +11,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
+import { settingsOf } from '../config.ts';
 import { XApiError } from '../errors.ts';
 import type { AppEnv } from './context.ts';
 
@@ -69,11 +70,9 @@ export function allowedRequestOrigin(
   headers: Headers,
   allowed: readonly string[],
 ): string | undefined {
-  // The usual browser call: `Origin` is exactly a configured origin, which is canonical already.
-  const claimed = headers.get('origin');
-  if (claimed !== null && canonicalOrigins(allowed).has(claimed)) return claimed;
-  const origin = requestOrigin(headers);
-  return isAllowedOrigin(origin, allowed) ? origin : undefined;
+  // As `requestOrigin` chooses (`Origin: null` never falls back to `Referer`), with
+  // one URL parse at most: none when `Origin` is written exactly as configured.
+  return matchingOrigin(headers.get('origin') ?? headers.get('referer') ?? '', allowed);
 }
 
 /** The 403 a browser call from an origin outside `ALLOWED_ORIGINS` gets, in X's shape. */
@@ -87,7 +86,7 @@ export function originNotAllowed(): XApiError {
 
 /** The configured origins, also when the rest of the configuration is broken. */
 function configuredOrigins(result: AppEnv['Variables']['config']): readonly string[] {
-  return result.ok ? result.config.allowedOrigins : result.partial.allowedOrigins;
+  return settingsOf(result).allowedOrigins;
 }
 
 /** The canonical configured origin `origin` stands for, if it is one. */

@@ -8,11 +8,7 @@
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { CookieOptions } from 'hono/utils/cookie';
-import {
-  formatTwclidCookie,
-  parseTwclidCookie,
-  TWCLID_COOKIE,
-} from '../../common/twclid-cookie.ts';
+import { parseTwclidCookie, TWCLID_COOKIE, twclidCookieJson } from '../../common/twclid-cookie.ts';
 import type { EdgeConfig } from '../config.ts';
 
 /** The `_twclid` cookie's click id, in either of its forms, or `undefined`. */
@@ -50,7 +46,7 @@ export function twclidCookieOptions(
 
 /** Sets `_twclid` in the X pixel's form, so script, pixel and edge share one cookie. */
 export function setTwclidCookie(c: Context, config: EdgeConfig, twclid: string): void {
-  // Hono URI-encodes the value itself; the shared format is already encoded.
-  const value = decodeURIComponent(formatTwclidCookie(twclid, Date.now()));
+  // The JSON before encoding: Hono URI-encodes cookie values itself.
+  const value = twclidCookieJson(twclid, Date.now());
   setCookie(c, TWCLID_COOKIE, value, twclidCookieOptions(config, c.req.url));
 }

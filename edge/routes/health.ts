@@ -9,6 +9,7 @@
  * someone; `degraded` answers 200 with the reason. One Durable Object read.
  */
 import { Hono } from 'hono';
+import { settingsOf } from '../config.ts';
 import { type DeliveryHealth, publicHealth } from '../delivery/delivery-health.ts';
 import { ledgerOf } from '../delivery/ledger-stub.ts';
 import type { AppEnv } from '../http/context.ts';
@@ -18,7 +19,7 @@ import { errorName, log } from '../log.ts';
 export const healthRoute = new Hono<AppEnv>().get('/health', async function health(c) {
   const result = c.get('config');
   c.header('Cache-Control', 'no-store');
-  const config = result.ok ? result.config : result.partial;
+  const config = settingsOf(result);
   const caller = await checkCaller(c.req.header('authorization'), config.serverKey);
   if (!caller.ok) throw caller.error;
   const keyed = caller.caller === 'server';

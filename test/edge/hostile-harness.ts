@@ -10,7 +10,7 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { createApp } from '../../edge/app.ts';
-import { type EdgeConfig, parseConfig } from '../../edge/config.ts';
+import { type EdgeConfig, parseConfig, settingsOf } from '../../edge/config.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XErrorBody } from '../../edge/errors.ts';
@@ -77,7 +77,7 @@ export function recordingQueue<Body = DeliveryMessage>(
 /** The configuration `env` gives, valid or not (broken fields read as their defaults). */
 export function configOf(bindings: Env): EdgeConfig {
   const result = parseConfig(bindings);
-  return result.ok ? result.config : result.partial;
+  return settingsOf(result);
 }
 
 /** What a test wants to send: everything optional, defaults make a valid browser beacon. */

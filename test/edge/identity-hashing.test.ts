@@ -4,11 +4,7 @@
  * cookie in both its forms, and the constant-time bearer key comparison.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  formatTwclidCookie,
-  isValidTwclid,
-  parseTwclidCookie,
-} from '../../common/twclid-cookie.ts';
+import { isValidTwclid, parseTwclidCookie, twclidCookieJson } from '../../common/twclid-cookie.ts';
 import { toBase64, toHex } from '../../edge/byte-text.ts';
 import { checkCaller } from '../../edge/http/server-auth.ts';
 import { hashEmail, hashPhone, sha256Hex } from '../../edge/identity/hash-identifiers.ts';
@@ -149,8 +145,8 @@ describe('_twclid cookie', () => {
     expect(parseTwclidCookie(raw)).toBeUndefined();
   });
 
-  it('formats what it parses, in the pixel form', () => {
-    const value = formatTwclidCookie('abc', 1700000000000);
+  it('writes what it parses, in the pixel form, once URI-encoded', () => {
+    const value = encodeURIComponent(twclidCookieJson('abc', 1700000000000));
     expect(decodeURIComponent(value)).toBe('{"twclid":"abc","timestamp":1700000000000}');
     expect(value).not.toMatch(/[",;{} ]/);
     expect(parseTwclidCookie(value)).toEqual({ twclid: 'abc', timestamp: 1700000000000 });
