@@ -32,7 +32,7 @@ export interface StatusBudget {
 }
 
 /** `GET /status`: the ledger's view with the configured pixel and its budget. */
-export type StatusAnswer = Omit<LedgerStatus, 'pixel_id'> & {
+export type StatusAnswer = LedgerStatus & {
   pixel_id: string;
   budget: StatusBudget | null;
 };
