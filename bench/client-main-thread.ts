@@ -26,6 +26,7 @@
  *     node bench/client-main-thread.ts [--loads 20] [--profile 10] [--limit 300 (seconds)]
  */
 import { readFile } from 'node:fs/promises';
+import { SHOP_ORIGIN } from './lib/beacon.ts';
 import {
   type CpuProfile,
   inFreshContext,
@@ -39,7 +40,6 @@ import {
   type Round,
   type RoundsOptions,
   SCRIPT_URL,
-  SHOP,
 } from './lib/landing-page.ts';
 import { MINIMAL_CAPTURE_SCRIPT } from './lib/minimal-capture.ts';
 import { plausibleScript } from './lib/plausible.ts';
@@ -203,7 +203,7 @@ export async function measureClientMainThread({
   const scripts: Record<Variant, string> = {
     xcapi: await readFile('dist/xcapi.js', 'utf8'),
     minimal: MINIMAL_CAPTURE_SCRIPT,
-    plausible: await plausibleScript(SHOP),
+    plausible: await plausibleScript(SHOP_ORIGIN),
     empty: '',
   };
   const browser = await launchLandingBrowser();
