@@ -155,10 +155,10 @@ export function rateLimitKey(address: string | undefined): string | undefined {
 /** The one bucket shared by every browser call without a usable address. */
 export const NO_ADDRESS_KEY = 'no-address';
 
-/** Which bindings count this call, under which keys; empty for loopback. */
+/** Which bindings count this call, under which keys; empty for loopback and bindings the deployment lacks. */
 function limitsFor(env: Env, address: ClientAddress, pixelId: string): Limit[] {
   if (address.kind === 'loopback') return [];
-  const limits: Limit[] =
+  const limits: Candidate[] =
     address.kind === 'unusable'
       ? [{ binding: env.BROWSER_NO_ADDRESS_LIMITER, key: NO_ADDRESS_KEY, scope: 'network' }]
       : [{ binding: env.BROWSER_RATE_LIMITER, key: address.key, scope: 'network' }];
@@ -169,15 +169,18 @@ function limitsFor(env: Env, address: ClientAddress, pixelId: string): Limit[] {
     );
   }
   limits.push({ binding: env.BROWSER_PIXEL_RATE_LIMITER, key: `pixel:${pixelId}`, scope: 'pixel' });
-  return limits;
+  return limits.filter((limit): limit is Limit => limit.binding !== undefined);
 }
 
 interface Limit {
-  binding: RateLimit | undefined;
+  binding: RateLimit;
   key: string;
   /** Named in the 429: this client's network, or all browsers of the pixel. */
   scope: 'network' | 'pixel';
 }
+
+/** A limit whose binding may be missing from the deployment. */
+type Candidate = Omit<Limit, 'binding'> & { binding: RateLimit | undefined };
 
 /** The 429 an over-limit client gets, in X's shape, with `Retry-After` (RFC 9110 section 10.2.3). */
 function tooManyRequests(scope: Limit['scope']): XApiError {
@@ -194,7 +197,6 @@ function tooManyRequests(scope: Limit['scope']): XApiError {
 
 /** Counts the call on one binding; a failing binding lets it through (and says so, without the key). */
 async function withinLimit(limit: Limit): Promise<boolean> {
-  if (!limit.binding) return true;
   try {
     return (await limit.binding.limit({ key: limit.key })).success;
   } catch (err) {
@@ -229,7 +231,7 @@ export function browserRateLimit(): MiddlewareHandler<AppEnv> {
       c.env,
       clientAddress(c.req.header('cf-connecting-ip')),
       config.pixelId,
-    ).filter((l) => l.binding !== undefined);
+    );
     if (limits.length === 0) {
       return next();
     }

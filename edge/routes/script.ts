@@ -17,6 +17,7 @@
  * revalidation after that a body-less 304.
  */
 import { type Context, Hono } from 'hono';
+import { toBase64 } from '../byte-text.ts';
 import type { EdgeConfig } from '../config.ts';
 import {
   CLIENT_SCRIPT,
@@ -53,26 +54,32 @@ async function sha256Etag(text: string): Promise<string> {
   const digest = new Uint8Array(
     await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)),
   );
-  const base64 = btoa(String.fromCharCode(...digest));
+  const base64 = toBase64(digest);
   return `"${base64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`;
 }
 
-/** Served bodies by script and configuration: an isolate sees one or two configurations. */
-const servedCache = new Map<string, Promise<ServedScript>>();
+/** Served bodies per parsed configuration and script; without a valid one, the source as built. */
+const servedByConfig = new WeakMap<EdgeConfig, Map<string, Promise<ServedScript>>>();
+const servedAsBuilt = new Map<string, Promise<ServedScript>>();
 
 function served(
   name: string,
   source: string,
-  events: Record<string, string> | undefined,
+  config: EdgeConfig | undefined,
 ): Promise<ServedScript> {
-  // Event names and tags are checked by config.ts ([A-Za-z0-9_.-]): JSON that is also JS.
-  const json = events ? JSON.stringify(events) : undefined;
-  const key = `${name}:${json}`;
-  let entry = servedCache.get(key);
+  let cache = servedAsBuilt;
+  if (config) {
+    cache = servedByConfig.get(config) ?? new Map();
+    servedByConfig.set(config, cache);
+  }
+  let entry = cache.get(name);
   if (!entry) {
-    const body = json ? source.replace(PIXEL_EVENTS_PLACEHOLDER, json) : source;
+    // Event names and tags are checked by config.ts ([A-Za-z0-9_.-]): JSON that is also JS.
+    const body = config
+      ? source.replace(PIXEL_EVENTS_PLACEHOLDER, JSON.stringify(pixelEventIds(config)))
+      : source;
     entry = sha256Etag(body).then((etag) => ({ body, etag }));
-    servedCache.set(key, entry);
+    cache.set(name, entry);
   }
   return entry;
 }
@@ -92,11 +99,7 @@ function matchesEtag(ifNoneMatch: string | undefined, etag: string): boolean {
 function serve(name: string, source: string) {
   return async function clientScript(c: Context<AppEnv>) {
     const result = c.get('config');
-    const { body, etag } = await served(
-      name,
-      source,
-      result.ok ? pixelEventIds(result.config) : undefined,
-    );
+    const { body, etag } = await served(name, source, result.ok ? result.config : undefined);
     const headers = {
       ETag: etag,
       'Cache-Control': CACHE_CONTROL,
