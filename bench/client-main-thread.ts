@@ -42,6 +42,7 @@ import {
   SCRIPT_URL,
 } from './lib/landing-page.ts';
 import { MINIMAL_CAPTURE_SCRIPT } from './lib/minimal-capture.ts';
+import { numberArg } from './lib/number-arg.ts';
 import { plausibleScript } from './lib/plausible.ts';
 import { type SampleSummary, summarize } from './lib/stats.ts';
 
@@ -259,18 +260,15 @@ export async function measureClientMainThread({
   }
 }
 
-function numberArg(name: string, fallback: number): number {
-  const index = process.argv.indexOf(name);
-  const value = index === -1 ? Number.NaN : Number(process.argv[index + 1]);
-  return Number.isInteger(value) && value >= 0 ? value : fallback;
-}
+/** Counts and seconds: whole numbers, 0 included. */
+const count = (value: number) => Number.isInteger(value) && value >= 0;
 
 if (import.meta.filename === process.argv[1]) {
   const figures = await measureClientMainThread({
-    loads: numberArg('--loads', 20),
-    warmupLoads: numberArg('--warmup', 2),
-    timeLimitMs: numberArg('--limit', 300) * 1000,
-    profileLoads: process.argv.includes('--profile') ? numberArg('--profile', 10) : 0,
+    loads: numberArg('--loads', 20, count),
+    warmupLoads: numberArg('--warmup', 2, count),
+    timeLimitMs: numberArg('--limit', 300, count) * 1000,
+    profileLoads: process.argv.includes('--profile') ? numberArg('--profile', 10, count) : 0,
   });
   console.log(JSON.stringify(figures, null, 2));
 }
