@@ -50,7 +50,7 @@ import {
   readDeadLetters,
   readStatus,
 } from './ledger-views.ts';
-import type { DeliveryMessage } from './message.ts';
+import { type DeliveryMessage, MAX_MESSAGES_PER_SEND } from './message.ts';
 import type { HoldReason } from './verdict.ts';
 
 /** How often a refused pixel is probed; the queue adds seconds, X sees one at least every 60 s. */
@@ -65,7 +65,6 @@ export const MAX_STATUS_ROWS = 1_000_000;
 const COUNTS_KEEP_MS = 25 * 60 * 60_000;
 /** Held conversions released per alarm run; the alarm runs again at once for the rest. */
 const RELEASE_PER_ALARM = 5_000;
-const QUEUE_BATCH = 100;
 
 /** Why a conversion is not sent yet, as `/status` counts it. */
 export type WaitingReason =
@@ -414,8 +413,8 @@ export class DeliveryLedger extends DurableObject<Env> {
       )
       .toArray();
     let redriven = 0;
-    for (let i = 0; i < rows.length; i += QUEUE_BATCH) {
-      const chunk = rows.slice(i, i + QUEUE_BATCH);
+    for (let i = 0; i < rows.length; i += MAX_MESSAGES_PER_SEND) {
+      const chunk = rows.slice(i, i + MAX_MESSAGES_PER_SEND);
       await this.enqueue(chunk.map((r) => JSON.parse(r.body) as DeliveryMessage));
       for (const { key } of chunk) {
         this.sql.exec('DELETE FROM dead_letters WHERE key = ?', key);
@@ -450,8 +449,8 @@ export class DeliveryLedger extends DurableObject<Env> {
         RELEASE_PER_ALARM,
       )
       .toArray();
-    for (let i = 0; i < released.length; i += QUEUE_BATCH) {
-      const chunk = released.slice(i, i + QUEUE_BATCH);
+    for (let i = 0; i < released.length; i += MAX_MESSAGES_PER_SEND) {
+      const chunk = released.slice(i, i + MAX_MESSAGES_PER_SEND);
       await this.enqueue(chunk.map((r) => JSON.parse(r.body) as DeliveryMessage));
       for (const { key } of chunk)
         this.sql.exec('DELETE FROM held WHERE key = ? AND release = 1', key);

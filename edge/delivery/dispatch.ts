@@ -16,11 +16,8 @@ import type { EdgeConfig } from '../config.ts';
 import { XApiError } from '../errors.ts';
 import { errorName, log } from '../log.ts';
 import type { XConversion } from '../x-api/conversion.ts';
-import type { ConversionSource, DeliveryMessage } from './message.ts';
+import { type ConversionSource, type DeliveryMessage, MAX_MESSAGES_PER_SEND } from './message.ts';
 import { sealAddress } from './seal-address.ts';
-
-/** Cloudflare's limit of messages per `sendBatch` call. */
-const MAX_MESSAGES_PER_SEND = 100;
 
 /** Where accepted conversions go: the pixel's queue, sealed with the configured key. */
 export interface DispatchTarget {

@@ -13,6 +13,9 @@ import type { XConversion } from '../x-api/conversion.ts';
  */
 export const DEAD_LETTER_QUEUE_NAME = 'x-capi-deliveries-dlq';
 
+/** Cloudflare's limit of messages per `sendBatch` call. */
+export const MAX_MESSAGES_PER_SEND = 100;
+
 /**
  * Who sent a conversion: `server` (a call with the server key) or `browser`
  * (a beacon or form, which anyone can forge). Server copies win dedup and

@@ -29,6 +29,7 @@ import {
   eventName,
   isDeliveryMessage,
   ledgerKey,
+  MAX_MESSAGES_PER_SEND,
 } from './message.ts';
 import type { Settlement } from './rate-budget.ts';
 import {
@@ -184,8 +185,8 @@ function resolveTag(body: DeliveryMessage, config: EdgeConfig): void {
  */
 async function requeue(env: Env, waiting: [Message<DeliveryMessage>, number][]): Promise<void> {
   const queue = env.DELIVERY_QUEUE;
-  for (let i = 0; i < waiting.length; i += 100) {
-    const chunk = waiting.slice(i, i + 100);
+  for (let i = 0; i < waiting.length; i += MAX_MESSAGES_PER_SEND) {
+    const chunk = waiting.slice(i, i + MAX_MESSAGES_PER_SEND);
     try {
       if (!queue) throw new Error('DELIVERY_QUEUE binding missing');
       await queue.sendBatch(
