@@ -44,6 +44,5 @@ describe('measureApiFloor', () => {
     expect(byApi('sendBeacon')?.loadsThatSentBeacon).toBe(1);
     expect(byApi('(control)')?.loadsThatSentBeacon).toBe(0);
     for (const p of floor.probes) expect(p.scriptDurationMs.samples).toBe(1);
-    expect(floor.captureFloorMs).toBe(captureFloor(floor.probes));
   }, 90_000);
 });

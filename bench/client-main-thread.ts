@@ -26,6 +26,7 @@
  *     node bench/client-main-thread.ts [--loads 20] [--profile 10] [--limit 300 (seconds)]
  */
 import { readFile } from 'node:fs/promises';
+import { SHOP_ORIGIN } from './lib/beacon.ts';
 import {
   type CpuProfile,
   inFreshContext,
@@ -39,9 +40,9 @@ import {
   type Round,
   type RoundsOptions,
   SCRIPT_URL,
-  SHOP,
 } from './lib/landing-page.ts';
 import { MINIMAL_CAPTURE_SCRIPT } from './lib/minimal-capture.ts';
+import { numberArg } from './lib/number-arg.ts';
 import { plausibleScript } from './lib/plausible.ts';
 import { type SampleSummary, summarize } from './lib/stats.ts';
 
@@ -203,7 +204,7 @@ export async function measureClientMainThread({
   const scripts: Record<Variant, string> = {
     xcapi: await readFile('dist/xcapi.js', 'utf8'),
     minimal: MINIMAL_CAPTURE_SCRIPT,
-    plausible: await plausibleScript(SHOP),
+    plausible: await plausibleScript(SHOP_ORIGIN),
     empty: '',
   };
   const browser = await launchLandingBrowser();
@@ -259,18 +260,15 @@ export async function measureClientMainThread({
   }
 }
 
-function numberArg(name: string, fallback: number): number {
-  const index = process.argv.indexOf(name);
-  const value = index === -1 ? Number.NaN : Number(process.argv[index + 1]);
-  return Number.isInteger(value) && value >= 0 ? value : fallback;
-}
+/** Counts and seconds: whole numbers, 0 included. */
+const count = (value: number) => Number.isInteger(value) && value >= 0;
 
 if (import.meta.filename === process.argv[1]) {
   const figures = await measureClientMainThread({
-    loads: numberArg('--loads', 20),
-    warmupLoads: numberArg('--warmup', 2),
-    timeLimitMs: numberArg('--limit', 300) * 1000,
-    profileLoads: process.argv.includes('--profile') ? numberArg('--profile', 10) : 0,
+    loads: numberArg('--loads', 20, count),
+    warmupLoads: numberArg('--warmup', 2, count),
+    timeLimitMs: numberArg('--limit', 300, count) * 1000,
+    profileLoads: process.argv.includes('--profile') ? numberArg('--profile', 10, count) : 0,
   });
   console.log(JSON.stringify(figures, null, 2));
 }

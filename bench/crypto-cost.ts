@@ -86,7 +86,6 @@ async function timeRequest(url: URL, pids: readonly number[]) {
   return { wall, cpu };
 }
 
-/** workerd: (median of timed requests - median of empty requests) / N. */
 /**
  * workerd: (median of timed requests - median of empty requests) / N, in wall
  * time and, from workerd's own CPU time, in CPU time (which time stolen by

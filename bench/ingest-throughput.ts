@@ -22,6 +22,7 @@ import { startFakeX } from '../test/fake-x/server.ts';
 import { edgeVarsFor, PURCHASE_BEACON_BODY, PURCHASE_BEACON_HEADERS } from './lib/beacon.ts';
 import { writeIngestOnlyConfig } from './lib/ingest-only-config.ts';
 import { type LocalWorker, startLocalWorker } from './lib/local-worker.ts';
+import { numberArg } from './lib/number-arg.ts';
 import { cpuMs, workerdChildren } from './lib/process-cpu.ts';
 import { percentile, type SampleSummary, summarize } from './lib/stats.ts';
 
@@ -251,17 +252,14 @@ export async function measureIngestThroughput({
   }
 }
 
-function numberArg(name: string, fallback: number): number {
-  const index = process.argv.indexOf(name);
-  const value = index === -1 ? Number.NaN : Number(process.argv[index + 1]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
+/** Seconds: any positive number. */
+const positive = (value: number) => Number.isFinite(value) && value > 0;
 
 if (import.meta.filename === process.argv[1]) {
   const figures = await measureIngestThroughput({
-    durationSeconds: numberArg('--seconds', 10),
-    sliceSeconds: numberArg('--slice', 2),
-    warmupSeconds: numberArg('--warmup', 2),
+    durationSeconds: numberArg('--seconds', 10, positive),
+    sliceSeconds: numberArg('--slice', 2, positive),
+    warmupSeconds: numberArg('--warmup', 2, positive),
   });
   const line = (name: IngestTarget) => {
     const f = figures[name];

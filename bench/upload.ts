@@ -16,11 +16,12 @@
  *   node bench/upload.ts                          # 10,000 rows through the edge, 100,000 dry run
  *   node bench/upload.ts --rows 20000 --rss-rows 1000000
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startCliProcess } from '../cli/cli-process.ts';
+import type { UploadSummary } from '../cli/upload/upload-file.ts';
 import { startFakeX } from '../test/fake-x/server.ts';
 import { TEST_ACCOUNT } from '../test/fake-x/test-account.ts';
 import { edgeVarsFor } from './lib/beacon.ts';
@@ -36,7 +37,7 @@ export interface CliRun {
   rowsPerSecond: number;
   peakRssMb: number | null;
   exitCode: number | null;
-  summary: { sent: number; rejected: number; valid: number; seconds: number };
+  summary: Pick<UploadSummary, 'sent' | 'rejected' | 'valid' | 'seconds'>;
 }
 
 export interface UploadFigures {
@@ -97,6 +98,7 @@ export async function measureUpload({
   rows: number;
   rssRows: number;
 }): Promise<UploadFigures> {
+  await mkdir('.bench-tmp', { recursive: true });
   const dir = await mkdtemp(join('.bench-tmp', 'upload-'));
   const fakeX = await startFakeX();
   try {

@@ -5,7 +5,6 @@
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { CliError } from './errors.ts';
-import { COMMAND_HELP } from './usage.ts';
 
 type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
 
@@ -17,7 +16,6 @@ const COMMON_OPTIONS = {
 
 const COMMAND_OPTIONS = {
   status: {},
-  verify: {},
   'dead-letters': {
     event: { type: 'string' },
     reason: { type: 'string' },
@@ -30,6 +28,7 @@ const COMMAND_OPTIONS = {
     reason: { type: 'string' },
     all: { type: 'boolean', default: false },
   },
+  verify: {},
   upload: {
     rate: { type: 'string' },
     resume: { type: 'boolean', default: false },
@@ -72,7 +71,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
   }
   if (!isCommand(first)) {
     throw new CliError(
-      `unknown command "${first}": expected one of ${Object.keys(COMMAND_HELP).join(', ')} (see --help)`,
+      `unknown command "${first}": expected one of ${Object.keys(COMMAND_OPTIONS).join(', ')} (see --help)`,
     );
   }
   let parsed: { values: Flags; positionals: string[] };

@@ -3,7 +3,7 @@
  * What every command receives: its flags, where to print, and (for those
  * that talk to the edge) the client.
  */
-import type { CliEnv, Flags } from './args.ts';
+import type { Flags } from './args.ts';
 import type { EdgeClient } from './edge-client.ts';
 import type { ExitCodeValue } from './errors.ts';
 
@@ -17,7 +17,6 @@ export interface CommandContext {
   flags: Flags;
   positionals: string[];
   json: boolean;
-  env: CliEnv;
   stdout: Output;
   stderr: Output;
   /** The client, created on first use so `upload --dry-run` needs no endpoint. */
@@ -28,7 +27,7 @@ export interface CommandContext {
 
 export type Command = (context: CommandContext) => Promise<ExitCodeValue>;
 
-/** Prints a value as JSON on one line per value, for scripts. */
+/** Prints a value as indented JSON, for scripts. */
 export function printJson(out: Output, value: unknown): void {
   out.write(`${JSON.stringify(value, null, 2)}\n`);
 }

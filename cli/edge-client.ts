@@ -6,7 +6,7 @@
  */
 import type {
   AcceptedAnswer,
-  DeadLettersPage,
+  DeadLetterPage,
   HealthAnswer,
   RedriveSelector,
   StatusAnswer,
@@ -47,7 +47,6 @@ export interface EdgeClientOptions {
 }
 
 export interface EdgeClient {
-  readonly endpoint: string;
   health(): Promise<HealthAnswer>;
   status(): Promise<StatusAnswer>;
   deadLetters(query: {
@@ -55,7 +54,7 @@ export interface EdgeClient {
     reason?: string;
     limit?: number;
     cursor?: string;
-  }): Promise<DeadLettersPage>;
+  }): Promise<DeadLetterPage>;
   redrive(selector: RedriveSelector): Promise<{ redriven: number }>;
   verify(event: Record<string, unknown>): Promise<VerifyAnswer>;
   sendEvents(events: Record<string, unknown>[]): Promise<AcceptedAnswer>;
@@ -146,7 +145,6 @@ export function createEdgeClient({
   }
 
   return {
-    endpoint: base,
     // A blocked delivery or a broken configuration answers 503 with the same JSON: a state to show.
     health: () => call<HealthAnswer>('GET', '/health', undefined, [503]),
     status: () => call<StatusAnswer>('GET', '/status'),
@@ -156,7 +154,7 @@ export function createEdgeClient({
         if (value !== undefined) params.set(name, String(value));
       }
       const search = params.size > 0 ? `?${params}` : '';
-      return call<DeadLettersPage>('GET', `/dead-letters${search}`);
+      return call<DeadLetterPage>('GET', `/dead-letters${search}`);
     },
     redrive: (selector) => call<{ redriven: number }>('POST', '/dead-letters/redrive', selector),
     verify: (event) => call<VerifyAnswer>('POST', '/events/verify', event),

@@ -4,7 +4,13 @@
  * into one line on stderr and an exit code. `runCli` takes its environment
  * and outputs as arguments, so tests drive it without a child process.
  */
-import { type CliEnv, endpointFrom, parseCommandLine, serverKeyFrom } from './args.ts';
+import {
+  type CliEnv,
+  type CommandName,
+  endpointFrom,
+  parseCommandLine,
+  serverKeyFrom,
+} from './args.ts';
 import type { Command, CommandContext, Output } from './command-context.ts';
 import { deadLettersCommand } from './commands/dead-letters.ts';
 import { redriveCommand } from './commands/redrive.ts';
@@ -15,7 +21,7 @@ import { createEdgeClient, type EdgeClient } from './edge-client.ts';
 import { CliError, ExitCode } from './errors.ts';
 import { commandHelp, GENERAL_HELP } from './usage.ts';
 
-const COMMANDS: Record<string, Command> = {
+const COMMANDS: Record<CommandName, Command> = {
   status: statusCommand,
   'dead-letters': deadLettersCommand,
   redrive: redriveCommand,
@@ -50,7 +56,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       flags: line.flags,
       positionals: line.positionals,
       json: line.json,
-      env: io.env,
       stdout: io.stdout,
       stderr: io.stderr,
       hasEndpoint,
@@ -63,8 +68,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return client;
       },
     };
-    const command = COMMANDS[line.command] as Command;
-    return await command(context);
+    return await COMMANDS[line.command](context);
   } catch (error) {
     if (error instanceof CliError) {
       io.stderr.write(`x-capi-edge: ${error.message}\n`);

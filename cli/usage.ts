@@ -2,6 +2,8 @@
  * @module
  * The `--help` texts: what each command does, its flags and the exit codes.
  */
+import { MAX_CONVERSIONS_PER_REQUEST } from '../edge/x-api/limits.ts';
+import type { CommandName } from './args.ts';
 
 const EXIT_CODES = `Exit codes:
   0  everything was accepted
@@ -17,7 +19,7 @@ const COMMON = `Common flags:
 
 The server key is read from XCAPI_SERVER_KEY (the edge's SERVER_KEY).`;
 
-export const COMMAND_HELP: Record<string, string> = {
+export const COMMAND_HELP: Record<CommandName, string> = {
   status: `x-capi-edge status --endpoint URL [--json]
 
 Delivery state, per-event counts for the last hour and 24 hours (accepted,
@@ -45,7 +47,7 @@ click id "xcapi_verify_test". Exit code 1 when X refuses any of them.`,
                    [--skip-unknown-columns] [--json]
 
 Sends the conversions in a CSV file as server calls (POST /events, batches of
-up to 500). The header row names the columns (see the README for names and
+up to ${MAX_CONVERSIONS_PER_REQUEST}). The header row names the columns (see the README for names and
 aliases); the delimiter (, ; or tab) and a byte-order mark are detected.
 Each row is validated with the edge's own rules before it is sent.
 
@@ -55,7 +57,7 @@ Each row is validated with the edge's own rules before it is sent.
                            (FILE.csv.upload-journal) are not sent again
   --dry-run                validate only; writes FILE.csv.dry-run.csv, sends nothing
                            (--endpoint is optional: with it, event names are checked too)
-  --batch-size N           events per request, 1-500 (default 500)
+  --batch-size N           events per request, 1-${MAX_CONVERSIONS_PER_REQUEST} (default ${MAX_CONVERSIONS_PER_REQUEST})
   --phone-country CC       country of phone numbers without +, as the edge's
                            PHONE_DEFAULT_COUNTRY (default US)
   --max-age-days N         oldest conversion_time to send, in days, as the edge's
@@ -88,6 +90,6 @@ ${COMMON}
 ${EXIT_CODES}`;
 
 /** Help for one command. */
-export function commandHelp(command: string): string {
+export function commandHelp(command: CommandName): string {
   return `${COMMAND_HELP[command]}\n\n${COMMON}\n\n${EXIT_CODES}`;
 }

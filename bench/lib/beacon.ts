@@ -6,7 +6,7 @@
  */
 import { TEST_ACCOUNT } from '../../test/fake-x/test-account.ts';
 
-/** The shop origin the benchmark edge allows (its `ALLOWED_ORIGINS`). */
+/** The shop's origin: the browser benches' landing page, and what the benchmark edge allows (its `ALLOWED_ORIGINS`). */
 export const SHOP_ORIGIN = 'https://shop.example';
 
 /** Marker autocannon replaces with a fresh id per request (`idReplacement`). */

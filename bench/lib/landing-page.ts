@@ -7,15 +7,15 @@
  * figures read at the `load` event. Each load gets its own browser context
  * (empty HTTP and code caches: a first visit).
  */
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, CHROMIUM_EXECUTABLE } from '../../test/browser/chromium.ts';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { launchChromium } from '../../test/browser/chromium.ts';
+import { SHOP_ORIGIN } from './beacon.ts';
 import { PLAUSIBLE_ENDPOINT_PATH } from './plausible.ts';
 import { summarize } from './stats.ts';
 
-export const SHOP = 'https://shop.example';
 export const TWCLID = '26al4tn7x9n5o40h6sd2ds3kbt';
-export const PAGE_URL = `${SHOP}/products/mug?utm_source=twitter&twclid=${TWCLID}`;
-export const SCRIPT_URL = `${SHOP}/xcapi.js`;
+export const PAGE_URL = `${SHOP_ORIGIN}/products/mug?utm_source=twitter&twclid=${TWCLID}`;
+export const SCRIPT_URL = `${SHOP_ORIGIN}/xcapi.js`;
 
 /** The shop page: marks around a synchronous script tag, then some content. */
 function pageHtml(scriptAttributes: string): string {
@@ -96,7 +96,7 @@ export async function loadLanding(
   await context.route('**/*', (route) => {
     const request = route.request();
     const url = new URL(request.url());
-    if (url.origin !== SHOP) return route.abort();
+    if (url.origin !== SHOP_ORIGIN) return route.abort();
     if (request.method() === 'GET' && url.pathname === '/products/mug') {
       return route.fulfill({ status: 200, contentType: 'text/html', body: html });
     }
@@ -128,7 +128,7 @@ export async function loadLanding(
     }),
     SCRIPT_URL,
   );
-  const cookies = await context.cookies(SHOP);
+  const cookies = await context.cookies(SHOP_ORIGIN);
   const sample: LoadSample = {
     evaluationMs: marks.after - Math.max(marks.before, marks.responseEnd),
     scriptDurationMs: metric('ScriptDuration'),
@@ -140,15 +140,17 @@ export async function loadLanding(
 }
 
 /**
- * Chromium as the bench drives it. `navigator.webdriver` stays false, as in a
- * visitor's browser: Plausible's tracker sends nothing when it is true.
+ * The bench's flag beyond the project's own: `navigator.webdriver` stays
+ * false, as in a visitor's browser; Plausible's tracker sends nothing when it
+ * is true.
  */
+export const LANDING_EXTRA_ARGS: readonly string[] = [
+  '--disable-blink-features=AutomationControlled',
+];
+
+/** Chromium as the bench drives it: the project's flags and `LANDING_EXTRA_ARGS`. */
 export function launchLandingBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_EXECUTABLE,
-    args: [...CHROMIUM_ARGS, '--disable-blink-features=AutomationControlled'],
-    timeout: 60_000,
-  });
+  return launchChromium({ extraArgs: LANDING_EXTRA_ARGS, timeout: 60_000 });
 }
 
 /** Runs `use` in a new browser context (a first visit) and closes it after. */

@@ -2,12 +2,12 @@ import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTwclidCookie } from '../../common/twclid-cookie.ts';
+import { SHOP_ORIGIN } from './beacon.ts';
 import {
   inFreshContext,
   type LoadOptions,
   launchLandingBrowser,
   loadLanding,
-  SHOP,
   TWCLID,
 } from './landing-page.ts';
 import { MINIMAL_CAPTURE_SCRIPT } from './minimal-capture.ts';
@@ -29,7 +29,7 @@ async function land(script: string, options: LoadOptions & { gpc?: boolean } = {
   return inFreshContext(browser, async (context: BrowserContext) => {
     if (options.gpc) await context.addInitScript(GPC_ON);
     const { beacons } = await loadLanding(context, script, options);
-    const cookie = (await context.cookies(SHOP)).find((c) => c.name === '_twclid');
+    const cookie = (await context.cookies(SHOP_ORIGIN)).find((c) => c.name === '_twclid');
     const page = context.pages()[0];
     const stored = await page?.evaluate(() => localStorage.getItem('_twclid'));
     return { beacons, cookie, stored };
@@ -67,7 +67,7 @@ describe('the minimal capture', () => {
 
   it('posts to the endpoint its tag names', async () => {
     const { beacons } = await land(MINIMAL_CAPTURE_SCRIPT, {
-      scriptAttributes: ` data-endpoint="${SHOP}/edge/"`,
+      scriptAttributes: ` data-endpoint="${SHOP_ORIGIN}/edge/"`,
     });
     expect(beacons).toEqual([{ path: '/edge/click', body: JSON.stringify({ twclid: TWCLID }) }]);
   }, 30_000);

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS } from '../../test/browser/chromium.ts';
 import type { ApiFloor, ApiProbeFigures } from '../client-api-floor.ts';
 import type { ClientMainThread, VariantFigures } from '../client-main-thread.ts';
 import { PUBLISHED_TRACKER_SIZES } from '../client-size.ts';
 import type { IngestThroughput, LoadFigures } from '../ingest-throughput.ts';
+import { LANDING_EXTRA_ARGS } from './landing-page.ts';
 import type { MachineInfo } from './machine.ts';
 import { type BenchResults, renderBenchmarks } from './report.ts';
 import { summarize } from './stats.ts';
@@ -14,7 +16,7 @@ const machine: MachineInfo = {
   node: 'v22.23.3',
   platform: 'linux x64',
   loadAverage: [1.5, 1.2, 1],
-  tools: { chromium: 'Chromium 156', workerd: 'workerd 2026-11-02' },
+  tools: { chromium: 'Chromium 156', workerd: 'workerd 2026-11-02', autocannon: '9.0.0' },
 };
 
 function results(overrides: Partial<BenchResults> = {}): BenchResults {
@@ -254,6 +256,25 @@ describe('renderBenchmarks', () => {
     expect(markdown).toContain('**Ratio edge / minimal ingest: 0.90**');
     expect(markdown).toContain('per round: median\n0.90, from 0.88 to 0.93');
     expect(markdown).toContain('Edge / bare: 0.68');
+  });
+
+  it("takes the core count, autocannon's version and Chromium's flags from the run, not the text", () => {
+    const markdown = renderBenchmarks(
+      results({
+        machine: { ...machine, cpus: 8, tools: { ...machine.tools, autocannon: '9.1.0' } },
+        mainThread: { ok: true, seconds: 9, value: mainThread },
+        ingest: { ok: true, seconds: 40, value: ingest },
+      }),
+    );
+    expect(markdown).toContain('on a shared 8-core machine');
+    expect(markdown).toContain('Load: autocannon `9.1.0`');
+    expect(markdown).toContain('the machine has 8 cores, shared by autocannon and workerd');
+    expect(markdown).toContain('sharing 8 cores with the load generator');
+    expect(markdown).not.toMatch(/2-core|2 cores|9\.0\.0/);
+    expect(markdown).toContain(
+      `(\`${[...CHROMIUM_ARGS, ...LANDING_EXTRA_ARGS].join(' ')}\`; the last keeps`,
+    );
+    expect(markdown).toContain('--disable-blink-features=AutomationControlled`; the last keeps');
   });
 
   it('closes with both ratios against real peers and the commands that give them', () => {

@@ -4,6 +4,8 @@
  * was measured (command, method, machine), and a part that could not run is
  * reported as such, with the reason, instead of leaving a stale number.
  */
+
+import { CHROMIUM_ARGS } from '../../test/browser/chromium.ts';
 import type { ApiFloor } from '../client-api-floor.ts';
 import type {
   ClientMainThread,
@@ -16,6 +18,7 @@ import type { CryptoCost } from '../crypto-cost.ts';
 import type { DeliveryOutcome, DeliveryPhase, RecoveryPhase } from '../delivery-figures.ts';
 import type { IngestThroughput, LoadFigures } from '../ingest-throughput.ts';
 import type { UploadFigures } from '../upload.ts';
+import { LANDING_EXTRA_ARGS } from './landing-page.ts';
 import type { MachineInfo } from './machine.ts';
 import type { SampleSummary } from './stats.ts';
 
@@ -81,7 +84,7 @@ ${table(
 )}
 
 All servers listen on 127.0.0.1 on free ports; nothing leaves the machine. The load
-average shows how busy the machine already was: on a shared 2-core machine every
+average shows how busy the machine already was: on a shared ${machine.cpus}-core machine every
 absolute figure below is pessimistic and noisy; the ratios against a baseline measured
 in the same run (sections 2 and 3) are the figures that carry over.`;
 }
@@ -255,9 +258,7 @@ ${profileTable("Plausible's tracker", m.profiles.plausible)}`
   return `${head}
 
 \`bench/client-main-thread.ts\`: Debian's \`/usr/bin/chromium\` driven by playwright-core
-(headless, \`--no-sandbox --disable-gpu --disable-background-networking
---disable-component-update --no-first-run --disable-quic --disable-sync
---disable-blink-features=AutomationControlled\`; the last keeps \`navigator.webdriver\`
+(\`${[...CHROMIUM_ARGS, ...LANDING_EXTRA_ARGS].join(' ')}\`; the last keeps \`navigator.webdriver\`
 false, as in a visitor's browser, without which Plausible's tracker sends nothing),
 ${m.loadsPerVariant} loads per script (${m.loadsAsked} asked; fewer only if the part's time limit hit
 first) after warm-up loads that are thrown away, each in a **new browser
@@ -339,7 +340,7 @@ function loadRow(name: string, f: LoadFigures): string[] {
   ];
 }
 
-function ingestSection(outcome: PartOutcome<IngestThroughput>): string {
+function ingestSection(outcome: PartOutcome<IngestThroughput>, machine: MachineInfo): string {
   const head = '## 3. Edge ingest throughput beside a minimal ingest (local workerd)';
   if (!outcome.ok) return `${head}\n\n${notMeasured(outcome.error)}`;
   const i = outcome.value;
@@ -364,7 +365,7 @@ three Workers, all started by wrangler's dev environment (\`unstable_DevEnv\`, w
   the load generator cost on their own.
 
 Each is loaded on its own address in workerd, not through the proxy Worker \`wrangler dev\`
-puts in front (an extra hop that is not part of the product). Load: autocannon ${'`'}9.0.0${'`'}
+puts in front (an extra hop that is not part of the product). Load: autocannon ${'`'}${machine.tools.autocannon ?? 'version not recorded'}${'`'}
 (programmatic API), ${i.connections} connections, no pipelining, ${i.warmupSeconds} s of unmeasured
 warm-up per Worker, then ${i.rounds} rounds of ${num(i.sliceSeconds)} s slices, one slice per Worker per
 round with the order rotating, so drifting load from other processes on this shared machine
@@ -382,7 +383,7 @@ text/plain\`, \`Origin: https://shop.example\`, body (\`[<id>]\` becomes a fresh
 ${i.body}
 \`\`\`
 
-Why ${i.connections} connections: the machine has 2 cores, shared by autocannon and workerd. One request
+Why ${i.connections} connections: the machine has ${machine.cpus} cores, shared by autocannon and workerd. One request
 in flight per core keeps workerd busy; more connections only queue inside it, raising
 latency, not throughput.
 
@@ -413,7 +414,7 @@ ${table(
 ${num(i.roundRatios.median, 2)}, from ${num(i.roundRatios.min, 2)} to ${num(i.roundRatios.max, 2)}). Edge / bare: ${num(i.bareRatio, 2)}.
 
 What this does not say: Cloudflare's production throughput. Locally one workerd
-process runs one isolate on one thread, sharing 2 cores with the load generator; on
+process runs one isolate on one thread, sharing ${machine.cpus} cores with the load generator; on
 Cloudflare each request gets its own CPU budget (10 ms on the free plan), so the CPU per
 request above and section 4's per-operation costs are the figures to hold against that limit.`;
 }
@@ -625,7 +626,7 @@ ${sizeSection(results.size)}
 
 ${mainThreadSection(results.mainThread, results.apiFloor)}
 
-${ingestSection(results.ingest)}
+${ingestSection(results.ingest, results.machine)}
 
 ${cryptoSection(results.crypto)}
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliEnv } from '../args.ts';
 import type { StatusAnswer } from '../edge-api.ts';
 import { runCli } from '../main.ts';
+import { renderStatus } from './status.ts';
 
 const KEY = 'stand-in-server-key-0123456789abcdef';
 
@@ -45,6 +46,7 @@ const STATUS: StatusAnswer = {
     code: 'SERVICE_UNAVAILABLE',
     message: 'Over capacity',
   },
+  hourly: [],
 };
 
 async function bodyOf(req: IncomingMessage): Promise<unknown> {
@@ -179,6 +181,24 @@ describe('status', () => {
       /purchase\s+1,200\s+1,100\s+90 \(retry 90\)\s+10\s+50%\s+88%\s+25%\s+100%/,
     );
     expect(stdout).toContain('last 24h\n(no conversions)');
+  });
+
+  it('leaves out the HTTP status when X gave none (timeout, unreachable) and says when no budget is tracked', () => {
+    const text = renderStatus({
+      ...STATUS,
+      budget: null,
+      last_error: {
+        at: '2026-11-29T05:02:00.000Z',
+        status: null,
+        code: 'UNAVAILABLE',
+        message: 'no answer within 30 s',
+      },
+    });
+    expect(text).toContain(
+      'last error from X: 2026-11-29T05:02:00.000Z UNAVAILABLE: no answer within 30 s\n',
+    );
+    expect(text).not.toContain('HTTP');
+    expect(text).toContain('rate budget: not tracked (the edge has no RATE_BUDGET binding)\n');
   });
 
   it('prints the raw answer with --json', async () => {

@@ -33,15 +33,8 @@ const cli = (...args: string[]) =>
     XCAPI_SERVER_KEY: TEST_ACCOUNT.serverKey,
   });
 
-/** Polls `probe` until it returns true or the limit passes. */
-async function eventually(probe: () => Promise<boolean>): Promise<boolean> {
-  const deadline = Date.now() + LIMIT_MS;
-  while (Date.now() < deadline) {
-    if (await probe()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  return probe();
-}
+/** How long and how often `expect.poll` asks while delivery catches up. */
+const POLL = { timeout: LIMIT_MS, interval: 1000 };
 
 async function idsAtX(prefix: string): Promise<string[]> {
   const { conversions } = await control.received(PIXEL);
@@ -73,12 +66,12 @@ describe('operator commands against the edge', () => {
     expect(upload.code).toBe(0);
 
     let listed = '';
-    expect(
-      await eventually(async () => {
+    await expect
+      .poll(async () => {
         listed = (await cli('dead-letters', '--event', 'purchase', '--json')).stdout;
-        return JSON.parse(listed).dead_letters.length >= 2;
-      }),
-    ).toBe(true);
+        return JSON.parse(listed).dead_letters.length;
+      }, POLL)
+      .toBeGreaterThanOrEqual(2);
     const page = JSON.parse(listed) as {
       dead_letters: { conversion_id: string; reason: string }[];
     };
@@ -90,7 +83,7 @@ describe('operator commands against the edge', () => {
     await control.setFaults(PIXEL, {});
     const redrive = await cli('redrive', '--ids', 'op-3,op-7');
     expect(redrive.stdout).toBe('2 dead letters put back on the delivery queue\n');
-    expect(await eventually(async () => (await idsAtX('op-')).length >= 10)).toBe(true);
+    await expect.poll(async () => (await idsAtX('op-')).length, POLL).toBeGreaterThanOrEqual(10);
     const ids = await idsAtX('op-');
     expect(new Set(ids).size).toBe(10);
     expect(ids).toHaveLength(10);

@@ -3,7 +3,7 @@
  * `x-capi-edge status`: `GET /status` as tables (or the raw JSON).
  */
 import { type Command, printJson } from '../command-context.ts';
-import type { EventWindow, StatusAnswer } from '../edge-api.ts';
+import type { EventWindow, StatusAnswer, StatusBudget } from '../edge-api.ts';
 import { ExitCode } from '../errors.ts';
 import { percent, renderTable } from '../table.ts';
 
@@ -19,12 +19,12 @@ function windowTable(events: Record<string, EventWindow>): string {
     name,
     w.accepted,
     w.sent,
-    waitingText(w.waiting ?? {}),
+    waitingText(w.waiting),
     w.dead_lettered,
-    percent(w.coverage?.twclid ?? 0),
-    percent(w.coverage?.email ?? 0),
-    percent(w.coverage?.phone ?? 0),
-    percent(w.coverage?.ip_user_agent ?? 0),
+    percent(w.coverage.twclid),
+    percent(w.coverage.email),
+    percent(w.coverage.phone),
+    percent(w.coverage.ip_user_agent),
   ]);
   if (rows.length === 0) return '(no conversions)';
   return renderTable(
@@ -33,14 +33,27 @@ function windowTable(events: Record<string, EventWindow>): string {
   );
 }
 
+function budgetText(budget: StatusBudget | null): string {
+  if (budget === null) return 'not tracked (the edge has no RATE_BUDGET binding)';
+  const resets = budget.resets_at ? `, resets at ${budget.resets_at}` : '';
+  return `${budget.used.toLocaleString('en-US')} of ${budget.limit.toLocaleString('en-US')} events per ${budget.window_seconds} s${resets}`;
+}
+
+function lastErrorText(error: StatusAnswer['last_error']): string {
+  if (error === null) return 'none';
+  // No HTTP status when X timed out or could not be reached.
+  const status = error.status === null ? '' : ` HTTP ${error.status}`;
+  return `${error.at}${status} ${error.code}: ${error.message}`;
+}
+
 /** The status answer as text a person reads. */
 export function renderStatus(status: StatusAnswer): string {
   const { delivery, budget, last_error: lastError } = status;
   const lines = [
     `pixel ${status.pixel_id}`,
     `delivery: ${delivery.state} since ${delivery.since}${delivery.reason ? ` (${delivery.reason})` : ''}`,
-    `rate budget: ${budget.used.toLocaleString('en-US')} of ${budget.limit.toLocaleString('en-US')} events per ${budget.window_seconds} s${budget.resets_at ? `, resets at ${budget.resets_at}` : ''}`,
-    `last error from X: ${lastError ? `${lastError.at} HTTP ${lastError.status} ${lastError.code}: ${lastError.message}` : 'none'}`,
+    `rate budget: ${budgetText(budget)}`,
+    `last error from X: ${lastErrorText(lastError)}`,
   ];
   for (const [name, window] of Object.entries(status.windows)) {
     lines.push('', `last ${name}`, windowTable(window.events));

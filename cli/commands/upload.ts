@@ -4,6 +4,7 @@
  * summary. Exit code 0 only when every row was accepted; Ctrl-C stops after
  * the batch in flight, with the journal up to date for `--resume`.
  */
+import { MAX_CONVERSIONS_PER_REQUEST } from '../../edge/x-api/limits.ts';
 import { integerFlag, stringFlag } from '../args.ts';
 import { type Command, printJson } from '../command-context.ts';
 import { CliError, ExitCode } from '../errors.ts';
@@ -53,7 +54,11 @@ export const uploadCommand: Command = async function upload(context) {
       dryRun,
       resume,
       rate: integerFlag(flags, 'rate', { min: 0, max: 100_000_000, fallback: DEFAULT_RATE }),
-      batchSize: integerFlag(flags, 'batch-size', { min: 1, max: 500, fallback: 500 }),
+      batchSize: integerFlag(flags, 'batch-size', {
+        min: 1,
+        max: MAX_CONVERSIONS_PER_REQUEST,
+        fallback: MAX_CONVERSIONS_PER_REQUEST,
+      }),
       maxConversionAgeDays: integerFlag(flags, 'max-age-days', { min: 1, max: 3650, fallback: 90 }),
       ...(phoneCountry === undefined ? {} : { phoneCountry }),
       ...(defaultEvent === undefined ? {} : { defaultEvent }),

@@ -70,7 +70,7 @@ export const verifyCommand: Command = async function verify(context) {
       });
       verdicts.push({
         event,
-        conversion_id: answer.conversion_id ?? conversionId,
+        conversion_id: answer.conversion_id,
         accepted: answer.x_status >= 200 && answer.x_status < 300,
         x_status: answer.x_status,
         answer: describeAnswer(answer),

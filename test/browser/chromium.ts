@@ -26,6 +26,8 @@ export interface LaunchChromiumOptions {
   executablePath?: string;
   /** How long the launch may take, in ms (playwright's default when absent). */
   timeout?: number;
+  /** Flags after `CHROMIUM_ARGS`, for a caller that needs one more. */
+  extraArgs?: readonly string[];
 }
 
 /**
@@ -38,6 +40,7 @@ export interface LaunchChromiumOptions {
 export function launchChromium({
   executablePath = CHROMIUM_EXECUTABLE,
   timeout,
+  extraArgs = [],
 }: LaunchChromiumOptions = {}): Promise<Browser> {
-  return chromium.launch({ executablePath, args: [...CHROMIUM_ARGS], timeout });
+  return chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, ...extraArgs], timeout });
 }

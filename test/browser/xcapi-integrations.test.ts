@@ -8,7 +8,14 @@
 import { describe, expect, it } from 'vitest';
 import { fakeXControl } from '../fake-x/control.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
-import { browserTestsEnabled, eventsSent, type Shop, shopPage, useRig } from './shop.ts';
+import {
+  browserTestsEnabled,
+  eventsSent,
+  requestsTo,
+  type Shop,
+  shopPage,
+  useRig,
+} from './shop.ts';
 
 const LANDING_HOST = 'https://www.shop.localhost';
 const CHECKOUT_HOST = 'https://checkout.shop.localhost';
@@ -22,7 +29,7 @@ type Xcapi = (...args: unknown[]) => void;
 
 /** Click ids the page sent to `POST /click`, in order. */
 function clicksSent(s: Shop): string[] {
-  return s.requests.filter((r) => r.path === '/click').map((r) => JSON.parse(r.body).twclid);
+  return requestsTo(s, '/click').map((r) => JSON.parse(r.body).twclid);
 }
 
 /** The conversions the fake X received with this conversion id. */
