@@ -77,13 +77,13 @@ export function settingsOf(result: ConfigResult): EdgeConfig {
 }
 
 /** Share of the budget no browser call can take, unless SERVER_BUDGET_PERCENT says otherwise. */
-export const DEFAULT_SERVER_BUDGET_PERCENT = 50;
+const DEFAULT_SERVER_BUDGET_PERCENT = 50;
 /** Long enough for a checkout backend's call to overtake the page's beacon. */
-export const DEFAULT_BROWSER_HOLD_SECONDS = 60;
+const DEFAULT_BROWSER_HOLD_SECONDS = 60;
 /** Dedup rows per pixel: a few days of a busy shop's conversions, a few MB of SQLite. */
-export const DEFAULT_DEDUP_MAX_ROWS = 500_000;
+const DEFAULT_DEDUP_MAX_ROWS = 500_000;
 /** Shortest SERVER_KEY and QUEUE_SEAL_KEY accepted: 32 characters, e.g. `openssl rand -base64 32`. */
-export const MIN_SECRET_LENGTH = 32;
+const MIN_SECRET_LENGTH = 32;
 
 const PIXEL_ID = /^[a-z0-9]{3,16}$/i;
 const EVENT_NAME = /^[a-z0-9_.-]{1,64}$/i;

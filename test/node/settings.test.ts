@@ -74,4 +74,12 @@ describe('the settings list', () => {
     const result = parseConfig({ ...env, X_PIXEL_ID: 'o9d7n', X_EVENTS: '{"purchase":"o9d2g"}' });
     expect(result.ok ? [] : result.problems).toEqual([]);
   });
+
+  it('gives the defaults the parser falls back to when a setting is unset', () => {
+    const required = { X_PIXEL_ID: 'o9d7n', X_EVENTS: '{"purchase":"o9d2g"}' };
+    const defaults = Object.fromEntries(
+      SETTINGS.filter((s) => s.default !== undefined).map((s) => [s.name, s.default]),
+    );
+    expect(parseConfig({ ...defaults, ...required })).toEqual(parseConfig(required));
+  });
 });
