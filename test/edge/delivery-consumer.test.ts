@@ -8,6 +8,7 @@ import { createMessageBatch } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EdgeConfig } from '../../edge/config.ts';
+import { ledgerOf } from '../../edge/delivery/ledger-stub.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
 import type { SendToX } from '../../edge/delivery/queue-consumer.ts';
 import { sealAddress } from '../../edge/delivery/seal-address.ts';
@@ -76,15 +77,15 @@ function envWithRecordedQueue(refuse = false): {
 }
 
 /** The pixel's delivery ledger (the real Durable Object). */
-function ledgerOf(pixelId: string) {
-  const ns = env.DELIVERY_LEDGER;
-  if (!ns) throw new Error('DELIVERY_LEDGER binding missing from wrangler.toml');
-  return ns.get(ns.idFromName(pixelId));
+function ledger(pixelId: string) {
+  const stub = ledgerOf(env, pixelId);
+  if (!stub) throw new Error('DELIVERY_LEDGER binding missing from wrangler.toml');
+  return stub;
 }
 
 /** Dead letters the pixel's ledger keeps. */
 async function lettersOf(pixelId: string) {
-  return (await ledgerOf(pixelId).deadLetters({ limit: 100 })).dead_letters;
+  return (await ledger(pixelId).deadLetters({ limit: 100 })).dead_letters;
 }
 
 const dryRun = (): DeliveryOutcome => ({
@@ -409,10 +410,10 @@ describe('deliverBatch: refused credentials', () => {
     expect(result.explicitAcks.sort()).toEqual(['m-u1-0', 'm-u2-1']);
     expect(result.retryMessages).toEqual([]);
     expect(String(errors.mock.calls[0]?.[0])).toContain('Could not authenticate you');
-    const health = await ledgerOf(pixel).health();
+    const health = await ledger(pixel).health();
     expect(health).toMatchObject({ state: 'blocked' });
     expect(health.reason).toContain('X answers 401: credentials refused');
-    const status = await ledgerOf(pixel).conversion('u1');
+    const status = await ledger(pixel).conversion('u1');
     expect(status).toMatchObject({
       state: 'waiting',
       waiting_reason: 'pixel_refused',

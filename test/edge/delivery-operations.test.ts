@@ -82,8 +82,8 @@ async function poll<T>(probe: () => Promise<T>, done: (value: T) => boolean, lim
   return value;
 }
 
-const received = (pixelId: string, done: (r: Received) => boolean, limitMs?: number) =>
-  poll(() => fakeX.received(pixelId), done, limitMs);
+const received = (pixelId: string, done: (r: Received) => boolean, limitMs = 20_000) =>
+  fakeX.receivedWhen(pixelId, done, limitMs);
 
 const ids = (r: Received) => r.conversions.map((c) => c.conversion_id);
 

@@ -10,7 +10,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
-import { type FakeAccount, fakeXControl, type Received } from '../fake-x/control.ts';
+import { type FakeAccount, fakeXControl } from '../fake-x/control.ts';
 
 const fakeX = fakeXControl(inject('fakeXUrl'));
 
@@ -40,21 +40,6 @@ async function enqueue(pixelId: string, conversions: XConversion[]): Promise<voi
       })),
     );
   }
-}
-
-/** Polls the fake until `done` holds, at most `limitMs`; returns the last snapshot. */
-async function waitFor(
-  pixelId: string,
-  done: (received: Received) => boolean,
-  limitMs: number,
-): Promise<Received> {
-  const deadline = Date.now() + limitMs;
-  let received = await fakeX.received(pixelId);
-  while (!done(received) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    received = await fakeX.received(pixelId);
-  }
-  return received;
 }
 
 /** Polls the pixel's ledger until it keeps `count` dead letters, at most `limitMs`. */
@@ -94,7 +79,7 @@ describe('delivery through the real local queue', () => {
     for (const [i, b] of bad.entries()) all.splice(100 + i * 300, 0, b);
     await enqueue(account.pixelId, all);
 
-    const received = await waitFor(
+    const received = await fakeX.receivedWhen(
       account.pixelId,
       (r) => r.conversions.length >= good.length,
       50_000,
@@ -130,7 +115,11 @@ describe('delivery through the real local queue', () => {
     const conversions = Array.from({ length: 300 }, (_, i) => conversionFor(account, `o-${i}`));
     await enqueue(account.pixelId, conversions);
 
-    const received = await waitFor(account.pixelId, (r) => r.conversions.length >= 300, 30_000);
+    const received = await fakeX.receivedWhen(
+      account.pixelId,
+      (r) => r.conversions.length >= 300,
+      30_000,
+    );
     const outage = received.requests.slice(0, 12);
     expect(outage.every((r) => r.status === 503)).toBe(true);
     expect(received.conversions.map((c) => c.conversion_id).sort()).toEqual(
