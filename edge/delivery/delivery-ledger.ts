@@ -50,7 +50,7 @@ import {
   readDeadLetters,
   readStatus,
 } from './ledger-views.ts';
-import { type DeliveryMessage, MAX_MESSAGES_PER_SEND } from './message.ts';
+import { type DeliveryMessage, MAX_MESSAGES_PER_SEND, withoutAttempt } from './message.ts';
 import type { HoldReason } from './verdict.ts';
 
 /** How often a refused pixel is probed; the queue adds seconds, X sees one at least every 60 s. */
@@ -287,17 +287,8 @@ export class DeliveryLedger extends DurableObject<Env> {
       }
       this.sql.exec('DELETE FROM held WHERE key = ?', key);
     }
-    for (const w of report.waiting) {
-      this.sql.exec(
-        `UPDATE conversions SET state = 'waiting', waiting_reason = ?, attempts = attempts + ?,
-           error = COALESCE(?, error), updated_at = ? WHERE key = ? AND state = 'waiting'`,
-        w.reason,
-        w.tried ? 1 : 0,
-        w.error ?? null,
-        now,
-        w.key,
-      );
-    }
+    for (const w of report.waiting)
+      this.markWaiting(w.key, w.reason, w.tried, w.error ?? null, now);
     for (const isolated of report.isolated) {
       this.sql.exec(
         `INSERT INTO isolated (event, event_id, since, reason, last_probe_at) VALUES (?, ?, ?, ?, ?)
@@ -508,15 +499,8 @@ export class DeliveryLedger extends DurableObject<Env> {
   private async enqueue(bodies: DeliveryMessage[]): Promise<void> {
     const queue = this.env.DELIVERY_QUEUE;
     if (!queue) throw new Error('DELIVERY_QUEUE binding missing');
-    await queue.sendBatch(
-      bodies.map((body) => {
-        const { probe: _probe, failures: _failures, ...fresh } = body;
-        return {
-          body: body.probe ? { ...fresh, probe: true } : fresh,
-          contentType: 'json' as const,
-        };
-      }),
-    );
+    // Held and dead-lettered bodies are kept without attempt state; a probe adds its flag.
+    await queue.sendBatch(bodies.map((body) => ({ body, contentType: 'json' as const })));
   }
 
   private observe(entry: LedgerEntry, now: number): void {
@@ -550,7 +534,6 @@ export class DeliveryLedger extends DurableObject<Env> {
     now: number,
     tried = false,
   ): void {
-    const { probe: _probe, failures: _failures, ...kept } = body;
     this.sql.exec(
       `INSERT INTO held (key, event, reason, held_at, release, body) VALUES (?, ?, ?, ?, 0, ?)
        ON CONFLICT (key) DO UPDATE SET reason = excluded.reason, release = 0`,
@@ -558,8 +541,19 @@ export class DeliveryLedger extends DurableObject<Env> {
       event,
       reason,
       now,
-      JSON.stringify(kept),
+      JSON.stringify(withoutAttempt(body)),
     );
+    this.markWaiting(key, reason, tried, error, now);
+  }
+
+  /** A conversion still waiting, now for `reason`; a failed try counts as an attempt. */
+  private markWaiting(
+    key: string,
+    reason: string,
+    tried: boolean,
+    error: string | null,
+    now: number,
+  ): void {
     this.sql.exec(
       `UPDATE conversions SET state = 'waiting', waiting_reason = ?, attempts = attempts + ?,
          error = COALESCE(?, error), updated_at = ? WHERE key = ? AND state = 'waiting'`,
@@ -584,7 +578,7 @@ export class DeliveryLedger extends DurableObject<Env> {
       letter.message,
       letter.body.acceptedAt,
       now,
-      JSON.stringify({ ...letter.body, failures: undefined, probe: undefined }),
+      JSON.stringify(withoutAttempt(letter.body)),
     );
     const row = this.sql
       .exec<{ state: string }>('SELECT state FROM conversions WHERE key = ?', letter.key)

@@ -55,6 +55,12 @@ export interface DeliveryMessage {
   failures?: number;
 }
 
+/** The message without what one delivery attempt added (probe flag, failures): how the ledger keeps it. */
+export function withoutAttempt(body: DeliveryMessage): DeliveryMessage {
+  const { probe: _probe, failures: _failures, ...kept } = body;
+  return kept;
+}
+
 /** Dedup key: X deduplicates by conversion id per event, so the same id on two events is two conversions. */
 export function dedupKey(conversion: XConversion): string {
   return `${conversion.event_id}:${conversion.conversion_id}`;
