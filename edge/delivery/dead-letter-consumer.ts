@@ -9,7 +9,8 @@
  */
 import type { Env } from '../env.ts';
 import { errorName, log } from '../log.ts';
-import { type DeliveryMessage, eventName, isDeliveryMessage, ledgerKey } from './message.ts';
+import { ledgerOf } from './ledger-stub.ts';
+import { eventName, isDeliveryMessage, ledgerKey } from './message.ts';
 
 /** The log line for one dead letter, without identifiers. */
 export function describeDeadLetter(body: unknown): Record<string, unknown> {
@@ -41,18 +42,15 @@ export async function keepDeadLetters(batch: MessageBatch<unknown>, env: Env): P
       continue;
     }
     try {
-      const ledger = env.DELIVERY_LEDGER;
+      const ledger = ledgerOf(env, body.pixelId);
       if (!ledger) throw new Error('DELIVERY_LEDGER binding missing');
-      const stub = ledger.get(ledger.idFromName(body.pixelId));
-      const letter: DeliveryMessage = body;
-      const key = ledgerKey(letter);
-      await stub.keepDeadLetter({
-        key,
-        event: eventName(letter),
+      await ledger.keepDeadLetter({
+        key: ledgerKey(body),
+        event: eventName(body),
         reason: 'expired',
         status: null,
         message: 'gave up after max_retries: X kept failing (5xx or timeouts)',
-        body: letter,
+        body,
       });
       msg.ack();
     } catch (err) {

@@ -7,6 +7,7 @@
  * them (in Node) apply exactly the edge's rules.
  */
 import type { XErrorItem } from '../errors.ts';
+import type { Caller } from '../http/server-auth.ts';
 import type { XConversion } from '../x-api/conversion.ts';
 import { buildConversion, type EventRules } from './build-conversion.ts';
 import {
@@ -19,12 +20,10 @@ import {
 import type { RequestSignals } from './identifiers.ts';
 import { type IngestWarning, parameterName } from './ingest-warning.ts';
 
-/** Who is calling: server calls (bearer key) may send the server-only fields. */
-export type EventCaller = 'browser' | 'server';
-
 export interface ValidateOptions {
   rules: EventRules;
-  caller: EventCaller;
+  /** Server calls (bearer key) may send the server-only fields. */
+  caller: Caller;
   /** Current time in ms; default `Date.now()`. */
   now?: number;
   /** Browser calls: what the request says about the user (cookie click id, IP, user agent). */
