@@ -4,6 +4,8 @@
  * answers are parsed once, and every failure becomes an `EdgeHttpError` or
  * a `CliError` that already says what to do about it.
  */
+
+import { xErrorItems } from '../edge/errors.ts';
 import type {
   AcceptedAnswer,
   DeadLetterPage,
@@ -12,7 +14,7 @@ import type {
   StatusAnswer,
   VerifyAnswer,
 } from './edge-api.ts';
-import { CliError, ExitCode, formatXError, type XErrorItem, xErrorsOf } from './errors.ts';
+import { CliError, ExitCode, formatXError, type XErrorItem } from './errors.ts';
 
 /** How long one call may take before the edge counts as unreachable. */
 const REQUEST_TIMEOUT_MS = 60_000;
@@ -72,7 +74,7 @@ function causeOf(error: unknown): string {
 }
 
 function errorFor(status: number, body: unknown, what: string, retryAfter?: number): EdgeHttpError {
-  const errors = xErrorsOf(body);
+  const errors = xErrorItems(body);
   const detail = errors.length > 0 ? errors.map(formatXError).join('; ') : `HTTP ${status}`;
   let message: string;
   if (status === 401) {

@@ -44,18 +44,3 @@ export function formatXError(error: XErrorItem): string {
     ? `${error.code}: ${error.message} (${error.parameter})`
     : `${error.code}: ${error.message}`;
 }
-
-/** The `errors` of an answer in X's shape, or none when the body has another shape. */
-export function xErrorsOf(body: unknown): XErrorItem[] {
-  if (typeof body !== 'object' || body === null || !('errors' in body)) return [];
-  const { errors } = body as { errors: unknown };
-  if (!Array.isArray(errors)) return [];
-  return errors.flatMap((item: unknown) => {
-    if (typeof item !== 'object' || item === null) return [];
-    const { code, message, parameter } = item as Record<string, unknown>;
-    if (typeof message !== 'string') return [];
-    const entry: XErrorItem = { code: typeof code === 'string' ? code : 'ERROR', message };
-    if (typeof parameter === 'string' && parameter !== '') entry.parameter = parameter;
-    return [entry];
-  });
-}

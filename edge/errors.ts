@@ -21,6 +21,28 @@ export interface XErrorBody {
 }
 
 /** A 4xx (or 503) answer in X's error shape, thrown at the HTTP boundary. */
+/**
+ * The `errors` array of a body in X's shape (X's answers, and the edge's own);
+ * any other body yields none. A malformed item keeps what it has: code
+ * `UNKNOWN`, an empty message.
+ */
+export function xErrorItems(body: unknown): XErrorItem[] {
+  if (typeof body !== 'object' || body === null || !('errors' in body)) return [];
+  const { errors } = body as { errors: unknown };
+  if (!Array.isArray(errors)) return [];
+  return errors.flatMap((item): XErrorItem[] => {
+    if (typeof item !== 'object' || item === null) return [];
+    const { code, message, parameter } = item as Record<string, unknown>;
+    return [
+      {
+        code: typeof code === 'string' ? code : 'UNKNOWN',
+        message: typeof message === 'string' ? message : '',
+        ...(typeof parameter === 'string' ? { parameter } : {}),
+      },
+    ];
+  });
+}
+
 export class XApiError extends Error {
   override readonly name = 'XApiError';
   readonly status: ContentfulStatusCode;

@@ -5,10 +5,12 @@
  * wrong event tag id or refused credentials in seconds rather than the day X
  * takes to show conversions.
  */
+
+import { xErrorItems } from '../../edge/errors.ts';
 import { type Command, printJson } from '../command-context.ts';
 import type { HealthAnswer, VerifyAnswer } from '../edge-api.ts';
 import { EdgeHttpError } from '../edge-client.ts';
-import { CliError, ExitCode, formatXError, xErrorsOf } from '../errors.ts';
+import { CliError, ExitCode, formatXError } from '../errors.ts';
 import { renderTable } from '../table.ts';
 
 /** The click id every test conversion carries, recognisable in X's tools. */
@@ -33,7 +35,7 @@ interface EventVerdict {
 
 /** One line of what X said: its debug id and count, or its errors. */
 function describeAnswer(answer: VerifyAnswer): string {
-  const errors = xErrorsOf(answer.x_body);
+  const errors = xErrorItems(answer.x_body);
   if (errors.length > 0) return errors.map(formatXError).join('; ');
   if (typeof answer.x_body === 'object' && answer.x_body !== null) {
     const { data } = answer.x_body as {

@@ -9,7 +9,7 @@
  * reach an outcome, a dead letter or a log.
  */
 import type { EdgeConfig } from '../config.ts';
-import type { XErrorItem } from '../errors.ts';
+import { type XErrorItem, xErrorItems } from '../errors.ts';
 import { log, maskAddresses } from '../log.ts';
 import type { XConversion, XConversionRequestBody } from './conversion.ts';
 import { signOAuth1 } from './sign-oauth1.ts';
@@ -75,24 +75,6 @@ function redactHeaders(headers: Record<string, string>): Record<string, string> 
       SECRET_HEADERS.has(name.toLowerCase()) ? '[redacted]' : value,
     ]),
   );
-}
-
-/** Reads X's `errors` array if the body has one; any other body yields none. */
-function errorItems(body: unknown): XErrorItem[] {
-  if (typeof body !== 'object' || body === null || !('errors' in body)) return [];
-  const { errors } = body as { errors: unknown };
-  if (!Array.isArray(errors)) return [];
-  return errors.flatMap((item): XErrorItem[] => {
-    if (typeof item !== 'object' || item === null) return [];
-    const { code, message, parameter } = item as Record<string, unknown>;
-    return [
-      {
-        code: typeof code === 'string' ? code : 'UNKNOWN',
-        message: typeof message === 'string' ? message : '',
-        ...(typeof parameter === 'string' ? { parameter } : {}),
-      },
-    ];
-  });
 }
 
 /** X's body with addresses masked: parsed when it is JSON, else its first 2,000 characters. */
@@ -203,7 +185,7 @@ export async function sendConversions(
   }
   const { status } = response;
   const answer = options.withAnswer ? { answer: { status, body: maskedBody(text, isJson) } } : {};
-  const errors = errorItems(parsed).map((e) => ({ ...e, message: maskAddresses(e.message) }));
+  const errors = xErrorItems(parsed).map((e) => ({ ...e, message: maskAddresses(e.message) }));
   const logRejection = (msg: string, extra: Record<string, unknown> = {}) =>
     log.warn(msg, { ...context, status, errors, ...extra });
 
