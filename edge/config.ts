@@ -67,6 +67,12 @@ export type ConfigResult =
   /** `partial` holds every setting read as far as possible, defaults in place of broken ones. */
   | { ok: false; problems: string[]; partial: EdgeConfig };
 
+/** `BASE_PATH` as routes use it: trimmed, a leading slash, no trailing one (`xcapi/` -> `/xcapi`). */
+export function normalizeBasePath(raw: string | undefined): string {
+  const path = (raw ?? '').trim().replace(/\/+$/, '');
+  return path && !path.startsWith('/') ? `/${path}` : path;
+}
+
 /**
  * Every setting as far as it could be read: the configuration, or with problems the
  * defaults in place of broken settings. For what works regardless (health, capture,
@@ -275,8 +281,7 @@ export function parseConfig(env: Env): ConfigResult {
   const apiVersion = nonEmpty(env.X_API_VERSION) ?? '12';
   if (!/^\d{1,3}$/.test(apiVersion)) problems.push('X_API_VERSION must be a number such as 12');
 
-  let basePath = (env.BASE_PATH ?? '').trim().replace(/\/+$/, '');
-  if (basePath && !basePath.startsWith('/')) basePath = `/${basePath}`;
+  const basePath = normalizeBasePath(env.BASE_PATH);
   if (!/^(\/[A-Za-z0-9._~-]+)*$/.test(basePath))
     problems.push('BASE_PATH must be a path such as /xcapi');
 

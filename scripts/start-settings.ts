@@ -6,6 +6,7 @@
  * wrangler.toml's `[vars]`), since every route of the edge lives under it.
  */
 import { parseEnv } from 'node:util';
+import { normalizeBasePath } from '../edge/config.ts';
 
 export const DEFAULT_PORT = 8787;
 
@@ -68,7 +69,5 @@ export function wranglerBasePath(toml: string): string {
  * demoUrl('http://127.0.0.1:8787', 'xcapi/'); // 'http://127.0.0.1:8787/xcapi/demo/?twclid=demo-click-123'
  */
 export function demoUrl(origin: string, basePath: string): string {
-  let base = basePath.trim().replace(/\/+$/, '');
-  if (base && !base.startsWith('/')) base = `/${base}`;
-  return `${origin}${base}/demo/?twclid=demo-click-123`;
+  return `${origin}${normalizeBasePath(basePath)}/demo/?twclid=demo-click-123`;
 }
