@@ -12,6 +12,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { dispatchConversions } from '../delivery/dispatch.ts';
+import { recordSkipped } from '../delivery/ledger-stub.ts';
 import { invalidParameter, XApiError } from '../errors.ts';
 import { browserRateLimit } from '../http/browser-rate-limit.ts';
 import { identifyCaller, requireCaller } from '../http/caller.ts';
@@ -148,7 +149,7 @@ export const eventsRoute = new Hono<AppEnv>()
       ...(caller === 'browser' ? { signals: browserSignals(c) } : {}),
     });
     if (!validated.ok) throw new XApiError(400, validated.errors);
-    const { conversions, warnings } = validated;
+    const { conversions, skipped, warnings } = validated;
     if (warnings.length > 0) {
       // A beacon's answer goes to a browser: the log is where the site owner sees what was dropped.
       log.info('conversions accepted with fields left out', {
@@ -162,12 +163,14 @@ export const eventsRoute = new Hono<AppEnv>()
       conversions,
       caller,
     );
+    await recordSkipped(c.env, config.pixelId, skipped);
 
     if (redirect) return c.redirect(redirect, 303);
     return c.json(
       {
         accepted: conversions.length,
         conversion_ids: conversions.map((conversion) => conversion.conversion_id),
+        ...(skipped.length > 0 ? { skipped: skipped.length } : {}),
         ...(warnings.length > 0 ? { warnings } : {}),
       },
       202,
