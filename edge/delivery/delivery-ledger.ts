@@ -18,9 +18,13 @@
  *   spend no `max_retries`, and one probe stands for all of them. While the
  *   pixel is refused, an alarm re-enqueues one held conversion as a probe
  *   every `PROBE_INTERVAL_MS`; a refused event is probed hourly, and at once
- *   when `X_EVENTS` maps its name to another tag. The first delivery after a
- *   refusal releases the rest through the queue, each with its own dedup key,
- *   so none reaches X twice. Held longer than 7 days: a dead letter.
+ *   when `X_EVENTS` maps its name to another tag. The first answer after a
+ *   refusal that shows X takes our credentials (a delivery, or a 400 about one
+ *   conversion's content) releases the rest through the queue, each with its
+ *   own dedup key, so none reaches X twice; a probe X rejects becomes a dead
+ *   letter and leaves the held set. One row per conversion: a server copy
+ *   replaces a held browser copy, never the reverse. Held longer than 7 days:
+ *   a dead letter.
  * - `dead_letters`: conversions given up on (X's 400 for that conversion
  *   alone, or waiting past the give-up age), with X's reason and the queue
  *   payload, 30 days; redrive puts them back on the queue.
@@ -50,7 +54,13 @@ import {
   readDeadLetters,
   readStatus,
 } from './ledger-views.ts';
-import { type DeliveryMessage, MAX_MESSAGES_PER_SEND, withoutAttempt } from './message.ts';
+import {
+  type ConversionSource,
+  type DeliveryMessage,
+  MAX_MESSAGES_PER_SEND,
+  sourceOf,
+  withoutAttempt,
+} from './message.ts';
 import type { HoldReason } from './verdict.ts';
 
 /** How often a refused pixel is probed; the queue adds seconds, X sees one at least every 60 s. */
@@ -99,8 +109,11 @@ export interface Coverage {
 /** What one consumer invocation learned about the pixel's conversions. */
 export interface LedgerReport {
   sent: { key: string; debugId?: string }[];
-  /** X accepted these earlier (RateBudget's dedup). */
-  duplicates: string[];
+  /**
+   * Copies RateBudget's dedup acked unsent: X has the conversion, or another
+   * copy (a server copy) is on its way. They say nothing about that copy's fate.
+   */
+  duplicates: { key: string; probe: boolean; source: ConversionSource }[];
   waiting: { key: string; reason: WaitingReason; tried: boolean; error?: string }[];
   held: { key: string; event: string; reason: HoldReason; body: DeliveryMessage; error: string }[];
   deadLetters: NewDeadLetter[];
@@ -243,8 +256,10 @@ export class DeliveryLedger extends DurableObject<Env> {
 
   /**
    * Records what happened to the conversions one invocation handled and
-   * updates the delivery state. A delivery while the pixel was refused
-   * releases every held conversion; one of a refused event releases that event.
+   * updates the delivery state. A delivery (or X's 400 for one conversion's
+   * content) while the pixel was refused releases every held conversion; a
+   * delivery of a refused event releases that event. Duplicates change no
+   * state or count: a conversion is `sent` only on X's 2xx.
    *
    * @example
    * await ledger.settle({ ...emptyReport(), sent: [{ key, debugId }] });
@@ -270,22 +285,10 @@ export class DeliveryLedger extends DurableObject<Env> {
       this.sql.exec('DELETE FROM held WHERE key = ?', key);
       if (row) this.clearIsolation(row.event, now);
     }
-    for (const key of report.duplicates) {
-      const row = this.sql
-        .exec<{ event: string; state: string }>(
-          'SELECT event, state FROM conversions WHERE key = ?',
-          key,
-        )
-        .toArray()[0];
-      if (row && row.state !== 'sent') {
-        this.sql.exec(
-          "UPDATE conversions SET state = 'sent', waiting_reason = NULL, updated_at = ? WHERE key = ?",
-          now,
-          key,
-        );
-        this.count(now, row.event, { sent: 1 });
-      }
-      this.sql.exec('DELETE FROM held WHERE key = ?', key);
+    // A duplicate leaves the surviving copy's state and counts alone: only X's
+    // 2xx makes a conversion sent. A probe that is one stops standing for the held copy.
+    for (const duplicate of report.duplicates) {
+      if (duplicate.probe) this.dropHeldCopy(duplicate.key, duplicate.source);
     }
     for (const w of report.waiting)
       this.markWaiting(w.key, w.reason, w.tried, w.error ?? null, now);
@@ -304,9 +307,13 @@ export class DeliveryLedger extends DurableObject<Env> {
     for (const h of report.held) {
       this.hold(h.key, h.event, h.reason, h.body, h.error, now, true);
     }
-    for (const letter of report.deadLetters) this.deadLetter(letter, now);
+    for (const letter of report.deadLetters) {
+      // A probe X refused for its content leaves the held set, or every later probe would pick it again.
+      if (letter.body.probe) this.dropHeldCopy(letter.key, sourceOf(letter.body));
+      this.deadLetter(letter, now);
+    }
 
-    if (report.sent.length > 0) {
+    if (tookCredentials(report)) {
       if (pixel.blocked_since !== null) {
         this.sql.exec("UPDATE held SET release = 1 WHERE reason = 'pixel_refused' AND release = 0");
       }
@@ -325,7 +332,7 @@ export class DeliveryLedger extends DurableObject<Env> {
         now,
       );
     }
-    if (report.failing && report.sent.length === 0) {
+    if (report.failing && !tookCredentials(report)) {
       this.sql.exec(
         'UPDATE pixel SET failing_since = COALESCE(failing_since, ?), failing_reason = ? WHERE id = 1',
         now,
@@ -535,8 +542,13 @@ export class DeliveryLedger extends DurableObject<Env> {
     tried = false,
   ): void {
     this.sql.exec(
+      // One row per conversion: a server copy replaces a held browser copy, never the reverse
+      // (server copies win, as in ./rate-budget.ts); otherwise the first copy stays.
       `INSERT INTO held (key, event, reason, held_at, release, body) VALUES (?, ?, ?, ?, 0, ?)
-       ON CONFLICT (key) DO UPDATE SET reason = excluded.reason, release = 0`,
+       ON CONFLICT (key) DO UPDATE SET reason = excluded.reason, release = 0,
+         body = CASE WHEN json_extract(held.body, '$.source') = 'browser'
+                       AND COALESCE(json_extract(excluded.body, '$.source'), 'server') = 'server'
+                     THEN excluded.body ELSE held.body END`,
       key,
       event,
       reason,
@@ -544,6 +556,15 @@ export class DeliveryLedger extends DurableObject<Env> {
       JSON.stringify(withoutAttempt(body)),
     );
     this.markWaiting(key, reason, tried, error, now);
+  }
+
+  /** Forgets the held copy of `key` if it is the `source` one (a probe of it came back settled). */
+  private dropHeldCopy(key: string, source: ConversionSource): void {
+    this.sql.exec(
+      `DELETE FROM held WHERE key = ? AND COALESCE(json_extract(body, '$.source'), 'server') = ?`,
+      key,
+      source,
+    );
   }
 
   /** A conversion still waiting, now for `reason`; a failed try counts as an attempt. */
@@ -583,6 +604,8 @@ export class DeliveryLedger extends DurableObject<Env> {
     const row = this.sql
       .exec<{ state: string }>('SELECT state FROM conversions WHERE key = ?', letter.key)
       .toArray()[0];
+    // X already has the conversion (another copy was sent): the letter is kept, the state stays sent.
+    if (row?.state === 'sent') return;
     this.sql.exec(
       `UPDATE conversions SET state = 'dead_lettered', waiting_reason = NULL,
          attempts = attempts + ?, error = ?, updated_at = ? WHERE key = ?`,
@@ -702,6 +725,14 @@ export class DeliveryLedger extends DurableObject<Env> {
     if (due.length === 0) return;
     void this.ctx.storage.setAlarm(Math.max(now, Math.min(...due)));
   }
+}
+
+/**
+ * Whether X got past our credentials in this report: it took a conversion
+ * (2xx) or refused one for its content (400), either of which ends a refusal.
+ */
+function tookCredentials(report: LedgerReport): boolean {
+  return report.sent.length > 0 || report.deadLetters.length > 0;
 }
 
 /** The ledger entry for a message (coverage read from its identifiers). */

@@ -30,6 +30,7 @@ import {
   isDeliveryMessage,
   ledgerKey,
   MAX_MESSAGES_PER_SEND,
+  sourceOf,
 } from './message.ts';
 import type { Settlement } from './rate-budget.ts';
 import {
@@ -302,7 +303,11 @@ async function reserve(
   for (const key of reservation.duplicates) {
     const msg = take(key);
     group.actions.set(msg, { ack: true });
-    group.report.duplicates.push(ledgerKey(msg.body));
+    group.report.duplicates.push({
+      key: ledgerKey(msg.body),
+      probe: msg.body.probe === true,
+      source: sourceOf(msg.body),
+    });
   }
   for (const key of reservation.inFlight) {
     // Another copy is being sent right now: look again soon (at least 1 s).
