@@ -179,7 +179,8 @@ export const SETTINGS: readonly Setting[] = [
   {
     name: 'QUEUE_SEAL_KEY_PREVIOUS',
     kind: 'secret',
-    meaning: 'the sealing key `QUEUE_SEAL_KEY` replaced, still opening messages sealed before',
+    meaning:
+      'the sealing key `QUEUE_SEAL_KEY` replaced, still opening messages sealed before; keep it 41 days after a rotation',
   },
 ];
 

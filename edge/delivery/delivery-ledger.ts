@@ -37,6 +37,7 @@
  * conversions and dead letters about 1 KB each (a Durable Object holds 10 GB).
  */
 import { DurableObject } from 'cloudflare:workers';
+import { configFor, settingsOf } from '../config.ts';
 import type { Env } from '../env.ts';
 import { type DeliveryFlags, type DeliveryHealth, deliveryHealth } from './delivery-health.ts';
 import {
@@ -61,6 +62,7 @@ import {
   sourceOf,
   withoutAttempt,
 } from './message.ts';
+import { addressKeyGone, SEAL_KEY_GONE } from './seal-address.ts';
 import type { HoldReason } from './verdict.ts';
 
 /** How often a refused pixel is probed; the queue adds seconds, X sees one at least every 60 s. */
@@ -117,6 +119,8 @@ export interface LedgerReport {
   waiting: { key: string; reason: WaitingReason; tried: boolean; error?: string }[];
   held: { key: string; event: string; reason: HoldReason; body: DeliveryMessage; error: string }[];
   deadLetters: NewDeadLetter[];
+  /** Conversions sent without the address they were accepted with: no configured key opens it. */
+  addressDropped: string[];
   /** Events whose tag X refused with a 404. */
   isolated: { event: string; eventId: string; message: string }[];
   /** X refused the credentials or pixel. */
@@ -190,7 +194,7 @@ export class DeliveryLedger extends DurableObject<Env> {
         key TEXT PRIMARY KEY, conversion_id TEXT NOT NULL, event TEXT NOT NULL,
         state TEXT NOT NULL, waiting_reason TEXT, attempts INTEGER NOT NULL DEFAULT 0,
         accepted_at INTEGER NOT NULL, sent_at INTEGER, debug_id TEXT, error TEXT,
-        updated_at INTEGER NOT NULL);
+        updated_at INTEGER NOT NULL, warning TEXT);
       CREATE INDEX IF NOT EXISTS conversions_id ON conversions (conversion_id);
       CREATE INDEX IF NOT EXISTS conversions_waiting ON conversions (state, accepted_at);
       CREATE INDEX IF NOT EXISTS conversions_updated ON conversions (updated_at);
@@ -201,6 +205,14 @@ export class DeliveryLedger extends DurableObject<Env> {
         email INTEGER NOT NULL DEFAULT 0, phone INTEGER NOT NULL DEFAULT 0,
         ip_user_agent INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (bucket, event));
     `);
+    // Ledgers created before conversions carried a warning get the column.
+    if (
+      !this.sql
+        .exec("SELECT 1 FROM pragma_table_info('conversions') WHERE name = 'warning'")
+        .toArray()[0]
+    ) {
+      this.sql.exec('ALTER TABLE conversions ADD COLUMN warning TEXT');
+    }
     // Delivery counts as ok from the moment the ledger first exists.
     this.sql.exec('INSERT OR IGNORE INTO pixel (id, changed_at) VALUES (1, ?)', Date.now());
   }
@@ -290,6 +302,9 @@ export class DeliveryLedger extends DurableObject<Env> {
     for (const duplicate of report.duplicates) {
       if (duplicate.probe) this.dropHeldCopy(duplicate.key, duplicate.source);
     }
+    for (const key of report.addressDropped) {
+      this.sql.exec('UPDATE conversions SET warning = ? WHERE key = ?', SEAL_KEY_GONE.code, key);
+    }
     for (const w of report.waiting)
       this.markWaiting(w.key, w.reason, w.tried, w.error ?? null, now);
     for (const isolated of report.isolated) {
@@ -377,9 +392,20 @@ export class DeliveryLedger extends DurableObject<Env> {
     return readConversion(this.sql, conversionId, event);
   }
 
-  /** Dead letters, newest first, without identifiers. */
-  deadLetters(query: DeadLetterQuery): DeadLetterPage {
-    return readDeadLetters(this.sql, query);
+  /**
+   * Dead letters, newest first, without identifiers; one whose sealed address
+   * no configured key opens says so (`SEAL_KEY_GONE`) before it is redriven.
+   */
+  async deadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
+    const { page, bodies } = readDeadLetters(this.sql, query);
+    const keys = settingsOf(configFor(this.env));
+    for (const [i, letter] of page.dead_letters.entries()) {
+      const body = bodies[i];
+      if (body && (await addressKeyGone(keys, JSON.parse(body) as DeliveryMessage))) {
+        letter.warnings = [SEAL_KEY_GONE];
+      }
+    }
+    return page;
   }
 
   /** Keeps a conversion Cloudflare gave up on (it ran out of `max_retries`). */

@@ -7,9 +7,10 @@
  * queue, the consumer, the ledger's alarm and X's answers are real.
  */
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PROBE_INTERVAL_MS } from '../../edge/delivery/delivery-ledger.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
+import { sealAddress } from '../../edge/delivery/seal-address.ts';
 import type { Received } from '../fake-x/control.ts';
 import {
   consume,
@@ -20,8 +21,12 @@ import {
   ids,
   ledger,
   message,
+  operatorGet,
+  operatorPost,
   received,
+  TWCLID,
 } from './delivery-rig.ts';
+import { configOf } from './hostile-harness.ts';
 
 /** How long after X accepts again every good held conversion must have reached it. */
 const RECOVERY_TARGET_MS = 2 * 60_000;
@@ -159,5 +164,61 @@ describe('a browser copy finding the server copy on its way', () => {
       dead_lettered: 1,
     });
     expect(status.hourly.at(-1)).toMatchObject({ accepted: 2, sent: 0, dead_lettered: 1 });
+  }, 60_000);
+});
+
+describe('a kept payload whose seal key is gone', () => {
+  it('says so on the dead letter before a redrive, on the conversion after, and in the log, without the address', async () => {
+    const { account, pixel, edge } = await freshPixel();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const address = { ip_address: '192.0.2.44', user_agent: 'Mozilla/5.0 (Rotated)' };
+    /** A message sealed with `sealKey` (the current one unless given). */
+    const sealed = async (id: string, sealKey?: string): Promise<DeliveryMessage> => {
+      const keys = { ...configOf(env), ...(sealKey ? { sealKey } : {}) };
+      const c = await sealAddress(keys, pixel, conversion(account, 'purchase', id, [TWCLID, address]));
+      return {
+        ...message(pixel, 'purchase', c.conversion),
+        ...(c.sealedAddress ? { sealedAddress: c.sealedAddress } : {}),
+      };
+    };
+    // old-1 was sealed with a key rotated out twice since; new-1 with today's key.
+    const old = await sealed('old-1', 'a-seal-key-rotated-out-0123456789abcdef');
+    await fakeX.setFaults(pixel, { rejectConversionIds: ['old-1', 'new-1'] });
+    await consume([old, await sealed('new-1')]);
+
+    const list = await operatorGet(edge, '/dead-letters');
+    expect(list.status).toBe(200);
+    expect(list.text).not.toContain(address.ip_address);
+    const letters = (list.json as { dead_letters: { conversion_id: string; warnings?: unknown }[] })
+      .dead_letters;
+    const warning = {
+      code: 'SEAL_KEY_GONE',
+      parameter: 'ip_address',
+      message: expect.stringContaining('QUEUE_SEAL_KEY_PREVIOUS'),
+    };
+    expect(letters.find((l) => l.conversion_id === 'old-1')?.warnings).toEqual([warning]);
+    expect(letters.find((l) => l.conversion_id === 'new-1')).not.toHaveProperty('warnings');
+
+    // Redriven: old-1 reaches X without the address, and its status says why.
+    await fakeX.setFaults(pixel, {});
+    const redrive = await operatorPost(edge, '/dead-letters/redrive', {
+      conversion_ids: ['old-1', 'new-1'],
+    });
+    expect(redrive.json).toMatchObject({ redriven: 2 });
+    const after = await received(pixel, (r) => r.conversions.length >= 2);
+    const sent = (id: string) => after.conversions.find((c) => c.conversion_id === id);
+    expect(sent('old-1')?.identifiers).toEqual([TWCLID]);
+    expect(sent('new-1')?.identifiers).toEqual([TWCLID, address]);
+    const status = await operatorGet(edge, '/status/conversions/old-1');
+    expect(status.json).toMatchObject({ state: 'sent', warnings: [warning] });
+    expect((await operatorGet(edge, '/status/conversions/new-1')).json).not.toHaveProperty(
+      'warnings',
+    );
+    // The consumer's log line names the conversion and the warning, never the address.
+    const logged = warn.mock.calls.map((call) => call.map(String).join(' '));
+    expect(logged.some((line) => line.includes('SEAL_KEY_GONE') && line.includes('old-1'))).toBe(
+      true,
+    );
+    expect(logged.join('\n')).not.toContain(address.ip_address);
   }, 60_000);
 });
