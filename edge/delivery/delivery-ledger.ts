@@ -51,6 +51,7 @@ import {
   HOUR_MS,
   iso,
   type LedgerStatus,
+  MAX_REDRIVE_PER_CALL,
   readConversion,
   readDeadLetters,
   readStatus,
@@ -417,23 +418,33 @@ export class DeliveryLedger extends DurableObject<Env> {
   }
 
   /**
-   * Puts matching dead letters back on the delivery queue, as they were
-   * accepted (same conversion id: RateBudget's dedup keeps X from getting one twice).
+   * Puts up to `limit` matching dead letters back on the delivery queue,
+   * oldest first, as they were accepted (same conversion id: RateBudget's
+   * dedup keeps X from getting one twice), and says how many still match:
+   * one call never re-enqueues an unbounded number.
    */
-  async redrive(filter: RedriveFilter, now: number = Date.now()): Promise<number> {
+  async redrive(
+    filter: RedriveFilter,
+    limit: number = MAX_REDRIVE_PER_CALL,
+    now: number = Date.now(),
+  ): Promise<{ redriven: number; remaining: number }> {
     const ids = filter.conversionIds;
+    const matching = `FROM dead_letters
+         WHERE (? IS NULL OR event = ?) AND (? IS NULL OR reason = ?)
+           AND (? IS NULL OR conversion_id IN (SELECT value FROM json_each(?)))`;
+    const params = [
+      filter.event ?? null,
+      filter.event ?? null,
+      filter.reason ?? null,
+      filter.reason ?? null,
+      ids ? 1 : null,
+      JSON.stringify(ids ?? []),
+    ];
     const rows = this.sql
       .exec<{ key: string; body: string }>(
-        `SELECT key, body FROM dead_letters
-         WHERE (? IS NULL OR event = ?) AND (? IS NULL OR reason = ?)
-           AND (? IS NULL OR conversion_id IN (SELECT value FROM json_each(?)))
-         ORDER BY dead_at`,
-        filter.event ?? null,
-        filter.event ?? null,
-        filter.reason ?? null,
-        filter.reason ?? null,
-        ids ? 1 : null,
-        JSON.stringify(ids ?? []),
+        `SELECT key, body ${matching} ORDER BY dead_at, key LIMIT ?`,
+        ...params,
+        Math.min(Math.max(1, limit), MAX_REDRIVE_PER_CALL),
       )
       .toArray();
     let redriven = 0;
@@ -451,7 +462,10 @@ export class DeliveryLedger extends DurableObject<Env> {
       }
       redriven += chunk.length;
     }
-    return redriven;
+    const remaining = this.sql
+      .exec<{ n: number }>(`SELECT COUNT(*) AS n ${matching}`, ...params)
+      .one().n;
+    return { redriven, remaining };
   }
 
   /**

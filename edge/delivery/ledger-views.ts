@@ -17,6 +17,8 @@ export interface LedgerWarning {
 
 export const BUCKET_MS = 5 * 60_000;
 export const HOUR_MS = 60 * 60_000;
+/** Most dead letters one redrive call re-enqueues; the answer says how many are left. */
+export const MAX_REDRIVE_PER_CALL = 1_000;
 
 export type DeadLetterReason = 'rejected' | 'expired';
 

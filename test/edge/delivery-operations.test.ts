@@ -288,13 +288,16 @@ describe('conversions X rejects (400)', () => {
         headers: keyed,
         json,
       });
-    expect((await redrive({ conversion_ids: ['r2'] })).json).toEqual({ redriven: 1 });
-    expect((await redrive({ conversion_ids: ['r2'] })).json).toEqual({ redriven: 0 });
+    expect((await redrive({ conversion_ids: ['r2'] })).json).toEqual({ redriven: 1, remaining: 0 });
+    expect((await redrive({ conversion_ids: ['r2'] })).json).toEqual({ redriven: 0, remaining: 0 });
     const bad = await redrive({ conversion_ids: 'r2' });
     expect(bad.status).toBe(400);
     expect(bad.json).toMatchObject({ errors: [{ parameter: 'conversion_ids' }] });
     // Any id ingest accepts can be named, `+` included.
-    expect((await redrive({ conversion_ids: ['order+9'] })).json).toEqual({ redriven: 0 });
+    expect((await redrive({ conversion_ids: ['order+9'] })).json).toEqual({
+      redriven: 0,
+      remaining: 0,
+    });
 
     const after = await received(pixel, (r) => r.conversions.length >= 3);
     expect(ids(after).sort()).toEqual(['r1', 'r2', 'r3']);
