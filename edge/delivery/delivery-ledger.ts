@@ -441,8 +441,8 @@ export class DeliveryLedger extends DurableObject<Env> {
       JSON.stringify(ids ?? []),
     ];
     const rows = this.sql
-      .exec<{ key: string; body: string }>(
-        `SELECT key, body ${matching} ORDER BY dead_at, key LIMIT ?`,
+      .exec<{ key: string; event: string; dead_at: number; body: string }>(
+        `SELECT key, event, dead_at, body ${matching} ORDER BY dead_at, key LIMIT ?`,
         ...params,
         Math.min(Math.max(1, limit), MAX_REDRIVE_PER_CALL),
       )
@@ -451,14 +451,21 @@ export class DeliveryLedger extends DurableObject<Env> {
     for (let i = 0; i < rows.length; i += MAX_MESSAGES_PER_SEND) {
       const chunk = rows.slice(i, i + MAX_MESSAGES_PER_SEND);
       await this.enqueue(chunk.map((r) => JSON.parse(r.body) as DeliveryMessage));
-      for (const { key } of chunk) {
+      for (const { key, event, dead_at } of chunk) {
         this.sql.exec('DELETE FROM dead_letters WHERE key = ?', key);
-        this.sql.exec(
-          `UPDATE conversions SET state = 'waiting', waiting_reason = 'redriven', updated_at = ?
-           WHERE key = ?`,
-          now,
-          key,
-        );
+        const wasDead = this.sql
+          .exec(
+            `UPDATE conversions SET state = 'waiting', waiting_reason = 'redriven', updated_at = ?
+             WHERE key = ? AND state = 'dead_lettered' RETURNING 1`,
+            now,
+            key,
+          )
+          .toArray().length;
+        // No longer dead: uncounted where it was counted, so a redrive that X then
+        // takes is counted sent, not sent and dead.
+        if (wasDead > 0 && Math.floor(dead_at / BUCKET_MS) * BUCKET_MS > now - COUNTS_KEEP_MS) {
+          this.count(dead_at, event, { dead_lettered: -1 });
+        }
       }
       redriven += chunk.length;
     }

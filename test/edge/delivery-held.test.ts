@@ -23,6 +23,7 @@ import {
   message,
   operatorGet,
   operatorPost,
+  poll,
   received,
   TWCLID,
 } from './delivery-rig.ts';
@@ -209,8 +210,22 @@ describe('a kept payload whose seal key is gone', () => {
     const sent = (id: string) => after.conversions.find((c) => c.conversion_id === id);
     expect(sent('old-1')?.identifiers).toEqual([TWCLID]);
     expect(sent('new-1')?.identifiers).toEqual([TWCLID, address]);
-    const status = await operatorGet(edge, '/status/conversions/old-1');
+    const status = await poll(
+      () => operatorGet(edge, '/status/conversions/old-1'),
+      (r) => (r.json as { state?: string }).state === 'sent',
+    );
     expect(status.json).toMatchObject({ state: 'sent', warnings: [warning] });
+    // Dead, redriven, then taken by X: counted sent, no longer dead.
+    await poll(
+      () => ledger(pixel).conversion('new-1'),
+      (c) => c?.state === 'sent',
+    );
+    const counts = await ledger(pixel).status();
+    expect(counts.windows['1h'].events.purchase).toMatchObject({
+      accepted: 2,
+      sent: 2,
+      dead_lettered: 0,
+    });
     expect((await operatorGet(edge, '/status/conversions/new-1')).json).not.toHaveProperty(
       'warnings',
     );
