@@ -13,9 +13,9 @@
  */
 import { Hono } from 'hono';
 import { settingsOf } from '../config.ts';
-import type { Env } from '../env.ts';
 import { type DeliveryHealth, publicHealth } from '../delivery/delivery-health.ts';
 import { ledgerOf } from '../delivery/ledger-stub.ts';
+import type { Env } from '../env.ts';
 import type { AppEnv } from '../http/context.ts';
 import { checkCaller } from '../http/server-auth.ts';
 import { errorName, log } from '../log.ts';

@@ -40,7 +40,9 @@ describe('a probe X rejects for its content (400)', () => {
     await consume([message(pixel, 'purchase', conversion(account, 'purchase', 'bad-0'))]);
     expect((await ledger(pixel).health()).state).toBe('blocked');
     const good = Array.from({ length: 8 }, (_, i) => `good-${i}`);
-    await consume(good.map((id) => message(pixel, 'purchase', conversion(account, 'purchase', id))));
+    await consume(
+      good.map((id) => message(pixel, 'purchase', conversion(account, 'purchase', id))),
+    );
     const held = await ledger(pixel).status();
     expect(held.windows['1h'].events.purchase?.waiting).toEqual({ pixel_refused: 9 });
 
@@ -176,7 +178,11 @@ describe('a kept payload whose seal key is gone', () => {
     /** A message sealed with `sealKey` (the current one unless given). */
     const sealed = async (id: string, sealKey?: string): Promise<DeliveryMessage> => {
       const keys = { ...configOf(env), ...(sealKey ? { sealKey } : {}) };
-      const c = await sealAddress(keys, pixel, conversion(account, 'purchase', id, [TWCLID, address]));
+      const c = await sealAddress(
+        keys,
+        pixel,
+        conversion(account, 'purchase', id, [TWCLID, address]),
+      );
       return {
         ...message(pixel, 'purchase', c.conversion),
         ...(c.sealedAddress ? { sealedAddress: c.sealedAddress } : {}),

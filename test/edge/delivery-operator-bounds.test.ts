@@ -11,7 +11,14 @@ import { DeliveryLedger } from '../../edge/delivery/delivery-ledger.ts';
 import { MAX_REDRIVE_PER_CALL } from '../../edge/delivery/ledger-views.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
 import { RateBudget } from '../../edge/delivery/rate-budget.ts';
-import { conversion, freshPixel, ledger, message, operatorGet, operatorPost } from './delivery-rig.ts';
+import {
+  conversion,
+  freshPixel,
+  ledger,
+  message,
+  operatorGet,
+  operatorPost,
+} from './delivery-rig.ts';
 import { recordingQueue } from './hostile-harness.ts';
 
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
