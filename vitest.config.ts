@@ -30,6 +30,8 @@ export default defineConfig({
                 QUEUE_SEAL_KEY: TEST_ACCOUNT.queueSealKey,
                 // Browser copies go at once: tests that need the hold set it themselves.
                 BROWSER_HOLD_SECONDS: '0',
+                // /health reads the ledger each time: tests check state changes seconds apart.
+                HEALTH_CACHE_SECONDS: '0',
                 // Delivery retries after a 5xx come back at once instead of after 5 s, 10 s, ...
                 RETRY_BASE_SECONDS: '0',
                 // Property tests' seed: FC_SEED replays a failure; CI is fixed (a landing must

@@ -40,6 +40,12 @@ export type StatusAnswer = LedgerStatus & {
 /** What `POST /dead-letters/redrive` puts back: by ids, by event and/or reason, or all (`{}`). */
 export type RedriveSelector = { conversion_ids: string[] } | { event?: string; reason?: string };
 
+/** `POST /dead-letters/redrive`: one page put back, and how many still match (absent on older edges). */
+export interface RedriveAnswer {
+  redriven: number;
+  remaining?: number;
+}
+
 /** `POST /events/verify`. */
 export interface VerifyAnswer {
   x_status: number;

@@ -10,6 +10,7 @@ import type {
   AcceptedAnswer,
   DeadLetterPage,
   HealthAnswer,
+  RedriveAnswer,
   RedriveSelector,
   StatusAnswer,
   VerifyAnswer,
@@ -57,7 +58,7 @@ export interface EdgeClient {
     limit?: number;
     cursor?: string;
   }): Promise<DeadLetterPage>;
-  redrive(selector: RedriveSelector): Promise<{ redriven: number }>;
+  redrive(selector: RedriveSelector): Promise<RedriveAnswer>;
   verify(event: Record<string, unknown>): Promise<VerifyAnswer>;
   sendEvents(events: Record<string, unknown>[]): Promise<AcceptedAnswer>;
 }
@@ -158,7 +159,7 @@ export function createEdgeClient({
       const search = params.size > 0 ? `?${params}` : '';
       return call<DeadLetterPage>('GET', `/dead-letters${search}`);
     },
-    redrive: (selector) => call<{ redriven: number }>('POST', '/dead-letters/redrive', selector),
+    redrive: (selector) => call<RedriveAnswer>('POST', '/dead-letters/redrive', selector),
     verify: (event) => call<VerifyAnswer>('POST', '/events/verify', event),
     sendEvents: (events) => call<AcceptedAnswer>('POST', '/events', { events }),
   };

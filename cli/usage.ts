@@ -34,7 +34,8 @@ there are more, the next page's --cursor is printed.`,
   redrive: `x-capi-edge redrive --endpoint URL (--ids ID,ID | --event NAME [--reason CODE]
                     | --reason CODE | --all) [--json]
 
-Puts dead letters back on the delivery queue (POST /dead-letters/redrive).
+Puts dead letters back on the delivery queue (POST /dead-letters/redrive),
+a page of up to 1,000 per request until none remain.
 Each keeps its conversion_id, so X receives it at most once.`,
   verify: `x-capi-edge verify --endpoint URL [--json]
 

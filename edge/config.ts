@@ -60,6 +60,8 @@ export interface EdgeConfig {
   browserHoldSeconds: number;
   /** DEDUP_MAX_ROWS: most conversion ids a pixel's `RateBudget` remembers. */
   dedupMaxRows: number;
+  /** HEALTH_CACHE_SECONDS: how long an anonymous `/health` reuses the delivery state read last. */
+  healthCacheSeconds: number;
 }
 
 export type ConfigResult =
@@ -86,6 +88,8 @@ export function settingsOf(result: ConfigResult): EdgeConfig {
 const DEFAULT_SERVER_BUDGET_PERCENT = 50;
 /** Long enough for a checkout backend's call to overtake the page's beacon. */
 const DEFAULT_BROWSER_HOLD_SECONDS = 60;
+/** Uptime monitors poll every 30 s or more: a few seconds' staleness costs them nothing. */
+const DEFAULT_HEALTH_CACHE_SECONDS = 5;
 /** Dedup rows per pixel: a few days of a busy shop's conversions, a few MB of SQLite. */
 const DEFAULT_DEDUP_MAX_ROWS = 500_000;
 /** Shortest SERVER_KEY and QUEUE_SEAL_KEY accepted: 32 characters, e.g. `openssl rand -base64 32`. */
@@ -312,6 +316,15 @@ export function parseConfig(env: Env): ConfigResult {
     'seconds',
     problems,
   );
+  const healthCacheSeconds = parseWholeNumber(
+    'HEALTH_CACHE_SECONDS',
+    env.HEALTH_CACHE_SECONDS,
+    DEFAULT_HEALTH_CACHE_SECONDS,
+    0,
+    60,
+    'seconds',
+    problems,
+  );
   const dedupMaxRows = parseWholeNumber(
     'DEDUP_MAX_ROWS',
     env.DEDUP_MAX_ROWS,
@@ -390,6 +403,7 @@ export function parseConfig(env: Env): ConfigResult {
     serverBudgetPercent,
     browserHoldSeconds,
     dedupMaxRows,
+    healthCacheSeconds,
   };
   if (config.retry.maxSeconds < config.retry.baseSeconds) {
     problems.push('RETRY_MAX_SECONDS must not be smaller than RETRY_BASE_SECONDS');

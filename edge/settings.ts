@@ -110,6 +110,13 @@ export const SETTINGS: readonly Setting[] = [
       "seconds a browser conversion waits before it may be sent, so the backend's copy of the same `conversion_id` goes first",
   },
   {
+    name: 'HEALTH_CACHE_SECONDS',
+    kind: 'var',
+    default: '5',
+    meaning:
+      'seconds (0-60) an isolate reuses the delivery state it read for an anonymous `GET /health`, so a flood of them reaches the ledger at most once per interval',
+  },
+  {
     name: 'DEDUP_MAX_ROWS',
     kind: 'var',
     default: '500000',
@@ -179,7 +186,8 @@ export const SETTINGS: readonly Setting[] = [
   {
     name: 'QUEUE_SEAL_KEY_PREVIOUS',
     kind: 'secret',
-    meaning: 'the sealing key `QUEUE_SEAL_KEY` replaced, still opening messages sealed before',
+    meaning:
+      'the sealing key `QUEUE_SEAL_KEY` replaced, still opening messages sealed before; keep it 41 days after a rotation',
   },
 ];
 

@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliEnv } from '../args.ts';
-import type { StatusAnswer } from '../edge-api.ts';
+import type { RedriveSelector, StatusAnswer } from '../edge-api.ts';
 import { runCli } from '../main.ts';
+import { redriveAll } from './redrive.ts';
 import { renderStatus } from './status.ts';
 
 const KEY = 'stand-in-server-key-0123456789abcdef';
@@ -60,6 +61,9 @@ function answer(status: number, body: unknown) {
   return { status, body };
 }
 
+/** Redrive calls with a filter so far: odd ones answer the first page, even ones the last. */
+let redrivePages = 0;
+
 async function route(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
   const url = new URL(req.url ?? '/', 'http://edge');
   const body = await bodyOf(req);
@@ -100,8 +104,15 @@ async function route(req: IncomingMessage): Promise<{ status: number; body: unkn
         ],
         next_cursor: url.searchParams.has('cursor') ? null : 'c2',
       });
-    case 'POST /dead-letters/redrive':
-      return answer(200, { redriven: 'conversion_ids' in (body as object) ? 2 : 14 });
+    case 'POST /dead-letters/redrive': {
+      if ('conversion_ids' in (body as object)) return answer(200, { redriven: 2, remaining: 0 });
+      // 14 match: the edge pages them, 10 now and 4 on the next call.
+      redrivePages += 1;
+      return answer(
+        200,
+        redrivePages % 2 === 1 ? { redriven: 10, remaining: 4 } : { redriven: 4, remaining: 0 },
+      );
+    }
     case 'POST /events/verify': {
       const { event, conversion_id } = body as { event: string; conversion_id: string };
       if (event === 'lead') {
@@ -271,9 +282,33 @@ describe('redrive', () => {
     expect(seen.at(-1)?.body).toEqual({ conversion_ids: ['o-1', 'o-2'] });
     await run(['redrive', '--endpoint', endpoint, '--event', 'purchase', '--reason', 'expired']);
     expect(seen.at(-1)?.body).toEqual({ event: 'purchase', reason: 'expired' });
+    const before = seen.length;
     const all = await run(['redrive', '--endpoint', endpoint, '--all', '--json']);
     expect(seen.at(-1)?.body).toEqual({});
     expect(JSON.parse(all.stdout)).toEqual({ redriven: 14 });
+    // The edge answers a page at a time; the command asks again until none remain.
+    expect(seen.slice(before).map((r) => r.path)).toEqual([
+      '/dead-letters/redrive',
+      '/dead-letters/redrive',
+    ]);
+  });
+
+  it('stops after what matched at first, even if X rejects redriven ones again meanwhile', async () => {
+    const calls: RedriveSelector[] = [];
+    // Every page comes back as new dead letters: `remaining` never falls.
+    const edge = {
+      redrive: async (selector: RedriveSelector) => {
+        calls.push(selector);
+        return { redriven: 3, remaining: 5 };
+      },
+    };
+    expect(await redriveAll(edge, {})).toEqual({ redriven: 9, remaining: 5 });
+    expect(calls).toHaveLength(3);
+    // An edge that answers without `remaining` is asked once.
+    expect(await redriveAll({ redrive: async () => ({ redriven: 7 }) }, {})).toEqual({
+      redriven: 7,
+      remaining: 0,
+    });
   });
 
   it('needs exactly one selector, and sends nothing otherwise', async () => {

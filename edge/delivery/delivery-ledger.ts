@@ -18,9 +18,13 @@
  *   spend no `max_retries`, and one probe stands for all of them. While the
  *   pixel is refused, an alarm re-enqueues one held conversion as a probe
  *   every `PROBE_INTERVAL_MS`; a refused event is probed hourly, and at once
- *   when `X_EVENTS` maps its name to another tag. The first delivery after a
- *   refusal releases the rest through the queue, each with its own dedup key,
- *   so none reaches X twice. Held longer than 7 days: a dead letter.
+ *   when `X_EVENTS` maps its name to another tag. The first answer after a
+ *   refusal that shows X takes our credentials (a delivery, or a 400 about one
+ *   conversion's content) releases the rest through the queue, each with its
+ *   own dedup key, so none reaches X twice; a probe X rejects becomes a dead
+ *   letter and leaves the held set. One row per conversion: a server copy
+ *   replaces a held browser copy, never the reverse. Held longer than 7 days:
+ *   a dead letter.
  * - `dead_letters`: conversions given up on (X's 400 for that conversion
  *   alone, or waiting past the give-up age), with X's reason and the queue
  *   payload, 30 days; redrive puts them back on the queue.
@@ -33,6 +37,7 @@
  * conversions and dead letters about 1 KB each (a Durable Object holds 10 GB).
  */
 import { DurableObject } from 'cloudflare:workers';
+import { configFor, settingsOf } from '../config.ts';
 import type { Env } from '../env.ts';
 import { type DeliveryFlags, type DeliveryHealth, deliveryHealth } from './delivery-health.ts';
 import {
@@ -46,11 +51,19 @@ import {
   HOUR_MS,
   iso,
   type LedgerStatus,
+  MAX_REDRIVE_PER_CALL,
   readConversion,
   readDeadLetters,
   readStatus,
 } from './ledger-views.ts';
-import { type DeliveryMessage, MAX_MESSAGES_PER_SEND, withoutAttempt } from './message.ts';
+import {
+  type ConversionSource,
+  type DeliveryMessage,
+  MAX_MESSAGES_PER_SEND,
+  sourceOf,
+  withoutAttempt,
+} from './message.ts';
+import { addressKeyGone, SEAL_KEY_GONE } from './seal-address.ts';
 import {
   countSkipped,
   createSkipTable,
@@ -105,11 +118,16 @@ export interface Coverage {
 /** What one consumer invocation learned about the pixel's conversions. */
 export interface LedgerReport {
   sent: { key: string; debugId?: string }[];
-  /** X accepted these earlier (RateBudget's dedup). */
-  duplicates: string[];
+  /**
+   * Copies RateBudget's dedup acked unsent: X has the conversion, or another
+   * copy (a server copy) is on its way. They say nothing about that copy's fate.
+   */
+  duplicates: { key: string; probe: boolean; source: ConversionSource }[];
   waiting: { key: string; reason: WaitingReason; tried: boolean; error?: string }[];
   held: { key: string; event: string; reason: HoldReason; body: DeliveryMessage; error: string }[];
   deadLetters: NewDeadLetter[];
+  /** Conversions sent without the address they were accepted with: no configured key opens it. */
+  addressDropped: string[];
   /** Events whose tag X refused with a 404. */
   isolated: { event: string; eventId: string; message: string }[];
   /** X refused the credentials or pixel. */
@@ -183,7 +201,7 @@ export class DeliveryLedger extends DurableObject<Env> {
         key TEXT PRIMARY KEY, conversion_id TEXT NOT NULL, event TEXT NOT NULL,
         state TEXT NOT NULL, waiting_reason TEXT, attempts INTEGER NOT NULL DEFAULT 0,
         accepted_at INTEGER NOT NULL, sent_at INTEGER, debug_id TEXT, error TEXT,
-        updated_at INTEGER NOT NULL);
+        updated_at INTEGER NOT NULL, warning TEXT);
       CREATE INDEX IF NOT EXISTS conversions_id ON conversions (conversion_id);
       CREATE INDEX IF NOT EXISTS conversions_waiting ON conversions (state, accepted_at);
       CREATE INDEX IF NOT EXISTS conversions_updated ON conversions (updated_at);
@@ -195,6 +213,14 @@ export class DeliveryLedger extends DurableObject<Env> {
         ip_user_agent INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (bucket, event));
     `);
     createSkipTable(this.sql);
+    // Ledgers created before conversions carried a warning get the column.
+    if (
+      !this.sql
+        .exec("SELECT 1 FROM pragma_table_info('conversions') WHERE name = 'warning'")
+        .toArray()[0]
+    ) {
+      this.sql.exec('ALTER TABLE conversions ADD COLUMN warning TEXT');
+    }
     // Delivery counts as ok from the moment the ledger first exists.
     this.sql.exec('INSERT OR IGNORE INTO pixel (id, changed_at) VALUES (1, ?)', Date.now());
   }
@@ -250,8 +276,10 @@ export class DeliveryLedger extends DurableObject<Env> {
 
   /**
    * Records what happened to the conversions one invocation handled and
-   * updates the delivery state. A delivery while the pixel was refused
-   * releases every held conversion; one of a refused event releases that event.
+   * updates the delivery state. A delivery (or X's 400 for one conversion's
+   * content) while the pixel was refused releases every held conversion; a
+   * delivery of a refused event releases that event. Duplicates change no
+   * state or count: a conversion is `sent` only on X's 2xx.
    *
    * @example
    * await ledger.settle({ ...emptyReport(), sent: [{ key, debugId }] });
@@ -277,22 +305,13 @@ export class DeliveryLedger extends DurableObject<Env> {
       this.sql.exec('DELETE FROM held WHERE key = ?', key);
       if (row) this.clearIsolation(row.event, now);
     }
-    for (const key of report.duplicates) {
-      const row = this.sql
-        .exec<{ event: string; state: string }>(
-          'SELECT event, state FROM conversions WHERE key = ?',
-          key,
-        )
-        .toArray()[0];
-      if (row && row.state !== 'sent') {
-        this.sql.exec(
-          "UPDATE conversions SET state = 'sent', waiting_reason = NULL, updated_at = ? WHERE key = ?",
-          now,
-          key,
-        );
-        this.count(now, row.event, { sent: 1 });
-      }
-      this.sql.exec('DELETE FROM held WHERE key = ?', key);
+    // A duplicate leaves the surviving copy's state and counts alone: only X's
+    // 2xx makes a conversion sent. A probe that is one stops standing for the held copy.
+    for (const duplicate of report.duplicates) {
+      if (duplicate.probe) this.dropHeldCopy(duplicate.key, duplicate.source);
+    }
+    for (const key of report.addressDropped) {
+      this.sql.exec('UPDATE conversions SET warning = ? WHERE key = ?', SEAL_KEY_GONE.code, key);
     }
     for (const w of report.waiting)
       this.markWaiting(w.key, w.reason, w.tried, w.error ?? null, now);
@@ -311,9 +330,13 @@ export class DeliveryLedger extends DurableObject<Env> {
     for (const h of report.held) {
       this.hold(h.key, h.event, h.reason, h.body, h.error, now, true);
     }
-    for (const letter of report.deadLetters) this.deadLetter(letter, now);
+    for (const letter of report.deadLetters) {
+      // A probe X refused for its content leaves the held set, or every later probe would pick it again.
+      if (letter.body.probe) this.dropHeldCopy(letter.key, sourceOf(letter.body));
+      this.deadLetter(letter, now);
+    }
 
-    if (report.sent.length > 0) {
+    if (tookCredentials(report)) {
       if (pixel.blocked_since !== null) {
         this.sql.exec("UPDATE held SET release = 1 WHERE reason = 'pixel_refused' AND release = 0");
       }
@@ -332,7 +355,7 @@ export class DeliveryLedger extends DurableObject<Env> {
         now,
       );
     }
-    if (report.failing && report.sent.length === 0) {
+    if (report.failing && !tookCredentials(report)) {
       this.sql.exec(
         'UPDATE pixel SET failing_since = COALESCE(failing_since, ?), failing_reason = ? WHERE id = 1',
         now,
@@ -383,9 +406,20 @@ export class DeliveryLedger extends DurableObject<Env> {
     return readConversion(this.sql, conversionId, event);
   }
 
-  /** Dead letters, newest first, without identifiers. */
-  deadLetters(query: DeadLetterQuery): DeadLetterPage {
-    return readDeadLetters(this.sql, query);
+  /**
+   * Dead letters, newest first, without identifiers; one whose sealed address
+   * no configured key opens says so (`SEAL_KEY_GONE`) before it is redriven.
+   */
+  async deadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
+    const { page, bodies } = readDeadLetters(this.sql, query);
+    const keys = settingsOf(configFor(this.env));
+    for (const [i, letter] of page.dead_letters.entries()) {
+      const body = bodies[i];
+      if (body && (await addressKeyGone(keys, JSON.parse(body) as DeliveryMessage))) {
+        letter.warnings = [SEAL_KEY_GONE];
+      }
+    }
+    return page;
   }
 
   /** Keeps a conversion Cloudflare gave up on (it ran out of `max_retries`). */
@@ -397,41 +431,61 @@ export class DeliveryLedger extends DurableObject<Env> {
   }
 
   /**
-   * Puts matching dead letters back on the delivery queue, as they were
-   * accepted (same conversion id: RateBudget's dedup keeps X from getting one twice).
+   * Puts up to `limit` matching dead letters back on the delivery queue,
+   * oldest first, as they were accepted (same conversion id: RateBudget's
+   * dedup keeps X from getting one twice), and says how many still match:
+   * one call never re-enqueues an unbounded number.
    */
-  async redrive(filter: RedriveFilter, now: number = Date.now()): Promise<number> {
+  async redrive(
+    filter: RedriveFilter,
+    limit: number = MAX_REDRIVE_PER_CALL,
+    now: number = Date.now(),
+  ): Promise<{ redriven: number; remaining: number }> {
     const ids = filter.conversionIds;
-    const rows = this.sql
-      .exec<{ key: string; body: string }>(
-        `SELECT key, body FROM dead_letters
+    const matching = `FROM dead_letters
          WHERE (? IS NULL OR event = ?) AND (? IS NULL OR reason = ?)
-           AND (? IS NULL OR conversion_id IN (SELECT value FROM json_each(?)))
-         ORDER BY dead_at`,
-        filter.event ?? null,
-        filter.event ?? null,
-        filter.reason ?? null,
-        filter.reason ?? null,
-        ids ? 1 : null,
-        JSON.stringify(ids ?? []),
+           AND (? IS NULL OR conversion_id IN (SELECT value FROM json_each(?)))`;
+    const params = [
+      filter.event ?? null,
+      filter.event ?? null,
+      filter.reason ?? null,
+      filter.reason ?? null,
+      ids ? 1 : null,
+      JSON.stringify(ids ?? []),
+    ];
+    const rows = this.sql
+      .exec<{ key: string; event: string; dead_at: number; body: string }>(
+        `SELECT key, event, dead_at, body ${matching} ORDER BY dead_at, key LIMIT ?`,
+        ...params,
+        Math.min(Math.max(1, limit), MAX_REDRIVE_PER_CALL),
       )
       .toArray();
     let redriven = 0;
     for (let i = 0; i < rows.length; i += MAX_MESSAGES_PER_SEND) {
       const chunk = rows.slice(i, i + MAX_MESSAGES_PER_SEND);
       await this.enqueue(chunk.map((r) => JSON.parse(r.body) as DeliveryMessage));
-      for (const { key } of chunk) {
+      for (const { key, event, dead_at } of chunk) {
         this.sql.exec('DELETE FROM dead_letters WHERE key = ?', key);
-        this.sql.exec(
-          `UPDATE conversions SET state = 'waiting', waiting_reason = 'redriven', updated_at = ?
-           WHERE key = ?`,
-          now,
-          key,
-        );
+        const wasDead = this.sql
+          .exec(
+            `UPDATE conversions SET state = 'waiting', waiting_reason = 'redriven', updated_at = ?
+             WHERE key = ? AND state = 'dead_lettered' RETURNING 1`,
+            now,
+            key,
+          )
+          .toArray().length;
+        // No longer dead: uncounted where it was counted, so a redrive that X then
+        // takes is counted sent, not sent and dead.
+        if (wasDead > 0 && Math.floor(dead_at / BUCKET_MS) * BUCKET_MS > now - COUNTS_KEEP_MS) {
+          this.count(dead_at, event, { dead_lettered: -1 });
+        }
       }
       redriven += chunk.length;
     }
-    return redriven;
+    const remaining = this.sql
+      .exec<{ n: number }>(`SELECT COUNT(*) AS n ${matching}`, ...params)
+      .one().n;
+    return { redriven, remaining };
   }
 
   /**
@@ -548,8 +602,13 @@ export class DeliveryLedger extends DurableObject<Env> {
     tried = false,
   ): void {
     this.sql.exec(
+      // One row per conversion: a server copy replaces a held browser copy, never the reverse
+      // (server copies win, as in ./rate-budget.ts); otherwise the first copy stays.
       `INSERT INTO held (key, event, reason, held_at, release, body) VALUES (?, ?, ?, ?, 0, ?)
-       ON CONFLICT (key) DO UPDATE SET reason = excluded.reason, release = 0`,
+       ON CONFLICT (key) DO UPDATE SET reason = excluded.reason, release = 0,
+         body = CASE WHEN json_extract(held.body, '$.source') = 'browser'
+                       AND COALESCE(json_extract(excluded.body, '$.source'), 'server') = 'server'
+                     THEN excluded.body ELSE held.body END`,
       key,
       event,
       reason,
@@ -557,6 +616,15 @@ export class DeliveryLedger extends DurableObject<Env> {
       JSON.stringify(withoutAttempt(body)),
     );
     this.markWaiting(key, reason, tried, error, now);
+  }
+
+  /** Forgets the held copy of `key` if it is the `source` one (a probe of it came back settled). */
+  private dropHeldCopy(key: string, source: ConversionSource): void {
+    this.sql.exec(
+      `DELETE FROM held WHERE key = ? AND COALESCE(json_extract(body, '$.source'), 'server') = ?`,
+      key,
+      source,
+    );
   }
 
   /** A conversion still waiting, now for `reason`; a failed try counts as an attempt. */
@@ -596,6 +664,8 @@ export class DeliveryLedger extends DurableObject<Env> {
     const row = this.sql
       .exec<{ state: string }>('SELECT state FROM conversions WHERE key = ?', letter.key)
       .toArray()[0];
+    // X already has the conversion (another copy was sent): the letter is kept, the state stays sent.
+    if (row?.state === 'sent') return;
     this.sql.exec(
       `UPDATE conversions SET state = 'dead_lettered', waiting_reason = NULL,
          attempts = attempts + ?, error = ?, updated_at = ? WHERE key = ?`,
@@ -718,6 +788,14 @@ export class DeliveryLedger extends DurableObject<Env> {
     if (due.length === 0) return;
     void this.ctx.storage.setAlarm(Math.max(now, Math.min(...due)));
   }
+}
+
+/**
+ * Whether X got past our credentials in this report: it took a conversion
+ * (2xx) or refused one for its content (400), either of which ends a refusal.
+ */
+function tookCredentials(report: LedgerReport): boolean {
+  return report.sent.length > 0 || report.deadLetters.length > 0;
 }
 
 /** The ledger entry for a message (coverage read from its identifiers). */

@@ -6,10 +6,20 @@
  * Durable Object, which owns the writes and the delivery decisions.
  */
 import type { DeliveryHealth } from './delivery-health.ts';
+import { SEAL_KEY_GONE } from './seal-address.ts';
 import { readSkipped, type SkipReason } from './skip-counts.ts';
+
+/** A warning in X's error-item shape, as `POST /events` answers carry them. */
+export interface LedgerWarning {
+  code: string;
+  parameter: string;
+  message: string;
+}
 
 export const BUCKET_MS = 5 * 60_000;
 export const HOUR_MS = 60 * 60_000;
+/** Most dead letters one redrive call re-enqueues; the answer says how many are left. */
+export const MAX_REDRIVE_PER_CALL = 1_000;
 
 export type DeadLetterReason = 'rejected' | 'expired';
 
@@ -23,6 +33,8 @@ export interface DeadLetterView {
   status: number | null;
   accepted_at: string;
   dead_at: string;
+  /** Present when redriving it would lose something (`SEAL_KEY_GONE`). */
+  warnings?: LedgerWarning[];
 }
 
 export interface ConversionView {
@@ -35,6 +47,8 @@ export interface ConversionView {
   sent_at: string | null;
   debug_id: string | null;
   error: string | null;
+  /** Present when it was sent without something it was accepted with (`SEAL_KEY_GONE`). */
+  warnings?: LedgerWarning[];
 }
 
 export interface EventWindow {
@@ -220,9 +234,10 @@ export function readConversion(
       sent_at: number | null;
       debug_id: string | null;
       error: string | null;
+      warning: string | null;
     }>(
-      `SELECT conversion_id, event, state, waiting_reason, attempts, accepted_at, sent_at, debug_id, error
-         FROM conversions WHERE conversion_id = ? AND (? IS NULL OR event = ?)
+      `SELECT conversion_id, event, state, waiting_reason, attempts, accepted_at, sent_at, debug_id, error,
+         warning FROM conversions WHERE conversion_id = ? AND (? IS NULL OR event = ?)
          ORDER BY updated_at DESC LIMIT 1`,
       conversionId,
       event ?? null,
@@ -230,16 +245,24 @@ export function readConversion(
     )
     .toArray()[0];
   if (!row) return null;
+  const { warning, ...view } = row;
   return {
-    ...row,
+    ...view,
     waiting_reason: row.state === 'waiting' ? row.waiting_reason : null,
     accepted_at: iso(row.accepted_at) as string,
     sent_at: iso(row.sent_at),
+    ...(warning === SEAL_KEY_GONE.code ? { warnings: [SEAL_KEY_GONE] } : {}),
   };
 }
 
-/** Dead letters, newest first, without identifiers. */
-export function readDeadLetters(sql: SqlStorage, query: DeadLetterQuery): DeadLetterPage {
+/**
+ * Dead letters, newest first, without identifiers; `bodies` are their queue
+ * payloads in the same order, for the ledger to check, never to show.
+ */
+export function readDeadLetters(
+  sql: SqlStorage,
+  query: DeadLetterQuery,
+): { page: DeadLetterPage; bodies: string[] } {
   const [cursorAt, cursorKey] = decodeCursor(query.cursor);
   const rows = sql
     .exec<{
@@ -251,8 +274,9 @@ export function readDeadLetters(sql: SqlStorage, query: DeadLetterQuery): DeadLe
       message: string;
       accepted_at: number;
       dead_at: number;
+      body: string;
     }>(
-      `SELECT key, conversion_id, event, reason, status, message, accepted_at, dead_at FROM dead_letters
+      `SELECT key, conversion_id, event, reason, status, message, accepted_at, dead_at, body FROM dead_letters
          WHERE (? IS NULL OR event = ?) AND (? IS NULL OR reason = ?)
            AND (? IS NULL OR dead_at < ? OR (dead_at = ? AND key < ?))
          ORDER BY dead_at DESC, key DESC LIMIT ?`,
@@ -270,15 +294,18 @@ export function readDeadLetters(sql: SqlStorage, query: DeadLetterQuery): DeadLe
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   return {
-    dead_letters: page.map((r) => ({
-      conversion_id: r.conversion_id,
-      event: r.event,
-      reason: r.reason,
-      message: r.message,
-      status: r.status,
-      accepted_at: iso(r.accepted_at) as string,
-      dead_at: iso(r.dead_at) as string,
-    })),
-    next_cursor: rows.length > query.limit && last ? encodeCursor(last.dead_at, last.key) : null,
+    page: {
+      dead_letters: page.map((r) => ({
+        conversion_id: r.conversion_id,
+        event: r.event,
+        reason: r.reason,
+        message: r.message,
+        status: r.status,
+        accepted_at: iso(r.accepted_at) as string,
+        dead_at: iso(r.dead_at) as string,
+      })),
+      next_cursor: rows.length > query.limit && last ? encodeCursor(last.dead_at, last.key) : null,
+    },
+    bodies: page.map((r) => r.body),
   };
 }

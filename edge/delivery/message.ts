@@ -55,6 +55,11 @@ export interface DeliveryMessage {
   failures?: number;
 }
 
+/** Who sent it; messages queued before copies had a source count as server copies. */
+export function sourceOf(message: Pick<DeliveryMessage, 'source'>): ConversionSource {
+  return message.source ?? 'server';
+}
+
 /** The message without what one delivery attempt added (probe flag, failures): how the ledger keeps it. */
 export function withoutAttempt(body: DeliveryMessage): DeliveryMessage {
   const { probe: _probe, failures: _failures, ...kept } = body;

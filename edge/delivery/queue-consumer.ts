@@ -30,6 +30,7 @@ import {
   isDeliveryMessage,
   ledgerKey,
   MAX_MESSAGES_PER_SEND,
+  sourceOf,
 } from './message.ts';
 import type { Settlement } from './rate-budget.ts';
 import {
@@ -37,7 +38,7 @@ import {
   rateLimitedRetryDelay,
   transientRetryDelay,
 } from './retry-delay.ts';
-import { openAddress } from './seal-address.ts';
+import { openMessageAddress } from './seal-address.ts';
 import { describeErrors, type HoldReason, judge } from './verdict.ts';
 
 /** Immediate extra tries of a 5xx answer to one half during bisection. */
@@ -85,7 +86,15 @@ interface Group {
 
 /** An empty report for one pixel's share of a batch. */
 export function emptyReport(): LedgerReport {
-  return { sent: [], duplicates: [], waiting: [], held: [], deadLetters: [], isolated: [] };
+  return {
+    sent: [],
+    duplicates: [],
+    waiting: [],
+    held: [],
+    deadLetters: [],
+    isolated: [],
+    addressDropped: [],
+  };
 }
 
 /**
@@ -302,7 +311,11 @@ async function reserve(
   for (const key of reservation.duplicates) {
     const msg = take(key);
     group.actions.set(msg, { ack: true });
-    group.report.duplicates.push(ledgerKey(msg.body));
+    group.report.duplicates.push({
+      key: ledgerKey(msg.body),
+      probe: msg.body.probe === true,
+      source: sourceOf(msg.body),
+    });
   }
   for (const key of reservation.inFlight) {
     // Another copy is being sent right now: look again soon (at least 1 s).
@@ -482,19 +495,11 @@ async function sendAndJudge(
   }
 }
 
-/** The conversion with its address opened, under the tag the address was sealed with. */
+/** The conversion with its address opened; one whose address is lost is reported to the ledger. */
 async function opened(group: Group, body: DeliveryMessage): Promise<XConversion> {
-  const { conversion, sealedAddress, sealedEventId } = body;
-  if (sealedEventId === undefined) {
-    return openAddress(group.config, group.pixelId, conversion, sealedAddress);
-  }
-  const open = await openAddress(
-    group.config,
-    group.pixelId,
-    { ...conversion, event_id: sealedEventId },
-    sealedAddress,
-  );
-  return { ...open, event_id: conversion.event_id };
+  const { conversion, addressDropped } = await openMessageAddress(group.config, body);
+  if (addressDropped) group.report.addressDropped.push(ledgerKey(body));
+  return conversion;
 }
 
 /** Hands a message to the ledger to hold (acked once the ledger has it). */

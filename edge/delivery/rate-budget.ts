@@ -306,7 +306,9 @@ export class RateBudget extends DurableObject<Env> {
 
   /**
    * The budget as `/status` shows it: events granted in the sliding window,
-   * and when the oldest of them leaves it (null when none was granted).
+   * and when the oldest of them leaves it (null when none was granted). A
+   * read: it skips grants older than the window instead of deleting them
+   * (`reserve`, which writes anyway, prunes).
    */
   usage(now: number = Date.now()): {
     limit: number;
@@ -314,13 +316,15 @@ export class RateBudget extends DurableObject<Env> {
     windowSeconds: number;
     resetsAt: number | null;
   } {
-    this.prune(now);
-    const oldest = this.sql
-      .exec<{ at: number | null }>('SELECT MIN(at) AS at FROM spending')
-      .one().at;
+    const { used, oldest } = this.sql
+      .exec<{ used: number | null; oldest: number | null }>(
+        'SELECT SUM(events) AS used, MIN(at) AS oldest FROM spending WHERE at > ?',
+        now - this.windowMs,
+      )
+      .one();
     return {
       limit: this.limitEvents,
-      used: this.spent(),
+      used: used ?? 0,
       windowSeconds: this.windowMs / 1000,
       resetsAt: oldest === null ? null : oldest + this.windowMs,
     };

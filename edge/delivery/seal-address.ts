@@ -17,16 +17,27 @@
  * cannot be moved onto another conversion. Addresses sealed before key ids
  * existed (no `v2.` prefix: the key came from `QUEUE_SEAL_KEY` or the X
  * secrets, the conversion id was the associated data) are still opened.
- * An address no configured key opens is dropped with a warning, and the
- * conversion goes without it (if it had no other identifier, X's 400 puts it
- * on the dead letter queue with the reason).
+ * An address no configured key opens is dropped, and the conversion goes
+ * without it (if it had no other identifier, X's 400 puts it on the dead
+ * letter queue with the reason); never silently: the log says so, the
+ * conversion's status carries `SEAL_KEY_GONE`, and so does a dead letter
+ * whose address no configured key opens, before anyone redrives it.
  */
 import { toBase64, toHex } from '../byte-text.ts';
 import type { EdgeConfig } from '../config.ts';
 import { log } from '../log.ts';
 import type { XConversion, XIdentifier } from '../x-api/conversion.ts';
+import type { DeliveryMessage } from './message.ts';
 
 type AddressIdentifier = Extract<XIdentifier, { ip_address: string }>;
+
+/** What a conversion whose sealed address no configured key opens carries in `/status` and `/dead-letters`. */
+export const SEAL_KEY_GONE = {
+  code: 'SEAL_KEY_GONE',
+  parameter: 'ip_address',
+  message:
+    'sealed with a key that is neither QUEUE_SEAL_KEY nor QUEUE_SEAL_KEY_PREVIOUS: sent without IP address and user agent',
+} as const;
 
 /** The configuration sealing and opening need. */
 export type SealKeys = Pick<EdgeConfig, 'sealKey' | 'sealKeyPrevious' | 'credentials'>;
@@ -186,6 +197,27 @@ async function open(
   return undefined;
 }
 
+/** The address, or undefined when no configured key opens it (a key rotated out, tampering). */
+async function openOrDrop(
+  keys: SealKeys,
+  pixelId: string,
+  conversion: XConversion,
+  sealedAddress: string,
+): Promise<AddressIdentifier | undefined> {
+  try {
+    return await open(keys, pixelId, conversion, sealedAddress);
+  } catch {
+    return undefined;
+  }
+}
+
+function logDropped(pixelId: string, conversion: XConversion): void {
+  log.warn(
+    'sealed address could not be opened (key rotated out, or not this conversion): sending without it',
+    { pixel_id: pixelId, conversion_id: conversion.conversion_id, warning: SEAL_KEY_GONE.code },
+  );
+}
+
 /**
  * Puts the sealed address back into the conversion, or returns it without
  * the address when no configured key opens it (a key rotated out, tampering).
@@ -197,18 +229,54 @@ export async function openAddress(
   sealedAddress: string | undefined,
 ): Promise<XConversion> {
   if (!sealedAddress) return conversion;
-  let address: AddressIdentifier | undefined;
-  try {
-    address = await open(keys, pixelId, conversion, sealedAddress);
-  } catch {
-    address = undefined;
-  }
+  const address = await openOrDrop(keys, pixelId, conversion, sealedAddress);
   if (!address) {
-    log.warn(
-      'sealed address could not be opened (key rotated out, or not this conversion): sending without it',
-      { pixel_id: pixelId, conversion_id: conversion.conversion_id },
-    );
+    logDropped(pixelId, conversion);
     return conversion;
   }
   return { ...conversion, identifiers: [...conversion.identifiers, address] };
+}
+
+type SealedMessage = Pick<
+  DeliveryMessage,
+  'pixelId' | 'conversion' | 'sealedAddress' | 'sealedEventId'
+>;
+
+/** The conversion as the address was sealed: under the tag it had then. */
+function asSealed(message: SealedMessage): XConversion {
+  const { conversion, sealedEventId } = message;
+  return sealedEventId === undefined ? conversion : { ...conversion, event_id: sealedEventId };
+}
+
+/**
+ * A queue message's conversion with its address opened, under its current
+ * tag, and whether a sealed address had to be dropped (logged).
+ *
+ * @example
+ * const { conversion, addressDropped } = await openMessageAddress(config, msg.body);
+ */
+export async function openMessageAddress(
+  keys: SealKeys,
+  message: SealedMessage,
+): Promise<{ conversion: XConversion; addressDropped: boolean }> {
+  const { conversion, sealedAddress, pixelId } = message;
+  if (!sealedAddress) return { conversion, addressDropped: false };
+  const address = await openOrDrop(keys, pixelId, asSealed(message), sealedAddress);
+  if (!address) {
+    logDropped(pixelId, conversion);
+    return { conversion, addressDropped: true };
+  }
+  return {
+    conversion: { ...conversion, identifiers: [...conversion.identifiers, address] },
+    addressDropped: false,
+  };
+}
+
+/** Whether a kept message still carries an address no configured key opens (nothing logged). */
+export async function addressKeyGone(keys: SealKeys, message: SealedMessage): Promise<boolean> {
+  if (!message.sealedAddress) return false;
+  return (
+    (await openOrDrop(keys, message.pixelId, asSealed(message), message.sealedAddress)) ===
+    undefined
+  );
 }

@@ -5,13 +5,15 @@
  * - `GET /dead-letters?event=&reason=&limit=&cursor=`: newest first, paged,
  *   without identifiers.
  * - `POST /dead-letters/redrive` with `{"conversion_ids": [...]}`,
- *   `{"event", "reason"}` or `{}` (all): back on the delivery queue, same
- *   conversion ids, so RateBudget's dedup keeps X from getting one twice.
+ *   `{"event", "reason"}` or `{}` (all), and `limit`: back on the delivery
+ *   queue, same conversion ids, so RateBudget's dedup keeps X from getting one
+ *   twice. At most `limit` (1,000 at most and by default) per call, oldest
+ *   first; `remaining` says how many still match, for the next call.
  */
 import { Hono } from 'hono';
 import type { RedriveFilter } from '../delivery/delivery-ledger.ts';
 import { requireLedger } from '../delivery/ledger-stub.ts';
-import { isDeadLetterCursor } from '../delivery/ledger-views.ts';
+import { isDeadLetterCursor, MAX_REDRIVE_PER_CALL } from '../delivery/ledger-views.ts';
 import { invalidParameter } from '../errors.ts';
 import { type AppEnv, requireConfig } from '../http/context.ts';
 import { requireServerKey } from '../http/require-server-key.ts';
@@ -32,12 +34,22 @@ function optionalName(value: unknown, parameter: string): string | undefined {
   return value;
 }
 
-/** The redrive body as a filter; anything else is a 400 naming the field. */
-function redriveFilter(body: unknown): RedriveFilter {
+/** A whole number from 1 to `max`, or `fallback` when absent; a 400 naming `limit` otherwise. */
+function limitOf(value: unknown, fallback: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > max) {
+    throw invalidParameter('limit', `limit must be a whole number from 1 to ${max}`);
+  }
+  return n;
+}
+
+/** The redrive body as a filter and a page size; anything else is a 400 naming the field. */
+function redriveRequest(body: unknown): { filter: RedriveFilter; limit: number } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalidParameter('', 'body must be {"conversion_ids": [...]}, {"event", "reason"} or {}');
   }
-  const { conversion_ids: ids, event, reason, ...rest } = body as Record<string, unknown>;
+  const { conversion_ids: ids, event, reason, limit, ...rest } = body as Record<string, unknown>;
   const [unknown] = Object.keys(rest);
   if (unknown !== undefined) throw invalidParameter(unknown, `${unknown} is not a redrive field`);
   const filter: RedriveFilter = {};
@@ -59,17 +71,13 @@ function redriveFilter(body: unknown): RedriveFilter {
   const r = optionalName(reason, 'reason');
   if (e) filter.event = e;
   if (r) filter.reason = r;
-  return filter;
+  return { filter, limit: limitOf(limit, MAX_REDRIVE_PER_CALL, MAX_REDRIVE_PER_CALL) };
 }
 
 export const deadLettersRoute = new Hono<AppEnv>()
   .get('/dead-letters', requireServerKey(), async function listDeadLetters(c) {
     const { pixelId } = requireConfig(c);
-    const rawLimit = c.req.query('limit');
-    const limit = rawLimit === undefined || rawLimit === '' ? DEFAULT_LIMIT : Number(rawLimit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-      throw invalidParameter('limit', `limit must be a whole number from 1 to ${MAX_LIMIT}`);
-    }
+    const limit = limitOf(c.req.query('limit'), DEFAULT_LIMIT, MAX_LIMIT);
     const cursor = c.req.query('cursor') || undefined;
     if (cursor !== undefined && !isDeadLetterCursor(cursor)) {
       throw invalidParameter('cursor', 'cursor must be a next_cursor from a previous answer');
@@ -95,6 +103,6 @@ export const deadLettersRoute = new Hono<AppEnv>()
         throw invalidParameter('', 'body must be JSON');
       }
     }
-    const redriven = await requireLedger(c.env, pixelId).redrive(redriveFilter(body));
-    return c.json({ redriven });
+    const { filter, limit } = redriveRequest(body);
+    return c.json(await requireLedger(c.env, pixelId).redrive(filter, limit));
   });

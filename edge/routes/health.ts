@@ -6,15 +6,52 @@
  * delivery state only; with the server key it adds the pixel, the events
  * and their tags, configuration problems and whether it runs dry. `blocked`
  * (X refuses our credentials or pixel) answers 503 so a monitor pages
- * someone; `degraded` answers 200 with the reason. One Durable Object read.
+ * someone; `degraded` answers 200 with the reason. One Durable Object read,
+ * which an anonymous caller shares with every other for `HEALTH_CACHE_SECONDS`
+ * per isolate: the route is public and unthrottled, the ledger is one object
+ * per pixel. The server key always reads it fresh (and refreshes the share).
  */
 import { Hono } from 'hono';
 import { settingsOf } from '../config.ts';
 import { type DeliveryHealth, publicHealth } from '../delivery/delivery-health.ts';
 import { ledgerOf } from '../delivery/ledger-stub.ts';
+import type { Env } from '../env.ts';
 import type { AppEnv } from '../http/context.ts';
 import { checkCaller } from '../http/server-auth.ts';
 import { errorName, log } from '../log.ts';
+
+/** Per pixel: the last read of the delivery state (a promise, so a burst shares one read). */
+const lastRead = new Map<string, { at: number; delivery: Promise<DeliveryHealth> }>();
+
+async function readDelivery(env: Env, pixelId: string): Promise<DeliveryHealth> {
+  try {
+    const ledger = ledgerOf(env, pixelId);
+    if (!ledger) throw new Error('DELIVERY_LEDGER binding missing');
+    return await ledger.health();
+  } catch (err) {
+    log.warn('delivery state unavailable', { error: errorName(err) });
+    return {
+      state: 'degraded',
+      since: new Date().toISOString(),
+      reason: 'delivery state unavailable',
+    };
+  }
+}
+
+/** The delivery state, read again when `fresh` or once the last read is `maxAgeMs` old. */
+function cachedDelivery(
+  env: Env,
+  pixelId: string,
+  maxAgeMs: number,
+  fresh: boolean,
+): Promise<DeliveryHealth> {
+  const now = Date.now();
+  const last = lastRead.get(pixelId);
+  if (!fresh && last && now - last.at < maxAgeMs) return last.delivery;
+  const delivery = readDelivery(env, pixelId);
+  lastRead.set(pixelId, { at: now, delivery });
+  return delivery;
+}
 
 export const healthRoute = new Hono<AppEnv>().get('/health', async function health(c) {
   const result = c.get('config');
@@ -33,19 +70,8 @@ export const healthRoute = new Hono<AppEnv>().get('/health', async function heal
     return c.json({ ok: false, delivery, ...(keyed ? { problems: result.problems } : {}) }, 503);
   }
 
-  let delivery: DeliveryHealth;
-  try {
-    const ledger = ledgerOf(c.env, result.config.pixelId);
-    if (!ledger) throw new Error('DELIVERY_LEDGER binding missing');
-    delivery = await ledger.health();
-  } catch (err) {
-    log.warn('delivery state unavailable', { error: errorName(err) });
-    delivery = {
-      state: 'degraded',
-      since: new Date().toISOString(),
-      reason: 'delivery state unavailable',
-    };
-  }
+  const { pixelId, healthCacheSeconds } = result.config;
+  const delivery = await cachedDelivery(c.env, pixelId, healthCacheSeconds * 1000, keyed);
   const ok = delivery.state !== 'blocked';
   if (!keyed) return c.json({ ok, delivery: publicHealth(delivery) }, ok ? 200 : 503);
   const body = { ok, delivery };

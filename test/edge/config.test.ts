@@ -35,6 +35,7 @@ describe('parseConfig', () => {
       serverBudgetPercent: 50,
       browserHoldSeconds: 60,
       dedupMaxRows: 500_000,
+      healthCacheSeconds: 5,
     });
     expect(config.sealKey).toBeUndefined();
     expect(config.sealKeyPrevious).toBeUndefined();
@@ -53,6 +54,7 @@ describe('parseConfig', () => {
       SERVER_BUDGET_PERCENT: '80',
       BROWSER_HOLD_SECONDS: '30',
       DEDUP_MAX_ROWS: '1000',
+      HEALTH_CACHE_SECONDS: '12',
       DEMO: 'true',
       DEMO_PUBLIC: 'TRUE',
       MAX_CONVERSION_AGE_DAYS: '400',
@@ -69,6 +71,7 @@ describe('parseConfig', () => {
       serverBudgetPercent: 80,
       browserHoldSeconds: 30,
       dedupMaxRows: 1000,
+      healthCacheSeconds: 12,
       demo: true,
       demoPublic: true,
       maxConversionAgeDays: 400,
@@ -99,6 +102,7 @@ describe('parseConfig', () => {
     [{ SERVER_BUDGET_PERCENT: '95' }, 'SERVER_BUDGET_PERCENT must be a whole number'],
     [{ BROWSER_HOLD_SECONDS: '-1' }, 'BROWSER_HOLD_SECONDS must be a whole number'],
     [{ DEDUP_MAX_ROWS: '0' }, 'DEDUP_MAX_ROWS must be a whole number'],
+    [{ HEALTH_CACHE_SECONDS: '61' }, 'HEALTH_CACHE_SECONDS must be a whole number'],
   ])('names the problem in %o', (overrides, problem) => {
     const problems = problemsOf(overrides);
     expect(problems).toHaveLength(1);

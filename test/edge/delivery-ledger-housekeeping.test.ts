@@ -9,15 +9,9 @@ import { type DeliveryLedger, entryFor } from '../../edge/delivery/delivery-ledg
 import { ledgerOf } from '../../edge/delivery/ledger-stub.ts';
 import { HOUR_MS } from '../../edge/delivery/ledger-views.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
+import { emptyReport } from '../../edge/delivery/queue-consumer.ts';
 
-const EMPTY_REPORT = {
-  sent: [],
-  duplicates: [],
-  waiting: [],
-  held: [],
-  deadLetters: [],
-  isolated: [],
-};
+const EMPTY_REPORT = emptyReport();
 
 function alarmOf(stub: DurableObjectStub<DeliveryLedger>): Promise<number | null> {
   return runInDurableObject(stub, (_instance: DeliveryLedger, state) => state.storage.getAlarm());

@@ -10,107 +10,35 @@
  * later a clock instead of waiting; queue processing is real and polled with
  * bounded waits.
  */
-import { createMessageBatch } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, inject, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   EVENT_PROBE_INTERVAL_MS,
   HOLD_MAX_MS,
   PROBE_INTERVAL_MS,
 } from '../../edge/delivery/delivery-ledger.ts';
-import { ledgerOf } from '../../edge/delivery/ledger-stub.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
-import { deliverBatch } from '../../edge/delivery/queue-consumer.ts';
 import { sealAddress } from '../../edge/delivery/seal-address.ts';
-import type { Env } from '../../edge/env.ts';
-import type { XConversion, XIdentifier } from '../../edge/x-api/conversion.ts';
-import { sendConversions } from '../../edge/x-api/x-client.ts';
-import { type FakeAccount, fakeXControl, type Received } from '../fake-x/control.ts';
-import { configOf, createEdge, SERVER_KEY } from './hostile-harness.ts';
-
-const fakeX = fakeXControl(inject('fakeXUrl'));
-const HASH = 'a'.repeat(64);
-const TWCLID = { twclid: '26ofd9ed8tvlabf4n0z3uq0p6t' };
-
-function conversion(
-  account: FakeAccount,
-  event: string,
-  id: string,
-  identifiers: XIdentifier[] = [TWCLID],
-): XConversion {
-  return {
-    conversion_time: new Date().toISOString(),
-    event_id: account.events[event] ?? event,
-    identifiers,
-    conversion_id: id,
-  };
-}
-
-function message(pixelId: string, event: string, c: XConversion): DeliveryMessage {
-  return { pixelId, event, conversion: c, acceptedAt: Date.now() };
-}
-
-async function enqueue(messages: DeliveryMessage[]): Promise<void> {
-  const queue = env.DELIVERY_QUEUE;
-  if (!queue) throw new Error('DELIVERY_QUEUE binding missing from wrangler.toml');
-  await queue.sendBatch(messages.map((body) => ({ body, contentType: 'json' as const })));
-}
-
-/** Runs the consumer directly on `messages`, sending to the fake X over HTTP. */
-async function consume(messages: DeliveryMessage[], bindings: Env = env): Promise<void> {
-  const batch = createMessageBatch<DeliveryMessage>(
-    'x-capi-deliveries',
-    messages.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
-  );
-  await deliverBatch(batch, bindings, { send: sendConversions });
-}
-
-function ledger(pixelId: string) {
-  const stub = ledgerOf(env, pixelId);
-  if (!stub) throw new Error('DELIVERY_LEDGER binding missing from wrangler.toml');
-  return stub;
-}
-
-/** Polls `probe` until `done` holds, at most `limitMs`; returns the last value. */
-async function poll<T>(probe: () => Promise<T>, done: (value: T) => boolean, limitMs = 20_000) {
-  const deadline = Date.now() + limitMs;
-  let value = await probe();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await probe();
-  }
-  return value;
-}
-
-const received = (pixelId: string, done: (r: Received) => boolean, limitMs = 20_000) =>
-  fakeX.receivedWhen(pixelId, done, limitMs);
-
-const ids = (r: Received) => r.conversions.map((c) => c.conversion_id);
-
-/** The real app for this pixel; the ledger's redrive uses the real queue. */
-function edgeFor(pixelId: string, overrides: Partial<Env> = {}) {
-  return createEdge({ X_PIXEL_ID: pixelId, DELIVERY_QUEUE: env.DELIVERY_QUEUE, ...overrides });
-}
-
-const keyed = { authorization: `Bearer ${SERVER_KEY}` };
-
-/** GET on an operator route, with the server key unless `withKey` is false. */
-function operatorGet(edge: ReturnType<typeof edgeFor>, path: string, withKey = true) {
-  return edge.call({ method: 'GET', path, origin: null, ...(withKey ? { headers: keyed } : {}) });
-}
-
-function quiet() {
-  vi.spyOn(console, 'error').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-}
-
-/** A pixel of its own at the fake X, the app configured for it, console quiet. */
-async function freshPixel() {
-  quiet();
-  const account = await fakeX.addAccount();
-  return { account, pixel: account.pixelId, edge: edgeFor(account.pixelId) };
-}
+import type { XIdentifier } from '../../edge/x-api/conversion.ts';
+import {
+  consume,
+  conversion,
+  edgeFor,
+  enqueue,
+  fakeX,
+  freshPixel,
+  HASH,
+  ids,
+  keyed,
+  ledger,
+  message,
+  operatorGet,
+  poll,
+  quiet,
+  received,
+  TWCLID,
+} from './delivery-rig.ts';
+import { configOf } from './hostile-harness.ts';
 
 describe('credentials refused (401), then fixed', () => {
   it('holds every conversion without spending retries, probes, and delivers all once when X accepts again', async () => {
@@ -360,13 +288,16 @@ describe('conversions X rejects (400)', () => {
         headers: keyed,
         json,
       });
-    expect((await redrive({ conversion_ids: ['r2'] })).json).toEqual({ redriven: 1 });
-    expect((await redrive({ conversion_ids: ['r2'] })).json).toEqual({ redriven: 0 });
+    expect((await redrive({ conversion_ids: ['r2'] })).json).toEqual({ redriven: 1, remaining: 0 });
+    expect((await redrive({ conversion_ids: ['r2'] })).json).toEqual({ redriven: 0, remaining: 0 });
     const bad = await redrive({ conversion_ids: 'r2' });
     expect(bad.status).toBe(400);
     expect(bad.json).toMatchObject({ errors: [{ parameter: 'conversion_ids' }] });
     // Any id ingest accepts can be named, `+` included.
-    expect((await redrive({ conversion_ids: ['order+9'] })).json).toEqual({ redriven: 0 });
+    expect((await redrive({ conversion_ids: ['order+9'] })).json).toEqual({
+      redriven: 0,
+      remaining: 0,
+    });
 
     const after = await received(pixel, (r) => r.conversions.length >= 3);
     expect(ids(after).sort()).toEqual(['r1', 'r2', 'r3']);

@@ -40,6 +40,7 @@ function configFor(account: FakeAccount, credentials: XCredentials = OAUTH): Edg
     serverBudgetPercent: 50,
     browserHoldSeconds: 0,
     dedupMaxRows: 1000,
+    healthCacheSeconds: 0,
     maxConversionAgeDays: 90,
     siteCapture: false,
     injectScript: false,
