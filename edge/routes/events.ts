@@ -11,7 +11,6 @@
 
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { dispatchConversions } from '../delivery/dispatch.ts';
 import { invalidParameter, XApiError } from '../errors.ts';
 import { browserRateLimit } from '../http/browser-rate-limit.ts';
 import { identifyCaller, requireCaller } from '../http/caller.ts';
@@ -24,14 +23,13 @@ import {
 import { cookieTwclid } from '../identity/twclid.ts';
 import { isBatch } from '../ingest/event-schema.ts';
 import { MAX_USER_AGENT_LENGTH, type RequestSignals } from '../ingest/identifiers.ts';
+import { ingestEvents } from '../ingest/ingest-events.ts';
 import {
   BROWSER_BODY_LIMIT_BYTES,
   type ParsedBody,
   parseBody,
   SERVER_BODY_LIMIT_BYTES,
 } from '../ingest/parse-body.ts';
-import { validateEvents } from '../ingest/validate-event.ts';
-import { log } from '../log.ts';
 
 /** Longest `redirect` accepted from a form. */
 const MAX_REDIRECT_LENGTH = 2048;
@@ -142,26 +140,13 @@ export const eventsRoute = new Hono<AppEnv>()
       }
     }
 
-    const validated = await validateEvents(json, {
-      rules: config,
-      caller,
-      ...(caller === 'browser' ? { signals: browserSignals(c) } : {}),
-    });
-    if (!validated.ok) throw new XApiError(400, validated.errors);
-    const { conversions, warnings } = validated;
-    if (warnings.length > 0) {
-      // A beacon's answer goes to a browser: the log is where the site owner sees what was dropped.
-      log.info('conversions accepted with fields left out', {
-        pixel_id: config.pixelId,
-        count: conversions.length,
-        dropped: warnings.map((w) => `${w.code} ${w.parameter}`),
-      });
-    }
-    await dispatchConversions(
+    const accepted = await ingestEvents(
       { queue: c.env.DELIVERY_QUEUE, pixelId: config.pixelId, config },
-      conversions,
-      caller,
+      json,
+      { rules: config, caller, ...(caller === 'browser' ? { signals: browserSignals(c) } : {}) },
     );
+    if (!accepted.ok) throw new XApiError(400, accepted.errors);
+    const { conversions, warnings } = accepted;
 
     if (redirect) return c.redirect(redirect, 303);
     return c.json(
