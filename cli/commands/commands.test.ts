@@ -33,6 +33,7 @@ const STATUS: StatusAnswer = {
           sent: 1100,
           waiting: { retry: 90, paused: 0 },
           dead_lettered: 10,
+          skipped: { consent_denied: 3 },
           coverage: { twclid: 0.5, email: 0.875, phone: 0.25, ip_user_agent: 1 },
         },
       },
@@ -175,10 +176,10 @@ describe('status', () => {
       'last error from X: 2026-11-29T05:01:00.000Z HTTP 503 SERVICE_UNAVAILABLE: Over capacity',
     );
     expect(stdout).toMatch(
-      /event\s+accepted\s+sent\s+waiting\s+dead-lettered\s+twclid\s+email\s+phone\s+ip\+ua/,
+      /event\s+accepted\s+sent\s+waiting\s+dead-lettered\s+skipped\s+twclid\s+email\s+phone\s+ip\+ua/,
     );
     expect(stdout).toMatch(
-      /purchase\s+1,200\s+1,100\s+90 \(retry 90\)\s+10\s+50%\s+88%\s+25%\s+100%/,
+      /purchase\s+1,200\s+1,100\s+90 \(retry 90\)\s+10\s+3 \(consent_denied 3\)\s+50%\s+88%\s+25%\s+100%/,
     );
     expect(stdout).toContain('last 24h\n(no conversions)');
   });

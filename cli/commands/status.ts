@@ -7,7 +7,8 @@ import type { EventWindow, StatusAnswer, StatusBudget } from '../edge-api.ts';
 import { ExitCode } from '../errors.ts';
 import { percent, renderTable } from '../table.ts';
 
-function waitingText(waiting: Record<string, number>): string {
+/** A total with its reasons, e.g. `92 (retry 90, paused 2)`; `0` when there is none. */
+function reasonsText(waiting: Record<string, number>): string {
   const entries = Object.entries(waiting).filter(([, n]) => n > 0);
   if (entries.length === 0) return '0';
   const total = entries.reduce((sum, [, n]) => sum + n, 0);
@@ -19,8 +20,9 @@ function windowTable(events: Record<string, EventWindow>): string {
     name,
     w.accepted,
     w.sent,
-    waitingText(w.waiting),
+    reasonsText(w.waiting),
     w.dead_lettered,
+    reasonsText(w.skipped),
     percent(w.coverage.twclid),
     percent(w.coverage.email),
     percent(w.coverage.phone),
@@ -28,7 +30,18 @@ function windowTable(events: Record<string, EventWindow>): string {
   ]);
   if (rows.length === 0) return '(no conversions)';
   return renderTable(
-    ['event', 'accepted', 'sent', 'waiting', 'dead-lettered', 'twclid', 'email', 'phone', 'ip+ua'],
+    [
+      'event',
+      'accepted',
+      'sent',
+      'waiting',
+      'dead-lettered',
+      'skipped',
+      'twclid',
+      'email',
+      'phone',
+      'ip+ua',
+    ],
     rows,
   );
 }

@@ -51,6 +51,12 @@ import {
   readStatus,
 } from './ledger-views.ts';
 import { type DeliveryMessage, MAX_MESSAGES_PER_SEND, withoutAttempt } from './message.ts';
+import {
+  countSkipped,
+  createSkipTable,
+  pruneSkipped,
+  type SkippedConversion,
+} from './skip-counts.ts';
 import type { HoldReason } from './verdict.ts';
 
 /** How often a refused pixel is probed; the queue adds seconds, X sees one at least every 60 s. */
@@ -188,6 +194,7 @@ export class DeliveryLedger extends DurableObject<Env> {
         email INTEGER NOT NULL DEFAULT 0, phone INTEGER NOT NULL DEFAULT 0,
         ip_user_agent INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (bucket, event));
     `);
+    createSkipTable(this.sql);
     // Delivery counts as ok from the moment the ledger first exists.
     this.sql.exec('INSERT OR IGNORE INTO pixel (id, changed_at) VALUES (1, ?)', Date.now());
   }
@@ -347,6 +354,12 @@ export class DeliveryLedger extends DurableObject<Env> {
         JSON.stringify({ at: iso(now), ...report.lastError }),
       );
     }
+    this.scheduleAlarm(now);
+  }
+
+  /** Counts conversions that ingest acknowledged but left unsent on purpose. */
+  skip(skipped: SkippedConversion[], now: number = Date.now()): void {
+    countSkipped(this.sql, skipped, BUCKET_MS, now);
     this.scheduleAlarm(now);
   }
 
@@ -678,6 +691,7 @@ export class DeliveryLedger extends DurableObject<Env> {
     }
     this.sql.exec('DELETE FROM dead_letters WHERE dead_at <= ?', now - DEAD_LETTER_KEEP_MS);
     this.sql.exec('DELETE FROM counts WHERE bucket <= ?', now - COUNTS_KEEP_MS);
+    pruneSkipped(this.sql, now - COUNTS_KEEP_MS);
   }
 
   /** The next time anything is due: a release, a probe, an expiry or housekeeping. */
@@ -696,7 +710,9 @@ export class DeliveryLedger extends DurableObject<Env> {
     if (oldest !== null) due.push(oldest + HOLD_MAX_MS);
     // Housekeeping an hour after the last, while there is anything to prune: counted
     // from `now`, every batch would push it out again and a busy pixel never prunes.
-    if (this.sql.exec('SELECT 1 FROM counts LIMIT 1').toArray()[0]) {
+    if (
+      this.sql.exec('SELECT 1 FROM counts UNION ALL SELECT 1 FROM skipped LIMIT 1').toArray()[0]
+    ) {
       due.push(this.prunedAt + HOUR_MS);
     }
     if (due.length === 0) return;

@@ -6,6 +6,8 @@
  */
 import type { Env } from '../env.ts';
 import { XApiError } from '../errors.ts';
+import { errorName, log } from '../log.ts';
+import type { SkippedConversion } from './skip-counts.ts';
 
 /**
  * The pixel's ledger, or undefined when the binding is missing.
@@ -26,4 +28,22 @@ export function requireLedger(env: Env, pixelId: string) {
     code: 'SERVICE_UNAVAILABLE',
     message: 'DELIVERY_LEDGER binding missing: see wrangler.toml',
   });
+}
+
+/**
+ * Counts conversions acknowledged but left unsent on purpose (./skip-counts.ts).
+ * Only a count is at stake, no conversion: a missing binding or a failed call
+ * is logged and the caller's answer stands.
+ */
+export async function recordSkipped(
+  env: Env,
+  pixelId: string,
+  skipped: SkippedConversion[],
+): Promise<void> {
+  if (skipped.length === 0) return;
+  try {
+    await ledgerOf(env, pixelId)?.skip(skipped);
+  } catch (err) {
+    log.warn('skipped conversions not counted', { count: skipped.length, error: errorName(err) });
+  }
 }

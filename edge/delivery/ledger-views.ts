@@ -6,6 +6,7 @@
  * Durable Object, which owns the writes and the delivery decisions.
  */
 import type { DeliveryHealth } from './delivery-health.ts';
+import { readSkipped, type SkipReason } from './skip-counts.ts';
 
 export const BUCKET_MS = 5 * 60_000;
 export const HOUR_MS = 60 * 60_000;
@@ -41,6 +42,8 @@ export interface EventWindow {
   sent: number;
   waiting: Record<string, number>;
   dead_lettered: number;
+  /** Acknowledged but not sent on purpose (./skip-counts.ts), per reason. */
+  skipped: Partial<Record<SkipReason, number>>;
   coverage: { twclid: number; email: number; phone: number; ip_user_agent: number };
 }
 
@@ -73,6 +76,7 @@ function emptyWindow(): EventWindow {
     sent: 0,
     waiting: {},
     dead_lettered: 0,
+    skipped: {},
     coverage: { twclid: 0, email: 0, phone: 0, ip_user_agent: 0 },
   };
 }
@@ -173,6 +177,7 @@ function readWindow(sql: SqlStorage, since: number): { events: Record<string, Ev
       sent: row.sent,
       waiting: {},
       dead_lettered: row.dead_lettered,
+      skipped: {},
       coverage: {
         twclid: share(row.twclid),
         email: share(row.email),
@@ -189,6 +194,11 @@ function readWindow(sql: SqlStorage, since: number): { events: Record<string, Ev
     const entry = events[row.event] ?? emptyWindow();
     events[row.event] = entry;
     entry.waiting[row.waiting_reason] = row.n;
+  }
+  for (const [event, reasons] of readSkipped(sql, bucket)) {
+    const entry = events[event] ?? emptyWindow();
+    events[event] = entry;
+    entry.skipped = reasons;
   }
   return { events };
 }

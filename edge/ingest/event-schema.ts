@@ -31,6 +31,7 @@ export const SERVER_ONLY_FIELDS = [
   'user_agent',
   'hashed_email',
   'hashed_phone_number',
+  'consent',
 ] as const;
 
 const WHOLE = /^\d{1,7}$/;
@@ -151,7 +152,37 @@ const sha256Hex = (name: string) =>
     v.toLowerCase(),
   );
 
-const ContentSchema = v.strictObject({
+/**
+ * A strict object whose errors name its own fields: valibot builds an
+ * issue's message where the issue arises, before the outer path is known, so
+ * each object says for itself which fields it allows.
+ */
+function fieldsObject<TEntries extends v.ObjectEntries>(entries: TEntries) {
+  const allowed = Object.keys(entries).join(', ');
+  return v.strictObject(entries, (issue) => {
+    const last = issue.path?.at(-1)?.key;
+    const key = typeof last === 'string' ? last.slice(0, 64) : undefined;
+    if (key === undefined) return 'Expected a JSON object';
+    if (issue.expected === 'never') return `Unknown field "${key}"; allowed fields are ${allowed}`;
+    return `${key} is required`;
+  });
+}
+
+const consentState = (name: string) =>
+  v.picklist(['granted', 'denied'], `${name} must be "granted" or "denied"`);
+
+/**
+ * The person's choice as the site's consent banner recorded it, in Google
+ * Consent Mode's terms. `ad_user_data` is consent to send data about them to
+ * an ad platform; `ad_storage` concerns the device only, so a server call
+ * carries it for completeness and it changes nothing here.
+ */
+const ConsentSchema = fieldsObject({
+  ad_storage: v.optional(consentState('ad_storage')),
+  ad_user_data: v.optional(consentState('ad_user_data')),
+});
+
+const ContentSchema = fieldsObject({
   content_id: v.optional(text('content_id', 128)),
   content_name: v.optional(text('content_name', 256)),
   content_type: v.optional(text('content_type', 128)),
@@ -161,7 +192,7 @@ const ContentSchema = v.strictObject({
 });
 
 /** One event object, browser or server fields (the route refuses server-only ones from browsers). */
-export const EventSchema = v.strictObject({
+export const EventSchema = fieldsObject({
   event: text('event', 64),
   email: identifierField,
   phone: identifierField,
@@ -208,13 +239,14 @@ export const EventSchema = v.strictObject({
   user_agent: identifierField,
   hashed_email: v.optional(sha256Hex('hashed_email')),
   hashed_phone_number: v.optional(sha256Hex('hashed_phone_number')),
+  consent: v.optional(v.pipe(jsonObject, ConsentSchema)),
 });
 
 export type EventInput = v.InferOutput<typeof EventSchema>;
 /** One line of `contents`, as validated (its price still an exact `Amount`). */
 export type LineItem = v.InferOutput<typeof ContentSchema>;
 
-const BatchSchema = v.strictObject({
+const BatchSchema = fieldsObject({
   events: cappedArray(jsonObject, {
     message: 'events must be an array of event objects',
     min: 1,
@@ -223,9 +255,6 @@ const BatchSchema = v.strictObject({
     tooMany: `Conversion count limit is ${MAX_EVENTS_PER_CALL}`,
   }),
 });
-
-const EVENT_FIELDS = Object.keys(EventSchema.entries).join(', ');
-const CONTENT_FIELDS = Object.keys(ContentSchema.entries).join(', ');
 
 /** `events[3].contents[0].content_id` from an issue's path, after `prefix`. */
 function parameterOf(issue: v.BaseIssue<unknown>, prefix: string): string {
@@ -242,16 +271,6 @@ function parameterOf(issue: v.BaseIssue<unknown>, prefix: string): string {
  * from what was expected only: valibot's default message quotes the input.
  */
 function fallbackMessage(issue: v.BaseIssue<unknown>): string {
-  const last = issue.path?.at(-1);
-  const key = typeof last?.key === 'string' ? last.key.slice(0, 64) : undefined;
-  if (issue.type === 'strict_object' && key !== undefined) {
-    if (issue.expected === 'never') {
-      const inContents = issue.path?.some((p) => p.key === 'contents');
-      return `Unknown field "${key}"; allowed fields are ${inContents ? CONTENT_FIELDS : EVENT_FIELDS}`;
-    }
-    if (issue.input === undefined) return `${key} is required`;
-  }
-  if (issue.type === 'strict_object') return 'Expected a JSON object';
   return `Invalid value: expected ${issue.expected ?? 'a valid value'}`;
 }
 

@@ -3,10 +3,13 @@
  * The one way conversions enter delivery, for `POST /events` and the shop
  * webhooks alike: judge the event objects (./validate-event.ts), say in the
  * log what was left out, and hand what was accepted to the delivery queue
- * (edge/delivery/dispatch.ts) before the caller answers. The only step of
+ * (edge/delivery/dispatch.ts) before the caller answers; what was left
+ * unsent on purpose is counted in the pixel's ledger. The only step of
  * ingest with I/O; everything it decides is decided by the pure modules.
  */
 import { type DispatchTarget, dispatchConversions } from '../delivery/dispatch.ts';
+import { recordSkipped } from '../delivery/ledger-stub.ts';
+import type { Env } from '../env.ts';
 import { log } from '../log.ts';
 import type { WebhookSource } from '../webhooks/webhook-event.ts';
 import { type EventsOutcome, type ValidateOptions, validateEvents } from './validate-event.ts';
@@ -26,7 +29,7 @@ export interface IngestOptions extends Omit<ValidateOptions, 'prefix'> {
  * if (!outcome.ok) throw new XApiError(400, outcome.errors);
  */
 export async function ingestEvents(
-  target: DispatchTarget,
+  target: DispatchTarget & { env: Env },
   body: unknown,
   { via, ...options }: IngestOptions,
 ): Promise<EventsOutcome> {
@@ -44,5 +47,6 @@ export async function ingestEvents(
     });
   }
   await dispatchConversions(target, conversions, options.caller, via);
+  await recordSkipped(target.env, target.pixelId, outcome.skipped);
   return outcome;
 }

@@ -2,11 +2,16 @@
  * @module
  * What a `POST /events` answer says about data it left out (or, for float
  * noise in an amount, rounded): the conversion was accepted, but not with the
- * field named in `parameter` as sent. Messages never quote the value (it may
+ * field named in `parameter` as sent; or, for `CONSENT_DENIED`, acknowledged
+ * but not sent at all. Messages never quote the value (it may
  * be an email or a phone number).
  */
 
-export type IngestWarningCode = 'IDENTIFIER_DROPPED' | 'PERSONAL_DATA_DROPPED' | 'VALUE_ROUNDED';
+export type IngestWarningCode =
+  | 'IDENTIFIER_DROPPED'
+  | 'PERSONAL_DATA_DROPPED'
+  | 'VALUE_ROUNDED'
+  | 'CONSENT_DENIED';
 
 export interface IngestWarning {
   code: IngestWarningCode;

@@ -6,6 +6,8 @@
  * Cloudflare-only in the module graph, so tools checking rows before sending
  * them (in Node) apply exactly the edge's rules.
  */
+
+import type { SkippedConversion } from '../delivery/skip-counts.ts';
 import type { XErrorItem } from '../errors.ts';
 import type { Caller } from '../http/server-auth.ts';
 import type { XConversion } from '../x-api/conversion.ts';
@@ -32,8 +34,13 @@ export interface ValidateOptions {
   prefix?: string;
 }
 
+/**
+ * The conversion for X, or why the event is refused. With `skip`, the
+ * conversion is acknowledged but must not be sent (the person denied
+ * `ad_user_data`): the caller drops it.
+ */
 export type EventOutcome =
-  | { ok: true; conversion: XConversion; warnings: IngestWarning[] }
+  | { ok: true; conversion: XConversion; warnings: IngestWarning[]; skip?: SkippedConversion }
   | { ok: false; errors: XErrorItem[] };
 
 function serverOnlyField(raw: unknown): string | undefined {
@@ -71,16 +78,40 @@ export async function validateEvent(raw: unknown, options: ValidateOptions): Pro
   }
   const parsed = parseEvent(raw, prefix);
   if (!parsed.ok) return parsed;
-  return buildConversion(parsed.value, {
+  const built = await buildConversion(parsed.value, {
     rules: options.rules,
     now: options.now ?? Date.now(),
     ...(options.signals ? { signals: options.signals } : {}),
     prefix,
   });
+  // Judged in full first, so a denied event with a mistake in it is still
+  // refused: the caller learns of the mistake either way.
+  if (built.ok && parsed.value.consent?.ad_user_data === 'denied') {
+    return {
+      ok: true,
+      conversion: built.conversion,
+      skip: { event: parsed.value.event, reason: 'consent_denied' },
+      warnings: [
+        {
+          code: 'CONSENT_DENIED',
+          parameter: parameterName(prefix, 'consent.ad_user_data'),
+          message:
+            'ad_user_data is denied: the conversion was not sent to X and nothing of it was kept',
+        },
+      ],
+    };
+  }
+  return built;
 }
 
 export type EventsOutcome =
-  | { ok: true; conversions: XConversion[]; warnings: IngestWarning[] }
+  | {
+      ok: true;
+      conversions: XConversion[];
+      /** Acknowledged but not sent (`CONSENT_DENIED` among the warnings says which). */
+      skipped: SkippedConversion[];
+      warnings: IngestWarning[];
+    }
   | { ok: false; errors: XErrorItem[] };
 
 /**
@@ -101,6 +132,7 @@ export async function validateEvents(
   const batch = isBatch(body);
   const now = options.now ?? Date.now();
   const conversions: XConversion[] = [];
+  const skipped: SkippedConversion[] = [];
   const warnings: IngestWarning[] = [];
   const errors: XErrorItem[] = [];
   for (const [index, raw] of list.value.entries()) {
@@ -110,7 +142,8 @@ export async function validateEvents(
       prefix: batch ? `events[${index}]` : '',
     });
     if (outcome.ok) {
-      conversions.push(outcome.conversion);
+      if (outcome.skip) skipped.push(outcome.skip);
+      else conversions.push(outcome.conversion);
       warnings.push(...outcome.warnings);
     } else {
       errors.push(...outcome.errors);
@@ -118,5 +151,5 @@ export async function validateEvents(
     }
   }
   if (errors.length > 0) return { ok: false, errors: errors.slice(0, MAX_ERRORS) };
-  return { ok: true, conversions, warnings };
+  return { ok: true, conversions, skipped, warnings };
 }

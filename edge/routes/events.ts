@@ -141,18 +141,19 @@ export const eventsRoute = new Hono<AppEnv>()
     }
 
     const accepted = await ingestEvents(
-      { queue: c.env.DELIVERY_QUEUE, pixelId: config.pixelId, config },
+      { env: c.env, queue: c.env.DELIVERY_QUEUE, pixelId: config.pixelId, config },
       json,
       { rules: config, caller, ...(caller === 'browser' ? { signals: browserSignals(c) } : {}) },
     );
     if (!accepted.ok) throw new XApiError(400, accepted.errors);
-    const { conversions, warnings } = accepted;
+    const { conversions, skipped, warnings } = accepted;
 
     if (redirect) return c.redirect(redirect, 303);
     return c.json(
       {
         accepted: conversions.length,
         conversion_ids: conversions.map((conversion) => conversion.conversion_id),
+        ...(skipped.length > 0 ? { skipped: skipped.length } : {}),
         ...(warnings.length > 0 ? { warnings } : {}),
       },
       202,

@@ -80,8 +80,9 @@ function show(status, dead) {
   for (const name of ['1h', '24h']) {
     const events = status.windows[name].events;
     out.append(el('h2', 'Last ' + name), table(
-      ['event', 'accepted', 'sent', 'waiting', 'dead-lettered', 'twclid', 'email', 'phone', 'IP + UA'],
+      ['event', 'accepted', 'sent', 'waiting', 'dead-lettered', 'skipped', 'twclid', 'email', 'phone', 'IP + UA'],
       Object.entries(events).map(([e, w]) => [e, w.accepted, w.sent, waiting(w.waiting), w.dead_lettered,
+        waiting(w.skipped || {}),
         pct(w.coverage.twclid), pct(w.coverage.email), pct(w.coverage.phone), pct(w.coverage.ip_user_agent)])));
   }
   out.append(el('h2', '24 hours'), chart(status.hourly),

@@ -29,6 +29,12 @@ export const verifyRoute = new Hono<AppEnv>().post(
     }
     const validated = await validateEvent(body.value, { rules: config, caller: 'server' });
     if (!validated.ok) throw new XApiError(400, validated.errors);
+    if (validated.skip) {
+      throw invalidParameter(
+        'consent.ad_user_data',
+        'ad_user_data is denied, so this conversion would never be sent to X: nothing to verify',
+      );
+    }
     const { conversion, warnings } = validated;
     if (config.credentials.kind === 'none') {
       throw new XApiError(503, {

@@ -10,6 +10,7 @@
  * through the very same mapping in Node.
  */
 import { parseTwclidCookie } from '../../common/twclid-cookie.ts';
+import type { SkipReason } from '../delivery/skip-counts.ts';
 import { fractionDigits, minorUnits, parseDecimal } from '../ingest/decimal-amount.ts';
 import { MAX_CONTENTS } from '../ingest/event-schema.ts';
 
@@ -52,7 +53,7 @@ export interface WebhookEvent {
  */
 export type WebhookVerdict =
   | { kind: 'conversion'; event: WebhookEvent }
-  | { kind: 'skipped'; reason: string; conversionId: string }
+  | { kind: 'skipped'; reason: SkipReason; conversionId: string }
   | { kind: 'ignored'; reason: string };
 
 /** The answer for topics and event types that are not purchases. */

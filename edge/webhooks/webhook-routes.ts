@@ -18,6 +18,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { settingsOf, type WebhookSettings } from '../config.ts';
+import { recordSkipped } from '../delivery/ledger-stub.ts';
 import { handleNotFound, invalidParameter, XApiError } from '../errors.ts';
 import { type AppEnv, requireConfig } from '../http/context.ts';
 import { ingestEvents } from '../ingest/ingest-events.ts';
@@ -149,6 +150,9 @@ function receiver(spec: WebhookSpec) {
     }
     if (verdict.kind === 'skipped') {
       log.info('webhook purchase skipped', { via: spec.source, reason: verdict.reason });
+      await recordSkipped(c.env, config.pixelId, [
+        { event: settings.event, reason: verdict.reason },
+      ]);
       return c.json(
         { accepted: 0, conversion_ids: [], skipped: verdict.reason, message: 'not sent to X' },
         200,
@@ -156,7 +160,7 @@ function receiver(spec: WebhookSpec) {
     }
 
     const outcome = await ingestEvents(
-      { queue: c.env.DELIVERY_QUEUE, pixelId: config.pixelId, config },
+      { env: c.env, queue: c.env.DELIVERY_QUEUE, pixelId: config.pixelId, config },
       verdict.event,
       { rules: config, caller: 'server', via: spec.source },
     );

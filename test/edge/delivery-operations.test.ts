@@ -435,6 +435,7 @@ describe('GET /status', () => {
         sent: 3,
         waiting: {},
         dead_lettered: 1,
+        skipped: {},
         coverage: { twclid: 0.75, email: 0.5, phone: 0.25, ip_user_agent: 0.25 },
       },
       lead: {
@@ -442,6 +443,7 @@ describe('GET /status', () => {
         sent: 0,
         waiting: { event_not_found: 1 },
         dead_lettered: 0,
+        skipped: {},
         coverage: { twclid: 1, email: 0, phone: 0, ip_user_agent: 0 },
       },
     };

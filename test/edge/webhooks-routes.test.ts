@@ -24,6 +24,10 @@ import {
 } from './webhook-signing.ts';
 
 const edge = createEdge(WEBHOOK_SECRETS);
+
+interface StatusBody {
+  windows: { '1h': { events: Record<string, { skipped?: Record<string, number> }> } };
+}
 const closed = createEdge();
 
 async function deliver(
@@ -179,12 +183,19 @@ describe('webhook routes: what is sent', () => {
     expect(msg.sealedAddress).toEqual(expect.any(String));
   });
 
-  it('Shopify test order: 200, counted as skipped, nothing queued', async () => {
+  it('Shopify test order: 200, counted as skipped in /status, nothing queued', async () => {
+    const testOrdersSkipped = async () => {
+      const status = await edge.call({ method: 'GET', path: '/status', server: true });
+      const events = (status.json as StatusBody).windows['1h'].events;
+      return events.purchase?.skipped?.test_order ?? 0;
+    };
+    const before = await testOrdersSkipped();
     const body = shopifyOrderBody({ test: true });
     const res = await deliver(edge, '/webhooks/shopify', body, shopifyHeaders(body));
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ accepted: 0, skipped: 'test_order' });
     expect(res.queued).toEqual([]);
+    expect(await testOrdersSkipped()).toBe(before + 1);
   });
 
   it.each([

@@ -458,3 +458,84 @@ describe('personal data in free text', () => {
     expect(conversion.description).toBe('Blue mug');
   });
 });
+
+describe('consent carried by a server call', () => {
+  const base = { event: 'purchase', twclid: TWCLID, value: '20.00', currency: 'USD' };
+
+  it('ad_user_data denied: acknowledged, marked to skip, with one CONSENT_DENIED warning', async () => {
+    const outcome = await server({ ...base, consent: { ad_user_data: 'denied' } });
+    expect(outcome).toMatchObject({
+      ok: true,
+      skip: { event: 'purchase', reason: 'consent_denied' },
+    });
+    if (!outcome.ok) return;
+    expect(outcome.warnings.map((w) => `${w.code} ${w.parameter}`)).toEqual([
+      'CONSENT_DENIED consent.ad_user_data',
+    ]);
+  });
+
+  it('names the event in a batch', async () => {
+    const outcome = await server({ ...base, consent: { ad_user_data: 'denied' } }, 'events[2]');
+    expect(outcome.ok && outcome.warnings[0]?.parameter).toBe('events[2].consent.ad_user_data');
+  });
+
+  it('granted, or ad_storage alone denied (it concerns the device): sent as usual', async () => {
+    for (const consent of [
+      { ad_user_data: 'granted', ad_storage: 'granted' },
+      { ad_storage: 'denied' },
+      {},
+    ]) {
+      const outcome = await server({ ...base, consent });
+      expect(outcome.ok && outcome.skip, JSON.stringify(consent)).toBeFalsy();
+      expect(accepted(outcome).warnings).toEqual([]);
+    }
+  });
+
+  it('a denied event with a mistake in it is still refused for the mistake', async () => {
+    const outcome = await server({ ...base, currency: 'XYZ', consent: { ad_user_data: 'denied' } });
+    expect(refused(outcome)).toEqual(['currency: currency must be an ISO 4217 code such as USD']);
+  });
+
+  it('refuses values and fields Consent Mode does not have, naming them', async () => {
+    expect(refused(await server({ ...base, consent: { ad_user_data: 'no' } }))).toEqual([
+      'consent.ad_user_data: ad_user_data must be "granted" or "denied"',
+    ]);
+    expect(refused(await server({ ...base, consent: { analytics: 'denied' } }))).toEqual([
+      'consent.analytics: Unknown field "analytics"; allowed fields are ad_storage, ad_user_data',
+    ]);
+    expect(refused(await server({ ...base, consent: 'denied' }))).toEqual([
+      'consent: Expected a JSON object',
+    ]);
+  });
+
+  it('is a server-only field: a browser says consent through the script', async () => {
+    const outcome = await validateEvent(
+      { ...base, consent: { ad_user_data: 'granted' } },
+      { rules: RULES, caller: 'browser', now: NOW },
+    );
+    expect(refused(outcome)).toEqual([
+      'consent: consent is accepted only on server calls (Authorization: Bearer SERVER_KEY)',
+    ]);
+  });
+});
+
+describe('unknown fields are named with the fields of their own object', () => {
+  it('in contents, in consent and at the top', async () => {
+    const outcome = await server({
+      event: 'purchase',
+      twclid: TWCLID,
+      contents: [{ content_id: 'sku-1', sku: 'x' }],
+      emial: 'jane@example.com',
+    });
+    expect(refused(outcome)).toEqual([
+      'contents[0].sku: Unknown field "sku"; allowed fields are content_id, content_name, content_type, content_price, num_items, content_group_id',
+      expect.stringMatching(
+        /^emial: Unknown field "emial"; allowed fields are event, email, phone, /,
+      ),
+    ]);
+  });
+
+  it('a required field is named as required', async () => {
+    expect(refused(await server({ twclid: TWCLID }))).toEqual(['event: event is required']);
+  });
+});
