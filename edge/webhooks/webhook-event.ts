@@ -67,11 +67,11 @@ export const CANNOT_RETRACT = 'X cannot retract or adjust a conversion: acknowle
 /** The signed payload does not have the shape of the platform's order or event. */
 export class WebhookShapeError extends Error {
   override readonly name = 'WebhookShapeError';
-  constructor(
-    readonly parameter: string,
-    message: string,
-  ) {
+  /** The field that is missing or unreadable (`''` for the body itself). */
+  readonly parameter: string;
+  constructor(parameter: string, message: string) {
     super(message);
+    this.parameter = parameter;
   }
 }
 

@@ -24,11 +24,10 @@ import { type AppEnv, requireConfig } from '../http/context.ts';
 import { ingestEvents } from '../ingest/ingest-events.ts';
 import { readBytesCapped } from '../ingest/parse-body.ts';
 import { log } from '../log.ts';
-import { shopifyVerdict } from './shopify-order.ts';
-import { stripeVerdict } from './stripe-checkout.ts';
+import { sourceVerdict, TOPIC_HEADERS } from './source-verdict.ts';
 import { WebhookShapeError, type WebhookSource, type WebhookVerdict } from './webhook-event.ts';
 import { verifyBase64Hmac, verifyStripeSignature } from './webhook-signature.ts';
-import { WOOCOMMERCE_PING, woocommerceVerdict } from './woocommerce-order.ts';
+import { WOOCOMMERCE_PING } from './woocommerce-order.ts';
 
 /** An order with a few hundred lines is well under this; no shop sends more for one order. */
 export const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -44,7 +43,6 @@ interface WebhookSpec {
     body: Uint8Array<ArrayBuffer>,
     headers: Headers,
   ): Promise<string | undefined>;
-  verdict(json: unknown, headers: Headers, event: string): WebhookVerdict;
 }
 
 async function base64Refusal(
@@ -62,8 +60,6 @@ const SPECS: readonly WebhookSpec[] = [
     signatureHeader: 'X-Shopify-Hmac-Sha256',
     refusal: (settings, body, headers) =>
       base64Refusal(settings, body, headers.get('x-shopify-hmac-sha256')),
-    verdict: (json, headers, event) =>
-      shopifyVerdict(headers.get('x-shopify-topic') ?? undefined, json, event),
   },
   {
     source: 'stripe',
@@ -80,15 +76,12 @@ const SPECS: readonly WebhookSpec[] = [
       );
       return check.ok ? undefined : check.reason;
     },
-    verdict: (json, _headers, event) => stripeVerdict(json, event),
   },
   {
     source: 'woocommerce',
     signatureHeader: 'X-WC-Webhook-Signature',
     refusal: (settings, body, headers) =>
       base64Refusal(settings, body, headers.get('x-wc-webhook-signature')),
-    verdict: (json, headers, event) =>
-      woocommerceVerdict(headers.get('x-wc-webhook-topic') ?? undefined, json, event),
   },
 ];
 
@@ -140,7 +133,11 @@ function receiver(spec: WebhookSpec) {
 
     let verdict: WebhookVerdict;
     try {
-      verdict = spec.verdict(parseJson(body), headers, settings.event);
+      const topicHeader = TOPIC_HEADERS[spec.source];
+      verdict = sourceVerdict(spec.source, parseJson(body), {
+        topic: topicHeader ? (headers.get(topicHeader) ?? undefined) : undefined,
+        event: settings.event,
+      });
     } catch (err) {
       if (err instanceof WebhookShapeError) throw invalidParameter(err.parameter, err.message);
       throw err;
