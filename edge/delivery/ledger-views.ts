@@ -7,6 +7,7 @@
  */
 import type { DeliveryHealth } from './delivery-health.ts';
 import { readSkipped, type SkipReason } from './skip-counts.ts';
+import { readSources } from './source-counts.ts';
 
 export const BUCKET_MS = 5 * 60_000;
 export const HOUR_MS = 60 * 60_000;
@@ -44,6 +45,8 @@ export interface EventWindow {
   dead_lettered: number;
   /** Acknowledged but not sent on purpose (./skip-counts.ts), per reason. */
   skipped: Partial<Record<SkipReason, number>>;
+  /** Accepted per source: `browser`, `server`, `shopify`, `stripe`, `woocommerce` (./source-counts.ts). */
+  sources: Record<string, number>;
   coverage: { twclid: number; email: number; phone: number; ip_user_agent: number };
 }
 
@@ -77,6 +80,7 @@ function emptyWindow(): EventWindow {
     waiting: {},
     dead_lettered: 0,
     skipped: {},
+    sources: {},
     coverage: { twclid: 0, email: 0, phone: 0, ip_user_agent: 0 },
   };
 }
@@ -178,6 +182,7 @@ function readWindow(sql: SqlStorage, since: number): { events: Record<string, Ev
       waiting: {},
       dead_lettered: row.dead_lettered,
       skipped: {},
+      sources: {},
       coverage: {
         twclid: share(row.twclid),
         email: share(row.email),
@@ -199,6 +204,11 @@ function readWindow(sql: SqlStorage, since: number): { events: Record<string, Ev
     const entry = events[event] ?? emptyWindow();
     events[event] = entry;
     entry.skipped = reasons;
+  }
+  for (const [event, sources] of readSources(sql, bucket)) {
+    const entry = events[event] ?? emptyWindow();
+    events[event] = entry;
+    entry.sources = sources;
   }
   return { events };
 }

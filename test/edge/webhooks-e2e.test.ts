@@ -17,6 +17,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { createApp } from '../../edge/app.ts';
 import type { Env } from '../../edge/env.ts';
 import { fakeXControl } from '../fake-x/control.ts';
+import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
 import {
   shopifyHeaders,
   shopifyOrderBody,
@@ -55,7 +56,23 @@ async function edgeFor(overrides: Partial<Env> = {}) {
     await waitOnExecutionContext(ctx);
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   }
-  return { account, post };
+  /** `/status` counts of the purchase event in the last hour. */
+  async function purchaseStatus() {
+    const ctx = createExecutionContext();
+    const res = await app.fetch(
+      new Request('https://edge.example/status', {
+        headers: { authorization: `Bearer ${TEST_ACCOUNT.serverKey}` },
+      }),
+      bindings,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    const status = (await res.json()) as {
+      windows: { '1h': { events: Record<string, { accepted: number; sources: object }> } };
+    };
+    return status.windows['1h'].events.purchase;
+  }
+  return { account, post, purchaseStatus };
 }
 
 /** X's conversions for the pixel once one arrived, and after a quiet spell with no second. */
@@ -77,7 +94,7 @@ describe.concurrent('shop webhooks to X, end to end', () => {
   it(
     'Shopify: orders/create and a retried orders/paid make one conversion',
     async () => {
-      const { account, post } = await edgeFor();
+      const { account, post, purchaseStatus } = await edgeFor();
       const body = shopifyOrderBody();
       const answers = [
         await post('/webhooks/shopify', body, shopifyHeaders(body, 'orders/create')),
@@ -98,6 +115,8 @@ describe.concurrent('shop webhooks to X, end to end', () => {
           { hashed_email: sha256('ada.lovelace@example.com') },
         ]),
       );
+      // /status counts the order once, under its source.
+      expect(await purchaseStatus()).toMatchObject({ accepted: 1, sources: { shopify: 1 } });
     },
     TIMEOUT,
   );
