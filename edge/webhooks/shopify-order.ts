@@ -84,7 +84,6 @@ export function shopifyVerdict(
   const billing = objectAt(order.billing_address);
   const client = objectAt(order.client_details);
   const currency = firstText(order.currency);
-  const lines = Array.isArray(order.line_items) ? order.line_items.filter(isObject) : [];
   return {
     kind: 'conversion',
     event: compactEvent({
@@ -98,15 +97,7 @@ export function shopifyVerdict(
       user_agent: firstText(client.user_agent),
       value: firstText(order.total_price),
       currency,
-      ...contentsOf(
-        lines.map((line) => ({
-          id: firstText(line.sku) ?? orderIdText(line.product_id),
-          name: line.title,
-          quantity: line.quantity,
-          price: line.price,
-        })),
-        currency,
-      ),
+      ...contentsOf(order.line_items, currency, 'title'),
     }),
   };
 }

@@ -131,26 +131,23 @@ function quantityOf(value: unknown): number | undefined {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 1 && n <= 100_000 ? n : undefined;
 }
 
-/** What a shop's order line says, in the shop's own field names. */
-export interface ShopLine {
-  id: unknown;
-  name: unknown;
-  quantity: unknown;
-  price: unknown;
-}
-
 const MAX_CONTENT_ID = 128;
 const MAX_CONTENT_NAME = 256;
 
 /**
- * `contents` and `number_items` from a shop's lines: at most `MAX_CONTENTS`
- * lines (X's attribution needs no more), names and ids only when they fit
- * the event fields, so an odd line never costs the order its conversion.
+ * `contents` and `number_items` from an order's `line_items`, as Shopify and
+ * WooCommerce both write them (`sku`, else `product_id`; `quantity`;
+ * `price`), the line's name under `nameField` (`title`, `name`). At most
+ * `MAX_CONTENTS` lines (X's attribution needs no more); ids and names only
+ * when they fit the event fields, so an odd line never costs the order its
+ * conversion.
  */
 export function contentsOf(
-  lines: readonly ShopLine[],
+  lineItems: unknown,
   currency: string | undefined,
+  nameField: string,
 ): Pick<WebhookEvent, 'contents' | 'number_items'> {
+  const lines = Array.isArray(lineItems) ? lineItems.filter(isObject) : [];
   const contents: WebhookLine[] = [];
   let items = 0;
   for (const line of lines) {
@@ -159,9 +156,9 @@ export function contentsOf(
     items += quantity;
     if (contents.length >= MAX_CONTENTS) continue;
     const content: WebhookLine = { num_items: quantity };
-    const id = firstText(line.id);
+    const id = firstText(line.sku) ?? orderIdText(line.product_id);
     if (id !== undefined && id.length <= MAX_CONTENT_ID) content.content_id = id;
-    const name = firstText(line.name);
+    const name = firstText(line[nameField]);
     if (name !== undefined && name.length <= MAX_CONTENT_NAME) content.content_name = name;
     const price = exactPrice(line.price, currency);
     if (price !== undefined) content.content_price = price;

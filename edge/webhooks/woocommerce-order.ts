@@ -76,7 +76,6 @@ export function woocommerceVerdict(
   }
   const billing = objectAt(order.billing);
   const currency = firstText(order.currency);
-  const lines = Array.isArray(order.line_items) ? order.line_items.filter(isObject) : [];
   return {
     kind: 'conversion',
     event: compactEvent({
@@ -90,15 +89,7 @@ export function woocommerceVerdict(
       user_agent: firstText(order.customer_user_agent),
       value: firstText(order.total),
       currency,
-      ...contentsOf(
-        lines.map((line) => ({
-          id: firstText(line.sku) ?? orderIdText(line.product_id),
-          name: line.name,
-          quantity: line.quantity,
-          price: line.price,
-        })),
-        currency,
-      ),
+      ...contentsOf(order.line_items, currency, 'name'),
     }),
   };
 }
