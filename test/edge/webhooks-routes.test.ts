@@ -5,6 +5,8 @@
  * signatures come from node:crypto (./webhook-signing.ts), not from the
  * WebCrypto code under test.
  */
+import { env } from 'cloudflare:workers';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
 import { captureConsole, createEdge, type Edge, isXErrorBody } from './hostile-harness.ts';
@@ -260,5 +262,35 @@ describe('webhook routes: what is sent', () => {
       refused: [expect.objectContaining({ parameter: 'conversion_time' })],
     });
     expect(res.queued).toEqual([]);
+  });
+});
+
+describe('webhook routes: anything unsigned', () => {
+  const SEED = Number(env.FC_SEED ?? Date.now() % 2 ** 31);
+
+  it('random bodies and signature headers are 401 in X shape, never queued, never a 5xx', async () => {
+    const headerNames = {
+      '/webhooks/shopify': 'x-shopify-hmac-sha256',
+      '/webhooks/stripe': 'stripe-signature',
+      '/webhooks/woocommerce': 'x-wc-webhook-signature',
+    } as const;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...(Object.keys(headerNames) as (keyof typeof headerNames)[])),
+        fc.uint8Array({ maxLength: 2048 }),
+        fc.string({ maxLength: 200 }).filter((h) => /^[\x20-\x7e]*$/.test(h)),
+        async (path, bytes, signature) => {
+          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          if (signature !== '') headers[headerNames[path]] = signature;
+          const res = await deliver(edge, path, new Uint8Array(bytes), headers);
+          // The only unsigned body with a 2xx: WooCommerce's ping, which carries nothing.
+          if (res.status === 200) expect(path).toBe('/webhooks/woocommerce');
+          else expect(res.status).toBe(401);
+          expect(isXErrorBody(res.json) || res.status === 200).toBe(true);
+          expect(res.queued).toEqual([]);
+        },
+      ),
+      { seed: SEED, numRuns: 300 },
+    );
   });
 });
