@@ -39,6 +39,12 @@ const COMMAND_OPTIONS = {
     'skip-unknown-columns': { type: 'boolean', default: false },
     event: { type: 'string' },
   },
+  webhook: {
+    source: { type: 'string' },
+    topic: { type: 'string' },
+    event: { type: 'string' },
+    send: { type: 'boolean', default: false },
+  },
 } satisfies Record<string, OptionSpecs>;
 
 export type CommandName = keyof typeof COMMAND_OPTIONS;
@@ -79,7 +85,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
     parsed = parseArgs({
       args: rest,
       options: { ...COMMON_OPTIONS, ...COMMAND_OPTIONS[first] },
-      allowPositionals: first === 'upload',
+      allowPositionals: first === 'upload' || first === 'webhook',
       strict: true,
     }) as { values: Flags; positionals: string[] };
   } catch (error) {

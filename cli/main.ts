@@ -17,6 +17,7 @@ import { redriveCommand } from './commands/redrive.ts';
 import { statusCommand } from './commands/status.ts';
 import { uploadCommand } from './commands/upload.ts';
 import { verifyCommand } from './commands/verify.ts';
+import { webhookCommand } from './commands/webhook.ts';
 import { createEdgeClient, type EdgeClient } from './edge-client.ts';
 import { CliError, ExitCode } from './errors.ts';
 import { commandHelp, GENERAL_HELP } from './usage.ts';
@@ -27,6 +28,7 @@ const COMMANDS: Record<CommandName, Command> = {
   redrive: redriveCommand,
   verify: verifyCommand,
   upload: uploadCommand,
+  webhook: webhookCommand,
 };
 
 export interface CliIo {

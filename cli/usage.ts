@@ -70,6 +70,21 @@ Ctrl-C stops after the batch in flight (exit code 130); --resume goes on.
 Writes FILE.csv.report.csv: row, line, conversion_id, status (sent | rejected), reason.
 Rows without conversion_id get one derived from the file name and row, so a
 row sent twice is still counted once by X.`,
+  webhook: `x-capi-edge webhook replay FILE --source shopify|stripe|woocommerce
+                            [--topic TOPIC] [--event NAME] [--send] [--json]
+
+Runs a saved webhook body (the JSON the shop delivered) through the edge's own
+mapping and ingest rules, offline, and prints the conversion the edge would make
+(email and phone hashed as X gets them), or why nothing would be sent.
+
+  --topic TOPIC   X-Shopify-Topic or X-WC-Webhook-Topic of the delivery
+                  (default orders/paid, order.updated; Stripe's is in the body)
+  --event NAME    the X_EVENTS event it is sent as (default purchase)
+  --send          also send it to X at once through POST /events/verify
+                  (needs --endpoint and XCAPI_SERVER_KEY)
+
+Offline the event name stands in for its tag, and conversion times up to 400
+days old are shown (the edge refuses those beyond MAX_CONVERSION_AGE_DAYS).`,
 };
 
 /** The top-level help. */
@@ -83,6 +98,7 @@ Commands:
   redrive         put dead letters back on the delivery queue
   verify          send one test conversion per event and show X's answer
   upload FILE     send offline conversions from a CSV file
+  webhook replay FILE --source S   show the conversion a saved shop webhook makes
 
 Run "npx x-capi-edge <command> --help" for a command's flags.
 

@@ -18,6 +18,7 @@ import { healthRoute } from './routes/health.ts';
 import { scriptRoute } from './routes/script.ts';
 import { statusRoute } from './routes/status.ts';
 import { verifyRoute } from './routes/verify.ts';
+import { webhookRoutes } from './webhooks/webhook-routes.ts';
 
 /** Builds the app for one base path (`''` or e.g. `/xcapi`). */
 export function createApp(basePath: string): Hono<AppEnv> {
@@ -27,6 +28,7 @@ export function createApp(basePath: string): Hono<AppEnv> {
     .route('/', deadLettersRoute)
     .route('/', verifyRoute)
     .route('/', eventsRoute)
+    .route('/', webhookRoutes)
     .route('/', clickRoute)
     .route('/', scriptRoute)
     .route('/', demoRoute);

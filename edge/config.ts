@@ -7,6 +7,7 @@
  */
 import type { Env } from './env.ts';
 import { log } from './log.ts';
+import type { WebhookSource } from './webhooks/webhook-event.ts';
 
 /** How requests to X are authenticated; `none` means dry run. */
 export type XCredentials =
@@ -19,6 +20,14 @@ export type XCredentials =
     }
   | { kind: 'pixel-token'; token: string }
   | { kind: 'none' };
+
+/** A shop's signed webhooks: the secrets that may have signed a delivery, and the event it becomes. */
+export interface WebhookSettings {
+  /** The current secret first; for Shopify also the one it replaced, while that may still sign. */
+  secrets: readonly string[];
+  /** The `X_EVENTS` name its purchases are sent as. */
+  event: string;
+}
 
 export interface EdgeConfig {
   pixelId: string;
@@ -62,6 +71,8 @@ export interface EdgeConfig {
   dedupMaxRows: number;
   /** HEALTH_CACHE_SECONDS: how long an anonymous `/health` reuses the delivery state read last. */
   healthCacheSeconds: number;
+  /** Webhook sources whose secret is set; a source without one has no route. */
+  webhooks: Partial<Record<WebhookSource, WebhookSettings>>;
 }
 
 export type ConfigResult =
@@ -256,6 +267,42 @@ function checkSecrets(
   };
 }
 
+/** The webhook event a source's purchases go to unless its `*_EVENT` setting names another. */
+const DEFAULT_WEBHOOK_EVENT = 'purchase';
+
+/** Each webhook source with its secret set, its event checked against `X_EVENTS`. */
+function parseWebhooks(
+  env: Env,
+  events: Readonly<Record<string, string>>,
+  problems: string[],
+): EdgeConfig['webhooks'] {
+  const sources: [WebhookSource, string, ...(string | undefined)[]][] = [
+    [
+      'shopify',
+      'SHOPIFY',
+      env.SHOPIFY_EVENT,
+      env.SHOPIFY_WEBHOOK_SECRET,
+      env.SHOPIFY_WEBHOOK_SECRET_PREVIOUS,
+    ],
+    ['stripe', 'STRIPE', env.STRIPE_EVENT, env.STRIPE_WEBHOOK_SECRET],
+    ['woocommerce', 'WOOCOMMERCE', env.WOOCOMMERCE_EVENT, env.WOOCOMMERCE_WEBHOOK_SECRET],
+  ];
+  const webhooks: EdgeConfig['webhooks'] = {};
+  for (const [source, prefix, rawEvent, secret, previous] of sources) {
+    const current = nonEmpty(secret);
+    if (current === undefined) continue;
+    const event = nonEmpty(rawEvent) ?? DEFAULT_WEBHOOK_EVENT;
+    if (!Object.hasOwn(events, event)) {
+      problems.push(
+        `${prefix}_EVENT: "${event.slice(0, 64)}" is not an event of X_EVENTS; name the event ${source} purchases are sent as`,
+      );
+    }
+    const old = nonEmpty(previous);
+    webhooks[source] = { secrets: old === undefined ? [current] : [current, old], event };
+  }
+  return webhooks;
+}
+
 /** Checks the Worker's bindings. Never throws. */
 export function parseConfig(env: Env): ConfigResult {
   const problems: string[] = [];
@@ -404,6 +451,7 @@ export function parseConfig(env: Env): ConfigResult {
     browserHoldSeconds,
     dedupMaxRows,
     healthCacheSeconds,
+    webhooks: parseWebhooks(env, events, problems),
   };
   if (config.retry.maxSeconds < config.retry.baseSeconds) {
     problems.push('RETRY_MAX_SECONDS must not be smaller than RETRY_BASE_SECONDS');

@@ -156,6 +156,25 @@ export const SETTINGS: readonly Setting[] = [
     meaning: '`true` adds the browser script to HTML pages passing through the edge',
   },
   {
+    name: 'SHOPIFY_EVENT',
+    kind: 'var',
+    default: 'purchase',
+    meaning:
+      'the `X_EVENTS` event Shopify orders are sent as (see [shop webhooks](#orders-straight-from-the-shop-webhooks))',
+  },
+  {
+    name: 'STRIPE_EVENT',
+    kind: 'var',
+    default: 'purchase',
+    meaning: 'the `X_EVENTS` event paid Stripe Checkout sessions are sent as',
+  },
+  {
+    name: 'WOOCOMMERCE_EVENT',
+    kind: 'var',
+    default: 'purchase',
+    meaning: 'the `X_EVENTS` event paid WooCommerce orders are sent as',
+  },
+  {
     name: 'X_CONSUMER_KEY',
     kind: 'secret',
     meaning: 'OAuth 1.0a consumer key (all four OAuth secrets, or none)',
@@ -188,6 +207,30 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'secret',
     meaning:
       'the sealing key `QUEUE_SEAL_KEY` replaced, still opening messages sealed before; keep it 41 days after a rotation',
+  },
+  {
+    name: 'SHOPIFY_WEBHOOK_SECRET',
+    kind: 'secret',
+    meaning:
+      "signing secret of Shopify webhooks (Settings > Notifications > Webhooks, or the app's client secret); set, it opens `POST /webhooks/shopify`",
+  },
+  {
+    name: 'SHOPIFY_WEBHOOK_SECRET_PREVIOUS',
+    kind: 'secret',
+    meaning:
+      'the Shopify secret `SHOPIFY_WEBHOOK_SECRET` replaced: Shopify may sign with it for an hour after a rotation',
+  },
+  {
+    name: 'STRIPE_WEBHOOK_SECRET',
+    kind: 'secret',
+    meaning:
+      "the endpoint's signing secret (`whsec_...`, Developers > Webhooks); set, it opens `POST /webhooks/stripe`",
+  },
+  {
+    name: 'WOOCOMMERCE_WEBHOOK_SECRET',
+    kind: 'secret',
+    meaning:
+      "the webhook's secret (WooCommerce > Settings > Advanced > Webhooks); set, it opens `POST /webhooks/woocommerce`",
   },
 ];
 

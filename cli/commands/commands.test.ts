@@ -35,6 +35,7 @@ const STATUS: StatusAnswer = {
           waiting: { retry: 90, paused: 0 },
           dead_lettered: 10,
           skipped: { consent_denied: 3 },
+          sources: { browser: 1000, shopify: 200 },
           coverage: { twclid: 0.5, email: 0.875, phone: 0.25, ip_user_agent: 1 },
         },
       },

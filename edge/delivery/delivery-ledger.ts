@@ -70,6 +70,7 @@ import {
   pruneSkipped,
   type SkippedConversion,
 } from './skip-counts.ts';
+import { countSource, createSourceTable, pruneSources, sourceLabel } from './source-counts.ts';
 import type { HoldReason } from './verdict.ts';
 
 /** How often a refused pixel is probed; the queue adds seconds, X sees one at least every 60 s. */
@@ -221,6 +222,7 @@ export class DeliveryLedger extends DurableObject<Env> {
     ) {
       this.sql.exec('ALTER TABLE conversions ADD COLUMN warning TEXT');
     }
+    createSourceTable(this.sql);
     // Delivery counts as ok from the moment the ledger first exists.
     this.sql.exec('INSERT OR IGNORE INTO pixel (id, changed_at) VALUES (1, ?)', Date.now());
   }
@@ -590,6 +592,12 @@ export class DeliveryLedger extends DurableObject<Env> {
       phone: c.phone ? 1 : 0,
       ip_user_agent: c.ipUserAgent ? 1 : 0,
     });
+    countSource(this.sql, {
+      event: entry.event,
+      source: sourceLabel(entry.body),
+      at: entry.acceptedAt,
+      bucketMs: BUCKET_MS,
+    });
   }
 
   private hold(
@@ -762,6 +770,7 @@ export class DeliveryLedger extends DurableObject<Env> {
     this.sql.exec('DELETE FROM dead_letters WHERE dead_at <= ?', now - DEAD_LETTER_KEEP_MS);
     this.sql.exec('DELETE FROM counts WHERE bucket <= ?', now - COUNTS_KEEP_MS);
     pruneSkipped(this.sql, now - COUNTS_KEEP_MS);
+    pruneSources(this.sql, now - COUNTS_KEEP_MS);
   }
 
   /** The next time anything is due: a release, a probe, an expiry or housekeeping. */

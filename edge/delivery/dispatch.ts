@@ -15,6 +15,7 @@
 import type { EdgeConfig } from '../config.ts';
 import { XApiError } from '../errors.ts';
 import { errorName, log } from '../log.ts';
+import type { WebhookSource } from '../webhooks/webhook-event.ts';
 import type { XConversion } from '../x-api/conversion.ts';
 import { type ConversionSource, type DeliveryMessage, MAX_MESSAGES_PER_SEND } from './message.ts';
 import { sealAddress } from './seal-address.ts';
@@ -39,7 +40,8 @@ function eventNamesByTag(events: EdgeConfig['events']): ReadonlyMap<string, stri
 }
 
 /**
- * Stores each conversion as one message on the delivery queue.
+ * Stores each conversion as one message on the delivery queue; `via` names
+ * the shop webhook server copies came from.
  *
  * @throws XApiError 503 when the queue is missing or refuses the messages.
  */
@@ -47,6 +49,7 @@ export async function dispatchConversions(
   { queue, pixelId, config }: DispatchTarget,
   conversions: XConversion[],
   source: ConversionSource,
+  via?: WebhookSource,
 ): Promise<void> {
   if (conversions.length === 0) return;
   if (!queue) {
@@ -63,6 +66,7 @@ export async function dispatchConversions(
     conversions.map(async (built) => {
       const { conversion, sealedAddress } = await sealAddress(config, pixelId, built);
       const body: DeliveryMessage = { pixelId, source, conversion, acceptedAt };
+      if (via !== undefined) body.via = via;
       const event = names.get(conversion.event_id);
       if (event !== undefined) body.event = event;
       if (sealedAddress) body.sealedAddress = sealedAddress;

@@ -8,6 +8,7 @@
 import type { DeliveryHealth } from './delivery-health.ts';
 import { SEAL_KEY_GONE } from './seal-address.ts';
 import { readSkipped, type SkipReason } from './skip-counts.ts';
+import { readSources } from './source-counts.ts';
 
 /** A warning in X's error-item shape, as `POST /events` answers carry them. */
 export interface LedgerWarning {
@@ -58,6 +59,8 @@ export interface EventWindow {
   dead_lettered: number;
   /** Acknowledged but not sent on purpose (./skip-counts.ts), per reason. */
   skipped: Partial<Record<SkipReason, number>>;
+  /** Accepted per source: `browser`, `server`, `shopify`, `stripe`, `woocommerce` (./source-counts.ts). */
+  sources: Record<string, number>;
   coverage: { twclid: number; email: number; phone: number; ip_user_agent: number };
 }
 
@@ -91,6 +94,7 @@ function emptyWindow(): EventWindow {
     waiting: {},
     dead_lettered: 0,
     skipped: {},
+    sources: {},
     coverage: { twclid: 0, email: 0, phone: 0, ip_user_agent: 0 },
   };
 }
@@ -192,6 +196,7 @@ function readWindow(sql: SqlStorage, since: number): { events: Record<string, Ev
       waiting: {},
       dead_lettered: row.dead_lettered,
       skipped: {},
+      sources: {},
       coverage: {
         twclid: share(row.twclid),
         email: share(row.email),
@@ -213,6 +218,11 @@ function readWindow(sql: SqlStorage, since: number): { events: Record<string, Ev
     const entry = events[event] ?? emptyWindow();
     events[event] = entry;
     entry.skipped = reasons;
+  }
+  for (const [event, sources] of readSources(sql, bucket)) {
+    const entry = events[event] ?? emptyWindow();
+    events[event] = entry;
+    entry.sources = sources;
   }
   return { events };
 }

@@ -5,6 +5,7 @@
  * consumer grouping messages, not by the producer. Everything here is already
  * safe to store: emails and phones were hashed by ingest before enqueueing.
  */
+import type { WebhookSource } from '../webhooks/webhook-event.ts';
 import type { XConversion } from '../x-api/conversion.ts';
 
 /**
@@ -29,6 +30,8 @@ export interface DeliveryMessage {
   pixelId: string;
   /** Absent on messages queued by earlier versions, which count as `server` (as they did). */
   source?: ConversionSource;
+  /** The shop webhook a server copy came from (absent: a `POST /events` call), for `/status`. */
+  via?: WebhookSource;
   /** The conversion without its `{ip_address, user_agent}` identifier (see `sealedAddress`). */
   conversion: XConversion;
   /** That identifier, AES-GCM sealed (./seal-address.ts): no raw IP is ever queued. */
@@ -123,6 +126,7 @@ export function isDeliveryMessage(value: unknown): value is DeliveryMessage {
     typeof v.conversion.conversion_id === 'string' &&
     typeof v.conversion.event_id === 'string' &&
     (v.event === undefined || typeof v.event === 'string') &&
-    (v.sealedEventId === undefined || typeof v.sealedEventId === 'string')
+    (v.sealedEventId === undefined || typeof v.sealedEventId === 'string') &&
+    (v.via === undefined || typeof v.via === 'string')
   );
 }

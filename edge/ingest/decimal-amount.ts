@@ -137,3 +137,20 @@ export function formatDecimal(decimal: Decimal, digits: number): string {
   if (digits === 0) return decimal;
   return have === 0 ? `${decimal}.${'0'.repeat(digits)}` : decimal + '0'.repeat(digits - have);
 }
+
+/**
+ * An amount counted in minor units (as payment processors send them) as a
+ * decimal string, by moving the point `digits` places: no float division.
+ * `undefined` for anything but a non-negative safe integer.
+ *
+ * @example
+ * decimalFromMinorUnits(2000, 2); // '20.00'
+ * decimalFromMinorUnits(12345, 3); // '12.345'
+ * decimalFromMinorUnits(1500, 0); // '1500'
+ */
+export function decimalFromMinorUnits(units: number, digits: number): string | undefined {
+  if (!Number.isSafeInteger(units) || units < 0) return undefined;
+  if (digits === 0) return String(units);
+  const text = String(units).padStart(digits + 1, '0');
+  return `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}

@@ -47,16 +47,16 @@ async function readCappedBytes(
   reader: ByobReader,
   limit: number,
   declared: number,
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   const expected = Number.isFinite(declared) && declared >= 0 ? declared : FIRST_READ_BYTES;
   // One byte more than expected: a full buffer then means "longer than it said".
-  let buffer: Uint8Array = new Uint8Array(Math.min(limit, expected) + 1);
+  let buffer: Uint8Array<ArrayBuffer> = new Uint8Array(Math.min(limit, expected) + 1);
   let size = 0;
   for (;;) {
     const wanted = buffer.byteLength - size;
     const { value } = await reader.readAtLeast(wanted, buffer.subarray(size));
     if (!value) break;
-    buffer = new Uint8Array(value.buffer);
+    buffer = new Uint8Array(value.buffer as ArrayBuffer);
     size += value.byteLength;
     // Fewer bytes than asked for only when the body has ended.
     if (value.byteLength < wanted) break;
@@ -75,7 +75,7 @@ async function readCappedBytes(
 async function readCappedChunks(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   limit: number,
-): Promise<Uint8Array> {
+): Promise<Uint8Array<ArrayBuffer>> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -111,20 +111,28 @@ function byobReader(body: ReadableStream<Uint8Array>): ByobReader | undefined {
 }
 
 /**
- * The body as text, or 413 in X's shape once more than `limit` bytes have
- * arrived: reading stops there, whatever `Content-Length` says.
+ * The body's bytes as sent, or 413 in X's shape once more than `limit` bytes
+ * have arrived: reading stops there, whatever `Content-Length` says. Signed
+ * webhooks need these exact bytes: decoding first could change them.
  */
-export async function readTextCapped(request: Request, limit: number): Promise<string> {
+export async function readBytesCapped(
+  request: Request,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-  if (!request.body) return '';
-  // Invalid UTF-8 becomes U+FFFD rather than an exception; validation then
-  // judges the content.
+  if (!request.body) return new Uint8Array(0);
   const byob = byobReader(request.body);
-  const bytes = byob
+  return byob
     ? await readCappedBytes(byob, limit, declared)
     : await readCappedChunks(request.body.getReader(), limit);
-  return decoder.decode(bytes);
+}
+
+/** The same body decoded as UTF-8. */
+export async function readTextCapped(request: Request, limit: number): Promise<string> {
+  // Invalid UTF-8 becomes U+FFFD rather than an exception; validation then
+  // judges the content.
+  return decoder.decode(await readBytesCapped(request, limit));
 }
 
 /** The media type without parameters, lowercased: `text/plain;charset=UTF-8` -> `text/plain`. */

@@ -11,8 +11,6 @@
 
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { dispatchConversions } from '../delivery/dispatch.ts';
-import { recordSkipped } from '../delivery/ledger-stub.ts';
 import { invalidParameter, XApiError } from '../errors.ts';
 import { browserRateLimit } from '../http/browser-rate-limit.ts';
 import { identifyCaller, requireCaller } from '../http/caller.ts';
@@ -25,14 +23,13 @@ import {
 import { cookieTwclid } from '../identity/twclid.ts';
 import { isBatch } from '../ingest/event-schema.ts';
 import { MAX_USER_AGENT_LENGTH, type RequestSignals } from '../ingest/identifiers.ts';
+import { ingestEvents } from '../ingest/ingest-events.ts';
 import {
   BROWSER_BODY_LIMIT_BYTES,
   type ParsedBody,
   parseBody,
   SERVER_BODY_LIMIT_BYTES,
 } from '../ingest/parse-body.ts';
-import { validateEvents } from '../ingest/validate-event.ts';
-import { log } from '../log.ts';
 
 /** Longest `redirect` accepted from a form. */
 const MAX_REDIRECT_LENGTH = 2048;
@@ -143,27 +140,13 @@ export const eventsRoute = new Hono<AppEnv>()
       }
     }
 
-    const validated = await validateEvents(json, {
-      rules: config,
-      caller,
-      ...(caller === 'browser' ? { signals: browserSignals(c) } : {}),
-    });
-    if (!validated.ok) throw new XApiError(400, validated.errors);
-    const { conversions, skipped, warnings } = validated;
-    if (warnings.length > 0) {
-      // A beacon's answer goes to a browser: the log is where the site owner sees what was dropped.
-      log.info('conversions accepted with fields left out', {
-        pixel_id: config.pixelId,
-        count: conversions.length,
-        dropped: warnings.map((w) => `${w.code} ${w.parameter}`),
-      });
-    }
-    await dispatchConversions(
-      { queue: c.env.DELIVERY_QUEUE, pixelId: config.pixelId, config },
-      conversions,
-      caller,
+    const accepted = await ingestEvents(
+      { env: c.env, queue: c.env.DELIVERY_QUEUE, pixelId: config.pixelId, config },
+      json,
+      { rules: config, caller, ...(caller === 'browser' ? { signals: browserSignals(c) } : {}) },
     );
-    await recordSkipped(c.env, config.pixelId, skipped);
+    if (!accepted.ok) throw new XApiError(400, accepted.errors);
+    const { conversions, skipped, warnings } = accepted;
 
     if (redirect) return c.redirect(redirect, 303);
     return c.json(

@@ -367,6 +367,7 @@ describe('GET /status', () => {
         waiting: {},
         dead_lettered: 1,
         skipped: {},
+        sources: { server: 4 },
         coverage: { twclid: 0.75, email: 0.5, phone: 0.25, ip_user_agent: 0.25 },
       },
       lead: {
@@ -375,6 +376,7 @@ describe('GET /status', () => {
         waiting: { event_not_found: 1 },
         dead_lettered: 0,
         skipped: {},
+        sources: { server: 1 },
         coverage: { twclid: 1, email: 0, phone: 0, ip_user_agent: 0 },
       },
     };

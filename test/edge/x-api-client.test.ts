@@ -44,6 +44,7 @@ function configFor(account: FakeAccount, credentials: XCredentials = OAUTH): Edg
     maxConversionAgeDays: 90,
     siteCapture: false,
     injectScript: false,
+    webhooks: {},
   };
 }
 
