@@ -11,7 +11,8 @@
  *     <script async src="https://shop.example/xcapi-consent.js" data-tcf-vendor="123"></script>
  *
  * A CMP that loads after this script is looked for a while (`CMP_LOOKS`); one that
- * never answers keeps consent pending.
+ * never answers keeps consent pending, and one found after Consent Mode granted
+ * withdraws that grant until it answers.
  */
 import { applyConsentCommand, type ConsentModeState, consentModeGranted } from './consent-mode.ts';
 import { consentSources } from './consent-sources.ts';
@@ -28,13 +29,6 @@ if (typeof document !== 'undefined') {
     const vendorId = document.currentScript?.getAttribute('data-tcf-vendor');
     const answer = consentSources((granted) => callXcapi('consent', granted));
 
-    const consentMode: ConsentModeState = { defaults: {}, updates: {} };
-    followDataLayer((entry) => {
-      try {
-        if (applyConsentCommand(consentMode, entry)) answer('gcm', consentModeGranted(consentMode));
-      } catch {}
-    });
-
     let looks = 0;
     const listenToTcf = () => {
       const tcfApi = findTcfApi();
@@ -46,6 +40,14 @@ if (typeof document !== 'undefined') {
         );
       } else if (++looks < CMP_LOOKS) setTimeout(listenToTcf, CMP_LOOK_MS);
     };
+    // TCF first: a CMP already on the page holds back what Consent Mode grants.
     listenToTcf();
+
+    const consentMode: ConsentModeState = { defaults: {}, updates: {} };
+    followDataLayer((entry) => {
+      try {
+        if (applyConsentCommand(consentMode, entry)) answer('gcm', consentModeGranted(consentMode));
+      } catch {}
+    });
   } catch {}
 }
