@@ -4,13 +4,13 @@
  * string body (sent as `text/plain`, so no CORS preflight), else a `keepalive` fetch
  * where sendBeacon is missing or refuses. Never throws, never rejects.
  */
+import { debugLog } from './debug-log.ts';
 
 /** Beacons and keepalive fetches share a 64 KiB in-flight quota; stay clear of it. */
-export const MAX_BEACON_BYTES = 60_000;
+const MAX_BEACON_BYTES = 60_000;
 
-/** Over the limit in UTF-8 bytes; only bodies that could be (3 bytes a character) pay for a Blob. */
-const tooBig = (body: string) =>
-  body.length * 3 > MAX_BEACON_BYTES && new Blob([body]).size > MAX_BEACON_BYTES;
+/** Over the limit in UTF-8 bytes. */
+const tooBig = (body: string) => new Blob([body]).size > MAX_BEACON_BYTES;
 
 /**
  * Sends `payload` as JSON, without its `contents` if the whole is too big, or not at
@@ -26,8 +26,10 @@ export function sendJson(url: string, payload: Record<string, unknown>, answered
       body = JSON.stringify(payload);
     }
     // sendBeacon returns false when its queue is full: the fetch may still go.
-    if (!tooBig(body) && (answered || !navigator.sendBeacon?.(url, body))) {
-      fetch(url, { method: 'POST', body, keepalive: true, credentials: 'include' }).catch(() => {});
+    const failed = () => debugLog(url, 'not sent: failed');
+    if (tooBig(body)) failed();
+    else if (answered || !navigator.sendBeacon?.(url, body)) {
+      fetch(url, { method: 'POST', body, keepalive: true, credentials: 'include' }).catch(failed);
     }
   } catch {}
 }

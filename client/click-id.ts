@@ -18,41 +18,50 @@ function attempt<T>(touch: () => T): T | undefined {
  * The click id in a stored value, the pixel's JSON or bare; a JSON value stamped
  * before `notBefore` (ms) counts as expired.
  */
-export function clickIdIn(stored: string | null | undefined, notBefore = 0): string | undefined {
+export function clickIdIn(
+  stored: string | null | undefined,
+  notBefore?: number,
+): string | undefined {
   return attempt(() => {
     const { twclid, timestamp } = stored?.[0] === '{' ? JSON.parse(stored) : { twclid: stored };
-    return isValidTwclid(twclid) && !(timestamp < notBefore) ? twclid : undefined;
+    // No `notBefore`: `timestamp < undefined` is false, nothing expires.
+    return isValidTwclid(twclid) && !(timestamp < (notBefore as number)) ? twclid : undefined;
   });
 }
 
-/** The cookie's click id, else the localStorage copy's if stored within `days` (it never expires by itself). */
+/**
+ * The cookie's click id, else the localStorage copy's if stored within `days` (it
+ * never expires by itself). Where the cookie jar throws, storage throws too.
+ */
 export function readClickId(days: number): string | undefined {
-  return (
-    attempt(() => clickIdIn(Cookies.get(TWCLID_COOKIE))) ||
-    attempt(() => clickIdIn(localStorage.getItem(TWCLID_COOKIE), Date.now() - days * 864e5))
+  return attempt(
+    () =>
+      clickIdIn(Cookies.get(TWCLID_COOKIE)) ||
+      clickIdIn(localStorage.getItem(TWCLID_COOKIE), Date.now() - days * 864e5),
   );
 }
 
 /** Stores the click id for `days`: the cookie (for `domain` and its subdomains when given) and the copy. */
-export function storeClickId(twclid: string, days: number, domain?: string): void {
+export function storeClickId(twclid: string, days: number, domain?: string | null): void {
   const value = twclidCookieJson(twclid, Date.now());
   // Where the cookie jar throws (a sandboxed frame), storage throws too.
   attempt(() => {
     Cookies.set(TWCLID_COOKIE, value, {
       expires: days,
       sameSite: 'Lax',
-      secure: location.protocol === 'https:',
-      domain,
+      secure: isSecureContext,
+      // js-cookie skips a null attribute as it does an undefined one.
+      domain: domain as string | undefined,
     });
     localStorage.setItem(TWCLID_COOKIE, value);
   });
 }
 
 /** Deletes the stored click id: the host-only cookie (the edge writes one too), `domain`'s, and the copy. */
-export function forgetClickId(domain?: string): void {
+export function forgetClickId(domain?: string | null): void {
   attempt(() => {
     Cookies.remove(TWCLID_COOKIE);
-    Cookies.remove(TWCLID_COOKIE, { domain });
+    Cookies.remove(TWCLID_COOKIE, { domain: domain as string | undefined });
     localStorage.removeItem(TWCLID_COOKIE);
   });
 }

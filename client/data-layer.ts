@@ -3,10 +3,9 @@
  * GA4 ecommerce events already on the page become conversions: pushes to
  * `window.dataLayer`, in GTM's form (`{event: 'purchase', ecommerce: {...}}`) or
  * gtag's (`gtag('event', 'purchase', {...})`, which pushes its `arguments`), made
- * before or after the script loaded. `push` is wrapped, not replaced: the original
- * (Google Tag Manager's own, when it loaded first) still runs first, and a tag
- * manager loading later wraps ours the same way.
+ * before or after the script loaded (see `followDataLayer`).
  */
+import { followDataLayer } from './data-layer-feed.ts';
 import type { TrackContent, TrackData } from './types.ts';
 
 /** GA4 event name to this site's event name, used when `data-datalayer` names none. */
@@ -84,20 +83,10 @@ export function watchDataLayer(
   knownEvents: Readonly<Record<string, string>> | undefined,
   onConversion: (event: string, data: TrackData) => void,
 ): void {
-  const win = globalThis as { dataLayer?: unknown[] };
-  win.dataLayer ||= [];
-  const layer = win.dataLayer;
-  const handle = (entry: unknown) => {
+  followDataLayer((entry) => {
     try {
       const conversion = ga4Conversion(entry, map);
       if (conversion && (!knownEvents || knownEvents[conversion[0]])) onConversion(...conversion);
     } catch {}
-  };
-  layer.forEach(handle);
-  const push = layer.push;
-  layer.push = function (this: unknown[], ...entries: unknown[]) {
-    const length = push.apply(this, entries);
-    entries.forEach(handle);
-    return length;
-  };
+  });
 }

@@ -5,11 +5,13 @@
  * id too. A capture-phase listener on the window: it sees forms added later, and runs
  * before the site's own submit handlers read the form. Never calls `preventDefault`.
  */
+import { debugLog } from './debug-log.ts';
 import type { TrackData } from './types.ts';
 
+/** Runs `track` for each watched form's submit; `clickId` is the stored id, if it may be used. */
 export function watchForms(
   clickId: () => string | false | undefined,
-  onSubmit: (event: string, data: TrackData) => void,
+  run: (command: ['track', string, TrackData]) => void,
 ): void {
   addEventListener(
     'submit',
@@ -25,11 +27,12 @@ export function watchForms(
           if (twclid && !find('[name=twclid]')) {
             form.insertAdjacentHTML('beforeend', `<input type=hidden name=twclid value=${twclid}>`);
           }
-          onSubmit(event, {
-            email: value('[type=email],[name=email]'),
-            phone: value('[type=tel],[name=phone]'),
-          });
-        }
+          run([
+            'track',
+            event,
+            { email: value('[type=email],[name=email]'), phone: value('[type=tel],[name=phone]') },
+          ]);
+        } else debugLog(form, 'not sent: no data-xcapi-event');
       } catch {}
     },
     true,

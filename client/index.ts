@@ -12,6 +12,7 @@
  */
 import { readClickId } from './click-id.ts';
 import { ga4EventMap, watchDataLayer } from './data-layer.ts';
+import { debugOn } from './debug-log.ts';
 import { createTracker, type RunCommand } from './tracker.ts';
 import type { TrackData, XcapiSettings } from './types.ts';
 
@@ -23,6 +24,8 @@ export type { TrackContent, TrackData, XcapiSettings } from './types.ts';
  */
 export type InitSettings = Partial<XcapiSettings> & {
   dataLayer?: boolean | string;
+  /** Console messages for what is not stored or sent, and why (as `data-debug`). */
+  debug?: boolean;
 };
 
 let run: RunCommand | undefined;
@@ -31,7 +34,7 @@ let cookieDays = 30;
 
 /**
  * Starts the script with these settings (defaults: this origin, 30 days, granted,
- * host-only cookie, no pixel mirror, no dataLayer). Only the first call counts.
+ * host-only cookie, no pixel mirror, no dataLayer, no debug messages). Only the first call counts.
  *
  * @example
  * init({ endpoint: '/xcapi', cookieDays: 90, cookieDomain: 'shop.example' });
@@ -40,6 +43,7 @@ let cookieDays = 30;
 export function init(settings: InitSettings = {}): void {
   if (run || typeof document === 'undefined') return;
   try {
+    if (settings.debug) debugOn();
     const days = settings.cookieDays;
     if (days && days > 0) cookieDays = days;
     run = createTracker(

@@ -6,8 +6,9 @@
 export function followNavigation(onUrlChange: () => void): void {
   for (const method of ['pushState', 'replaceState'] as const) {
     const original = history[method];
-    history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
-      original.apply(this, args);
+    history[method] = function (this: History) {
+      // biome-ignore lint/complexity/noArguments: passes on whatever the page passed
+      original.apply(this, arguments as unknown as Parameters<History['pushState']>);
       onUrlChange();
     };
   }

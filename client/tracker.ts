@@ -16,6 +16,7 @@
 import { sendJson } from './beacon.ts';
 import { clickIdFromUrl, forgetClickId, readClickId, storeClickId } from './click-id.ts';
 import { newConversionId } from './conversion-id.ts';
+import { debugLog, debugOn } from './debug-log.ts';
 import { watchForms } from './forms.ts';
 import { followNavigation } from './navigation.ts';
 import { mirrorToPixel } from './pixel-mirror.ts';
@@ -33,11 +34,12 @@ export function createTracker(
   endpoint: XcapiSettings['endpoint'],
   cookieDays: XcapiSettings['cookieDays'],
   consent?: string | null,
-  cookieDomain?: XcapiSettings['cookieDomain'],
+  cookieDomain?: XcapiSettings['cookieDomain'] | null,
   pixelEvents?: XcapiSettings['pixelEvents'],
 ): RunCommand {
   const gpc = !!(navigator as Navigator & { globalPrivacyControl?: boolean }).globalPrivacyControl;
-  let granted = consent !== 'pending';
+  /** Whether storing and sending is allowed: consent, and no Global Privacy Control. */
+  let granted = consent !== 'pending' && !gpc;
   /** `track` calls held while consent is pending; undefined once it is given or withdrawn. */
   let held: ArrayLike<unknown>[] | undefined = granted || gpc ? undefined : [];
   /** The click id this page's URL brought, known even when storage is blocked. */
@@ -45,7 +47,6 @@ export function createTracker(
   /** A click id taken from the URL and not yet stored nor sent to the edge. */
   let unsaved: string | undefined;
 
-  const allowed = () => granted && !gpc;
   const storedClickId = () => clickId || readClickId(cookieDays);
 
   const save = () => {
@@ -60,7 +61,7 @@ export function createTracker(
   /** Keeps a click id found in the current URL (it beats an older stored one). */
   const capture = () => {
     const fromUrl = clickIdFromUrl(location.search);
-    if (fromUrl && fromUrl !== clickId && allowed()) {
+    if (fromUrl && fromUrl !== clickId && granted) {
       unsaved = clickId = fromUrl;
       // Off the script's own task; `pagehide` saves it if the page is left first.
       setTimeout(save);
@@ -71,19 +72,25 @@ export function createTracker(
     try {
       const [command, arg, data] = args as [unknown, unknown, TrackData | undefined];
       if (command === 'track' && arg) {
-        if (allowed()) {
+        if (granted) {
           const conversion = { ...data, conversion_id: data?.conversion_id || newConversionId() };
-          sendJson(`${endpoint}/events`, { event: arg, ...conversion, twclid: storedClickId() });
+          const twclid = storedClickId();
+          if (!twclid) debugLog(arg, 'no click id');
+          sendJson(`${endpoint}/events`, { event: arg, ...conversion, twclid });
           mirrorToPixel(pixelEvents?.[arg as string], conversion);
-        } else held?.push(args);
+        } else {
+          held?.push(args);
+          debugLog(arg, gpc ? 'not sent: GPC' : 'not sent: no consent');
+        }
       }
+      if (command === 'debug') debugOn();
       if (command === 'consent') {
         if (!arg) {
           granted = false;
           held = clickId = unsaved = undefined;
           forgetClickId(cookieDomain);
         } else if (!granted) {
-          granted = true;
+          granted = !gpc;
           capture();
           // Sent now: granted, they are not held again.
           held?.forEach(run);
@@ -95,9 +102,6 @@ export function createTracker(
   capture();
   addEventListener('pagehide', save);
   followNavigation(capture);
-  watchForms(
-    () => allowed() && storedClickId(),
-    (event, data) => run(['track', event, data]),
-  );
+  watchForms(() => granted && storedClickId(), run);
   return run;
 }

@@ -47,7 +47,9 @@ export interface XcapiSettings {
 /** The commands `window.xcapi` understands. */
 export type XcapiCommand =
   | [command: 'track', event: string, data?: TrackData]
-  | [command: 'consent', granted: boolean];
+  | [command: 'consent', granted: boolean]
+  /** Console messages for what is not stored or sent, and why. */
+  | [command: 'debug'];
 
 /** `window.xcapi`: the queue stub before the script loads, the real function after. */
 export interface XcapiFunction {

@@ -11,9 +11,7 @@
  * apply to them as to any other.
  */
 import { ga4EventMap, watchDataLayer } from './data-layer.ts';
-import type { XcapiFunction } from './types.ts';
-
-const win = globalThis as typeof globalThis & { xcapi?: XcapiFunction };
+import { callXcapi } from './xcapi-stub.ts';
 
 if (typeof document !== 'undefined') {
   try {
@@ -22,16 +20,7 @@ if (typeof document !== 'undefined') {
       ga4EventMap(spec),
       // The configured events, written in by the edge as in client/xcapi.ts.
       globalThis.XCAPI_PIXEL_EVENTS,
-      (event, data) => {
-        // The queue stub, if the page has not set it up (yet).
-        win.xcapi ||= function xcapi() {
-          stub.q ||= [];
-          // biome-ignore lint/complexity/noArguments: the stub queues `arguments`, as the page's own
-          stub.q.push(arguments);
-        };
-        const stub = win.xcapi;
-        stub('track', event, data);
-      },
+      (event, data) => callXcapi('track', event, data),
     );
   } catch {}
 }

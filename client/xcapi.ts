@@ -6,6 +6,7 @@
  *     <script async src="https://shop.example/xcapi.js" data-consent="pending"></script>
  *     <script>window.xcapi=window.xcapi||function(){(xcapi.q=xcapi.q||[]).push(arguments)}</script>
  */
+import { debugOn } from './debug-log.ts';
 import { createTracker } from './tracker.ts';
 import type { XcapiFunction } from './types.ts';
 
@@ -28,11 +29,12 @@ if (!win.xcapi?.loaded) {
     const data = (name: string) => script?.getAttribute(`data-${name}`);
     const days = +(data('cookie-days') as string);
     // Default endpoint: the directory of the script's own URL; inline (no `src`): this origin.
+    if (data('debug') != null) debugOn();
     const run = createTracker(
       (data('endpoint') ?? script?.src.replace(/[^/]*([?#].*)?$/, '') ?? '').replace(/\/+$/, ''),
       days > 0 ? days : 30,
       data('consent'),
-      data('cookie-domain') || undefined,
+      data('cookie-domain'),
       data('pixel') === 'off' ? undefined : globalThis.XCAPI_PIXEL_EVENTS,
     );
     const queued = win.xcapi?.q;

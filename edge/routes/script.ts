@@ -1,10 +1,11 @@
 /**
  * @module
- * `GET /xcapi.js` and `GET /xcapi-datalayer.js`: the browser script and its GA4
- * dataLayer bridge, built by scripts/build-client.ts into
+ * `GET /xcapi.js`, `GET /xcapi-datalayer.js` and `GET /xcapi-consent.js`: the
+ * browser script, its GA4 dataLayer bridge and its consent adapter, built by
+ * scripts/build-client.ts into
  * edge/generated/client-script.ts (run `npm run build` first), served from memory.
  *
- * Configuration: with a valid configuration, both carry the configured events as
+ * Configuration: with a valid configuration, the first two carry the configured events as
  * X's pixel names them (`{"purchase":"tw-o9d7n-o9d2g"}`), written in place of the
  * build's placeholder, so the script can mirror conversions to X's pixel and skip
  * dataLayer events the edge would refuse. No extra request, no attribute to keep
@@ -21,6 +22,7 @@ import { toBase64 } from '../byte-text.ts';
 import type { EdgeConfig } from '../config.ts';
 import {
   CLIENT_SCRIPT,
+  CONSENT_SCRIPT,
   DATA_LAYER_SCRIPT,
   PIXEL_EVENTS_PLACEHOLDER,
 } from '../generated/client-script.ts';
@@ -112,4 +114,5 @@ function serve(name: string, source: string) {
 
 export const scriptRoute = new Hono<AppEnv>()
   .get('/xcapi.js', serve('script', CLIENT_SCRIPT))
-  .get('/xcapi-datalayer.js', serve('datalayer', DATA_LAYER_SCRIPT));
+  .get('/xcapi-datalayer.js', serve('datalayer', DATA_LAYER_SCRIPT))
+  .get('/xcapi-consent.js', serve('consent', CONSENT_SCRIPT));

@@ -4,6 +4,7 @@ import { pixelEventIds } from '../../edge/routes/script.ts';
 
 const URL_ = 'https://shop.example/xcapi.js';
 const DATA_LAYER_URL = 'https://shop.example/xcapi-datalayer.js';
+const CONSENT_URL = 'https://shop.example/xcapi-consent.js';
 /** The test configuration's events as X's pixel names them. */
 const PIXEL_EVENTS =
   '{"purchase":"tw-o9d7n-o9d2g","lead":"tw-o9d7n-o9d2h","signup":"tw-o9d7n-o9d2i"}';
@@ -71,6 +72,30 @@ describe('GET /xcapi.js', () => {
       headers: { 'If-None-Match': etag },
     });
     expect(again.status).toBe(304);
+  });
+
+  it('serves the consent adapter with its own strong ETag and the same cache', async () => {
+    const res = await exports.default.fetch(CONSENT_URL);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('public, max-age=300');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    const body = await res.arrayBuffer();
+    const text = new TextDecoder().decode(body);
+    // It speaks both standards and drives the script by its consent command.
+    expect(text).toContain('__tcfapi');
+    expect(text).toContain('__tcfapiLocator');
+    expect(text).toContain('ad_user_data');
+    expect(text).toContain('dataLayer');
+    expect(() => new Function(text)).not.toThrow();
+    const etag = `"${await sha256Base64Url(body)}"`;
+    expect(res.headers.get('etag')).toBe(etag);
+    for (const other of [URL_, DATA_LAYER_URL]) {
+      expect(etag).not.toBe((await exports.default.fetch(other)).headers.get('etag'));
+    }
+    const again = await exports.default.fetch(CONSENT_URL, { headers: { 'If-None-Match': etag } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
   });
 
   it('answers 304 without a body when If-None-Match matches (also weak or in a list)', async () => {

@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   budgetProblem,
+  CONSENT_GZIP_BUDGET,
   DATA_LAYER_GZIP_BUDGET,
   gzipBytes,
   IIFE_GZIP_BUDGET,
@@ -18,9 +19,10 @@ import {
 const root = join(import.meta.dirname, '../..');
 
 describe('client build size budget', () => {
-  it('is 2,048 bytes gzip for the script (and the ESM build), 1,024 for the dataLayer bridge', () => {
+  it('is 2,048 bytes gzip for the script (and the ESM build), 1,024 for each adapter', () => {
     expect(IIFE_GZIP_BUDGET).toBe(2048);
     expect(DATA_LAYER_GZIP_BUDGET).toBe(1024);
+    expect(CONSENT_GZIP_BUDGET).toBe(1024);
   });
 
   it('the built outputs are within their budgets, by zlib and by the gzip command', () => {
@@ -28,6 +30,7 @@ describe('client build size budget', () => {
     expect(gzip('dist/xcapi.js')).toBeLessThanOrEqual(IIFE_GZIP_BUDGET);
     expect(gzip('dist/client.mjs')).toBeLessThanOrEqual(IIFE_GZIP_BUDGET);
     expect(gzip('dist/xcapi-datalayer.js')).toBeLessThanOrEqual(DATA_LAYER_GZIP_BUDGET);
+    expect(gzip('dist/xcapi-consent.js')).toBeLessThanOrEqual(CONSENT_GZIP_BUDGET);
   });
 
   it('measures raw, gzip and brotli bytes of an output', () => {
@@ -65,6 +68,7 @@ describe('client build size budget', () => {
       'dist/xcapi.js',
       'dist/client.mjs',
       'dist/xcapi-datalayer.js',
+      'dist/xcapi-consent.js',
       'edge/generated/client-script.ts',
     ];
     const mtimes = () =>

@@ -41,6 +41,21 @@ describe('the built script outside a browser', () => {
     expect(fetch).not.toHaveBeenCalled();
   });
 
+  it('the adapters evaluate in a bare context and in Node, defining and sending nothing', () => {
+    for (const file of ['xcapi-datalayer.js', 'xcapi-consent.js']) {
+      const source = readFileSync(join(dist, file), 'utf8');
+      const fetch = vi.fn();
+      const sandbox: Record<string, unknown> = { fetch, setTimeout: vi.fn() };
+      expect(() => runInNewContext(source, sandbox), file).not.toThrow();
+      expect(Object.keys(sandbox), file).toEqual(['fetch', 'setTimeout']);
+      const globalsBefore = Object.keys(globalThis).sort();
+      expect(() => new Function(source)(), file).not.toThrow();
+      expect(Object.keys(globalThis).sort(), file).toEqual(globalsBefore);
+      expect(fetch, file).not.toHaveBeenCalled();
+      expect(sandbox.setTimeout, file).not.toHaveBeenCalled();
+    }
+  });
+
   it('dist/client.mjs imports, and every export does nothing', async () => {
     const fetch = vi.fn();
     vi.stubGlobal('fetch', fetch);
