@@ -41,6 +41,13 @@ import { configFor, settingsOf } from '../config.ts';
 import type { Env } from '../env.ts';
 import { type DeliveryFlags, type DeliveryHealth, deliveryHealth } from './delivery-health.ts';
 import {
+  addTallies,
+  createTallyTable,
+  pruneTallies,
+  type SkippedConversion,
+  sourceLabel,
+} from './event-tallies.ts';
+import {
   BUCKET_MS,
   COUNT_COLUMNS,
   type ConversionView,
@@ -64,13 +71,6 @@ import {
   withoutAttempt,
 } from './message.ts';
 import { addressKeyGone, SEAL_KEY_GONE } from './seal-address.ts';
-import {
-  countSkipped,
-  createSkipTable,
-  pruneSkipped,
-  type SkippedConversion,
-} from './skip-counts.ts';
-import { countSource, createSourceTable, pruneSources, sourceLabel } from './source-counts.ts';
 import type { HoldReason } from './verdict.ts';
 
 /** How often a refused pixel is probed; the queue adds seconds, X sees one at least every 60 s. */
@@ -213,7 +213,7 @@ export class DeliveryLedger extends DurableObject<Env> {
         email INTEGER NOT NULL DEFAULT 0, phone INTEGER NOT NULL DEFAULT 0,
         ip_user_agent INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (bucket, event));
     `);
-    createSkipTable(this.sql);
+    createTallyTable(this.sql);
     // Ledgers created before conversions carried a warning get the column.
     if (
       !this.sql
@@ -222,7 +222,6 @@ export class DeliveryLedger extends DurableObject<Env> {
     ) {
       this.sql.exec('ALTER TABLE conversions ADD COLUMN warning TEXT');
     }
-    createSourceTable(this.sql);
     // Delivery counts as ok from the moment the ledger first exists.
     this.sql.exec('INSERT OR IGNORE INTO pixel (id, changed_at) VALUES (1, ?)', Date.now());
   }
@@ -384,7 +383,12 @@ export class DeliveryLedger extends DurableObject<Env> {
 
   /** Counts conversions that ingest acknowledged but left unsent on purpose. */
   skip(skipped: SkippedConversion[], now: number = Date.now()): void {
-    countSkipped(this.sql, skipped, BUCKET_MS, now);
+    addTallies(
+      this.sql,
+      'skipped',
+      skipped.map(({ event, reason }) => ({ event, label: reason })),
+      { at: now, bucketMs: BUCKET_MS },
+    );
     this.scheduleAlarm(now);
   }
 
@@ -592,9 +596,7 @@ export class DeliveryLedger extends DurableObject<Env> {
       phone: c.phone ? 1 : 0,
       ip_user_agent: c.ipUserAgent ? 1 : 0,
     });
-    countSource(this.sql, {
-      event: entry.event,
-      source: sourceLabel(entry.body),
+    addTallies(this.sql, 'source', [{ event: entry.event, label: sourceLabel(entry.body) }], {
       at: entry.acceptedAt,
       bucketMs: BUCKET_MS,
     });
@@ -769,8 +771,7 @@ export class DeliveryLedger extends DurableObject<Env> {
     }
     this.sql.exec('DELETE FROM dead_letters WHERE dead_at <= ?', now - DEAD_LETTER_KEEP_MS);
     this.sql.exec('DELETE FROM counts WHERE bucket <= ?', now - COUNTS_KEEP_MS);
-    pruneSkipped(this.sql, now - COUNTS_KEEP_MS);
-    pruneSources(this.sql, now - COUNTS_KEEP_MS);
+    pruneTallies(this.sql, now - COUNTS_KEEP_MS);
   }
 
   /** The next time anything is due: a release, a probe, an expiry or housekeeping. */
@@ -790,7 +791,7 @@ export class DeliveryLedger extends DurableObject<Env> {
     // Housekeeping an hour after the last, while there is anything to prune: counted
     // from `now`, every batch would push it out again and a busy pixel never prunes.
     if (
-      this.sql.exec('SELECT 1 FROM counts UNION ALL SELECT 1 FROM skipped LIMIT 1').toArray()[0]
+      this.sql.exec('SELECT 1 FROM counts UNION ALL SELECT 1 FROM tallies LIMIT 1').toArray()[0]
     ) {
       due.push(this.prunedAt + HOUR_MS);
     }

@@ -7,7 +7,7 @@
 import type { Env } from '../env.ts';
 import { XApiError } from '../errors.ts';
 import { errorName, log } from '../log.ts';
-import type { SkippedConversion } from './skip-counts.ts';
+import type { SkippedConversion } from './event-tallies.ts';
 
 /**
  * The pixel's ledger, or undefined when the binding is missing.
@@ -31,7 +31,7 @@ export function requireLedger(env: Env, pixelId: string) {
 }
 
 /**
- * Counts conversions acknowledged but left unsent on purpose (./skip-counts.ts).
+ * Counts conversions acknowledged but left unsent on purpose (./event-tallies.ts).
  * Only a count is at stake, no conversion: a missing binding or a failed call
  * is logged and the caller's answer stands.
  */

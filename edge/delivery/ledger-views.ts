@@ -6,9 +6,8 @@
  * Durable Object, which owns the writes and the delivery decisions.
  */
 import type { DeliveryHealth } from './delivery-health.ts';
+import { readTallies, type SkipReason } from './event-tallies.ts';
 import { SEAL_KEY_GONE } from './seal-address.ts';
-import { readSkipped, type SkipReason } from './skip-counts.ts';
-import { readSources } from './source-counts.ts';
 
 /** A warning in X's error-item shape, as `POST /events` answers carry them. */
 export interface LedgerWarning {
@@ -57,7 +56,7 @@ export interface EventWindow {
   sent: number;
   waiting: Record<string, number>;
   dead_lettered: number;
-  /** Acknowledged but not sent on purpose (./skip-counts.ts), per reason. */
+  /** Acknowledged but not sent on purpose (./event-tallies.ts), per reason. */
   skipped: Partial<Record<SkipReason, number>>;
   /** Accepted per source: `browser`, `server`, `shopify`, `stripe`, `woocommerce` (./source-counts.ts). */
   sources: Record<string, number>;
@@ -214,12 +213,12 @@ function readWindow(sql: SqlStorage, since: number): { events: Record<string, Ev
     events[row.event] = entry;
     entry.waiting[row.waiting_reason] = row.n;
   }
-  for (const [event, reasons] of readSkipped(sql, bucket)) {
+  for (const [event, reasons] of readTallies(sql, 'skipped', bucket)) {
     const entry = events[event] ?? emptyWindow();
     events[event] = entry;
     entry.skipped = reasons;
   }
-  for (const [event, sources] of readSources(sql, bucket)) {
+  for (const [event, sources] of readTallies(sql, 'source', bucket)) {
     const entry = events[event] ?? emptyWindow();
     events[event] = entry;
     entry.sources = sources;

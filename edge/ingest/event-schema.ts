@@ -153,9 +153,9 @@ const sha256Hex = (name: string) =>
   );
 
 /**
- * A strict object whose errors name its own fields: valibot builds an
- * issue's message where the issue arises, before the outer path is known, so
- * each object says for itself which fields it allows.
+ * A strict object whose errors name its own fields: valibot writes an
+ * error's message where the error arises, before the outer path is known,
+ * so each object says for itself which fields it allows.
  */
 function fieldsObject<TEntries extends v.ObjectEntries>(entries: TEntries) {
   const allowed = Object.keys(entries).join(', ');

@@ -7,7 +7,7 @@
  * them (in Node) apply exactly the edge's rules.
  */
 
-import type { SkippedConversion } from '../delivery/skip-counts.ts';
+import type { SkippedConversion } from '../delivery/event-tallies.ts';
 import type { XErrorItem } from '../errors.ts';
 import type { Caller } from '../http/server-auth.ts';
 import type { XConversion } from '../x-api/conversion.ts';

@@ -10,7 +10,7 @@
  * through the very same mapping in Node.
  */
 import { parseTwclidCookie } from '../../common/twclid-cookie.ts';
-import type { SkipReason } from '../delivery/skip-counts.ts';
+import type { SkipReason } from '../delivery/event-tallies.ts';
 import { fractionDigits, minorUnits, parseDecimal } from '../ingest/decimal-amount.ts';
 import { MAX_CONTENTS } from '../ingest/event-schema.ts';
 
