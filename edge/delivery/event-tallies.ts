@@ -11,8 +11,6 @@
  *   of the first copy delivery saw: a later copy of the same
  *   `conversion_id` is a duplicate, not a second conversion.
  */
-import type { DeliveryMessage } from './message.ts';
-
 export type TallyKind = 'skipped' | 'source';
 
 /** Why a conversion was acknowledged but not sent to X. */
@@ -26,7 +24,7 @@ export interface SkippedConversion {
 }
 
 /** `browser`, `server` (a `POST /events` server call), or the shop webhook's name. */
-export function sourceLabel(body: DeliveryMessage): string {
+export function sourceLabel(body: { via?: string; source?: string }): string {
   return body.via ?? body.source ?? 'server';
 }
 
