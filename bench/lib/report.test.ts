@@ -55,6 +55,7 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       reason: 'bench/delivery.ts does not exist',
     },
     upload: { ok: false, seconds: 1, error: 'starting wrangler.toml did not finish' },
+    cost: { ok: false, seconds: 1, error: 'starting the metered edge did not finish' },
     ...overrides,
   };
 }
