@@ -27,15 +27,15 @@ import { fileURLToPath } from 'node:url';
 import { startCliProcess } from '../cli/cli-process.ts';
 import { type FakeXServer, startFakeX } from '../test/fake-x/server.ts';
 import { TEST_ACCOUNT } from '../test/fake-x/test-account.ts';
-import { edgeVarsFor, PURCHASE_BEACON_BODY, PURCHASE_BEACON_HEADERS } from './lib/beacon.ts';
+import { edgeVarsFor, PURCHASE_BEACON_BODY, PURCHASE_BEACON_HEADERS } from '../test/rig/beacon.ts';
+import { writeConversionsCsv } from '../test/rig/conversions-csv.ts';
+import { type LocalWorker, startLocalWorker } from '../test/rig/local-worker.ts';
 import {
   type CostPerMillion,
   costPerMillion,
   type PerConversion,
 } from './lib/cloudflare-prices.ts';
-import { writeConversionsCsv } from './lib/conversions-csv.ts';
 import { writeConfigCopy } from './lib/edge-config-copy.ts';
-import { type LocalWorker, startLocalWorker } from './lib/local-worker.ts';
 import { METER_PATH, type MeterReading } from './lib/meter-reading.ts';
 import { numberArg } from './lib/number-arg.ts';
 import { cpuMs, workerdChildren } from './lib/process-cpu.ts';

@@ -19,9 +19,9 @@
  */
 import autocannon from 'autocannon';
 import { startFakeX } from '../test/fake-x/server.ts';
-import { edgeVarsFor, PURCHASE_BEACON_BODY, PURCHASE_BEACON_HEADERS } from './lib/beacon.ts';
+import { edgeVarsFor, PURCHASE_BEACON_BODY, PURCHASE_BEACON_HEADERS } from '../test/rig/beacon.ts';
+import { type LocalWorker, startLocalWorker } from '../test/rig/local-worker.ts';
 import { writeConfigCopy } from './lib/edge-config-copy.ts';
-import { type LocalWorker, startLocalWorker } from './lib/local-worker.ts';
 import { numberArg } from './lib/number-arg.ts';
 import { cpuMs, workerdChildren } from './lib/process-cpu.ts';
 import { percentile, type SampleSummary, summarize } from './lib/stats.ts';

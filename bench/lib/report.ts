@@ -545,7 +545,7 @@ function uploadSection(outcome: PartOutcome<UploadFigures>): string {
   const head = `## 6. CSV upload (\`x-capi-edge upload\`)
 
 \`bench/upload.ts\`: the real CLI (\`cli/bin.mjs\`, a child process) uploads a generated
-file (\`bench/lib/conversions-csv.ts\`: purchase rows with transaction id, email, click id,
+file (\`test/rig/conversions-csv.ts\`: purchase rows with transaction id, email, click id,
 value, currency and a quoted description) to the real Worker in local workerd, unpaced
 (\`--rate 0\`), delivering to the fake X API; then the same CLI judges a larger generated
 file with \`--dry-run\` (every row read, mapped, validated with the edge's rules and
