@@ -12,6 +12,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { dispatchConversions } from '../delivery/dispatch.ts';
+import { recordHeld } from '../demo/outbox.ts';
 import { invalidParameter, XApiError } from '../errors.ts';
 import { browserRateLimit } from '../http/browser-rate-limit.ts';
 import { identifyCaller, requireCaller } from '../http/caller.ts';
@@ -162,6 +163,9 @@ export const eventsRoute = new Hono<AppEnv>()
       conversions,
       caller,
     );
+    if (config.demo && caller === 'browser' && config.browserHoldSeconds > 0) {
+      recordHeld(conversions, config.browserHoldSeconds);
+    }
 
     if (redirect) return c.redirect(redirect, 303);
     return c.json(
