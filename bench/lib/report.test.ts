@@ -389,6 +389,7 @@ describe('renderBenchmarks', () => {
             conversionsPerPhase: 10_000,
             steady: phase,
             faults: { ...phase, delivered: 9_990, completeness: 0.999, secondsToDeliverAll: null },
+            recovery: [],
           },
           summary: 'delivery: 100 X requests per 10,000 conversions',
         },

@@ -469,9 +469,9 @@ function phaseRow(name: string, p: DeliveryPhase, limit: number): string[] {
   ];
 }
 
-/** Recovery after refused credentials and after an outage, when the run measured it. */
-function recoverySection(phases: RecoveryPhase[] | undefined, limit: number): string {
-  if (!phases || phases.length === 0) return '';
+/** Recovery after refused credentials and after an outage. */
+function recoverySection(phases: RecoveryPhase[], limit: number): string {
+  if (phases.length === 0) return '';
   const label = { revoked: 'credentials refused (401)', outage: 'outage (every request 503)' };
   return `
 Recovery: conversions posted while X refused or failed every request, X kept so for 10 s
