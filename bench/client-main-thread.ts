@@ -26,7 +26,7 @@
  *     node bench/client-main-thread.ts [--loads 20] [--profile 10] [--limit 300 (seconds)]
  */
 import { readFile } from 'node:fs/promises';
-import { SHOP_ORIGIN } from './lib/beacon.ts';
+import { SHOP_ORIGIN } from '../test/rig/beacon.ts';
 import {
   type CpuProfile,
   inFreshContext,

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 // Importing the build runs nothing: it builds only when run as a script.
 import { gzipBytes, IIFE_GZIP_BUDGET, measure, type OutputSize } from '../scripts/build-client.ts';
-import { SHOP_ORIGIN } from './lib/beacon.ts';
+import { SHOP_ORIGIN } from '../test/rig/beacon.ts';
 import { PLAUSIBLE_FILE, plausibleScript, plausibleVersion } from './lib/plausible.ts';
 
 /** The outputs `npm run build` writes, in the order they are reported. */

@@ -10,6 +10,8 @@
  *
  *     node bench/crypto-cost.ts [operation ...]   # e.g. ingestBeacon minimalIngestBeacon
  */
+
+import { startLocalWorker } from '../test/rig/local-worker.ts';
 import {
   CRYPTO_OP_DESCRIPTIONS,
   CRYPTO_OPS,
@@ -17,7 +19,6 @@ import {
   isCryptoOp,
   repeatCryptoOp,
 } from './lib/crypto-ops.ts';
-import { startLocalWorker } from './lib/local-worker.ts';
 import { cpuMs, workerdChildren } from './lib/process-cpu.ts';
 import { percentile, type SampleSummary, summarize } from './lib/stats.ts';
 

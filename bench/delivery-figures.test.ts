@@ -20,11 +20,13 @@ describe('parseDeliveryLine', () => {
       conversionsPerPhase: 10_000,
       steady: phase,
       faults: { ...phase, xRequests: 140, completeness: 1 },
+      recovery: [],
     });
     expect(parseDeliveryLine(line)).toEqual({
       conversionsPerPhase: 10_000,
       steady: phase,
       faults: { ...phase, xRequests: 140, completeness: 1 },
+      recovery: [],
     });
   });
 

@@ -44,8 +44,7 @@ export interface DeliveryReport {
   conversionsPerPhase: number;
   steady: DeliveryPhase;
   faults: DeliveryPhase;
-  /** Absent in reports from before the recovery phases existed. */
-  recovery?: RecoveryPhase[];
+  recovery: RecoveryPhase[];
 }
 
 export type DeliveryOutcome =
@@ -103,14 +102,12 @@ export function parseDeliveryLine(line: string): DeliveryReport | undefined {
   if (report.bench !== 'delivery' || !isPhase(report.steady) || !isPhase(report.faults)) {
     return undefined;
   }
-  const recovery = Array.isArray(report.recovery)
-    ? (report.recovery as unknown[]).filter(isRecovery)
-    : undefined;
+  if (!Array.isArray(report.recovery)) return undefined;
   return {
     conversionsPerPhase: Number(report.conversionsPerPhase),
     steady: report.steady,
     faults: report.faults,
-    ...(recovery ? { recovery } : {}),
+    recovery: (report.recovery as unknown[]).filter(isRecovery),
   };
 }
 

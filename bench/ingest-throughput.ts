@@ -4,7 +4,7 @@
  * run the same way (wrangler's dev environment, local workerd, loaded on the
  * Worker's own address) and driven by autocannon with the same purchase beacon:
  * - the edge (the repository's wrangler.toml, its queue consumers left out so
- *   only ingest runs: ./lib/ingest-only-config.ts);
+ *   only ingest runs: ./lib/edge-config-copy.ts);
  * - the minimal correct ingest (bench/minimal-ingest.ts: parse, hash the
  *   email, enqueue, 202): the headline ratio edge/minimal;
  * - a bare Worker that only answers 202 (bench/bare-worker.ts): what workerd
@@ -19,9 +19,9 @@
  */
 import autocannon from 'autocannon';
 import { startFakeX } from '../test/fake-x/server.ts';
-import { edgeVarsFor, PURCHASE_BEACON_BODY, PURCHASE_BEACON_HEADERS } from './lib/beacon.ts';
-import { writeIngestOnlyConfig } from './lib/ingest-only-config.ts';
-import { type LocalWorker, startLocalWorker } from './lib/local-worker.ts';
+import { edgeVarsFor, PURCHASE_BEACON_BODY, PURCHASE_BEACON_HEADERS } from '../test/rig/beacon.ts';
+import { type LocalWorker, startLocalWorker } from '../test/rig/local-worker.ts';
+import { writeConfigCopy } from './lib/edge-config-copy.ts';
 import { numberArg } from './lib/number-arg.ts';
 import { cpuMs, workerdChildren } from './lib/process-cpu.ts';
 import { percentile, type SampleSummary, summarize } from './lib/stats.ts';
@@ -207,7 +207,14 @@ export async function measureIngestThroughput({
   try {
     const fakeX = await startFakeX({ port: 0, host: '127.0.0.1' });
     closers.push(() => fakeX.close());
-    const edgeConfig = await writeIngestOnlyConfig('wrangler.toml', '.bench-tmp');
+    const edgeConfig = await writeConfigCopy(
+      'wrangler.toml',
+      '.bench-tmp',
+      'edge-ingest-only.wrangler.toml',
+      {
+        withoutQueueConsumers: true,
+      },
+    );
     const edge = await startTarget(edgeConfig, edgeVarsFor(fakeX.url));
     closers.push(() => edge.worker.close());
     const minimal = await startTarget('bench/minimal-ingest.wrangler.toml');

@@ -4,10 +4,11 @@
  * prints a summary, and writes BENCHMARKS.md and bench/results.json. A part
  * that fails is reported as not measured, with why; the run goes on.
  *
- *     node bench/run.ts            # the full run (about 8 minutes on 2 cores)
+ *     node bench/run.ts            # the full run (about 9 minutes on 2 cores)
  *     node bench/run.ts --quick    # a short smoke run of every part
+ *     node bench/run.ts --only cost   # one part again; the others from bench/results.json
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { VariantFigures } from './client-main-thread.ts';
 import type { DeliveryOutcome } from './delivery-figures.ts';
 import type { LoadFigures } from './ingest-throughput.ts';
@@ -41,6 +42,9 @@ const SETTINGS = quick
       deliveryLimitSeconds: 90,
       uploadRows: 2000,
       uploadRssRows: 20_000,
+      costBrowser: 50,
+      costServer: 100,
+      costCsv: 100,
     }
   : {
       pageLoads: 50,
@@ -59,6 +63,9 @@ const SETTINGS = quick
       deliveryLimitSeconds: 240,
       uploadRows: 10_000,
       uploadRssRows: 100_000,
+      costBrowser: 300,
+      costServer: 500,
+      costCsv: 500,
     };
 
 /**
@@ -93,7 +100,7 @@ async function part<T>(name: string, measure: () => Promise<T>): Promise<PartOut
 
 async function summaryLines(results: BenchResults): Promise<string[]> {
   const lines: string[] = [];
-  const { size, mainThread, apiFloor, ingest, crypto, delivery, upload } = results;
+  const { size, mainThread, apiFloor, ingest, crypto, delivery, upload, cost } = results;
   if (size.ok) {
     for (const f of [...size.value.files, ...size.value.peers])
       lines.push(`size ${f.file}: ${f.raw} B raw, ${f.gzip} B gzip, ${f.brotli} B brotli`);
@@ -128,6 +135,7 @@ async function summaryLines(results: BenchResults): Promise<string[]> {
     }
   }
   if (upload.ok) lines.push((await import('./upload.ts')).summarizeUpload(upload.value));
+  if (cost.ok) lines.push((await import('./cost.ts')).summarizeCost(cost.value));
   lines.push(
     delivery.status === 'measured'
       ? `delivery: ${delivery.summary}`
@@ -140,54 +148,81 @@ async function summaryLines(results: BenchResults): Promise<string[]> {
     ingest,
     crypto,
     upload,
+    cost,
   })) {
     if (!outcome.ok) lines.push(`${name}: NOT MEASURED (${outcome.error})`);
   }
   return lines;
 }
 
-async function main(): Promise<number> {
-  const started = performance.now();
-  const machine = describeMachine();
-  console.log(
-    `bench: ${machine.cpus} x ${machine.cpuModel}, node ${machine.node}, load ${machine.loadAverage.join(' ')}`,
-  );
+/** The parts measured in this process, in the order a full run takes them. */
+const PARTS = {
+  size: () =>
+    part('browser script size', async () => (await import('./client-size.ts')).measureClientSize()),
+  crypto: () =>
+    part('hashing and signing cost', async () =>
+      (await import('./crypto-cost.ts')).measureCryptoCost({ batches: SETTINGS.cryptoBatches }),
+    ),
+  mainThread: () =>
+    part('main-thread time in Chromium', async () =>
+      (await import('./client-main-thread.ts')).measureClientMainThread({
+        loads: SETTINGS.pageLoads,
+        warmupLoads: SETTINGS.warmupLoads,
+        timeLimitMs: SETTINGS.mainThreadLimitSeconds * 1000,
+        profileLoads: SETTINGS.profileLoads,
+      }),
+    ),
+  apiFloor: () =>
+    part('first use of each Web API in Chromium', async () =>
+      (await import('./client-api-floor.ts')).measureApiFloor({
+        loads: SETTINGS.apiProbeLoads,
+        warmupLoads: SETTINGS.apiWarmupLoads,
+        timeLimitMs: SETTINGS.apiFloorLimitSeconds * 1000,
+      }),
+    ),
+  ingest: () =>
+    part('edge ingest throughput', async () =>
+      (await import('./ingest-throughput.ts')).measureIngestThroughput({
+        durationSeconds: SETTINGS.ingestSeconds,
+        sliceSeconds: SETTINGS.ingestSliceSeconds,
+        warmupSeconds: SETTINGS.ingestWarmupSeconds,
+        connections: SETTINGS.connections,
+      }),
+    ),
+  upload: () =>
+    part('CSV upload through the edge (bench/upload.ts)', async () =>
+      (await import('./upload.ts')).measureUpload({
+        rows: SETTINGS.uploadRows,
+        rssRows: SETTINGS.uploadRssRows,
+      }),
+    ),
+  cost: () =>
+    part('cost per conversion (bench/cost.ts)', async () =>
+      (await import('./cost.ts')).measureCost({
+        browser: SETTINGS.costBrowser,
+        server: SETTINGS.costServer,
+        csv: SETTINGS.costCsv,
+      }),
+    ),
+};
 
-  const size = await part('browser script size', async () =>
-    (await import('./client-size.ts')).measureClientSize(),
-  );
-  const crypto = await part('hashing and signing cost', async () =>
-    (await import('./crypto-cost.ts')).measureCryptoCost({ batches: SETTINGS.cryptoBatches }),
-  );
-  const mainThread = await part('main-thread time in Chromium', async () =>
-    (await import('./client-main-thread.ts')).measureClientMainThread({
-      loads: SETTINGS.pageLoads,
-      warmupLoads: SETTINGS.warmupLoads,
-      timeLimitMs: SETTINGS.mainThreadLimitSeconds * 1000,
-      profileLoads: SETTINGS.profileLoads,
-    }),
-  );
-  const apiFloor = await part('first use of each Web API in Chromium', async () =>
-    (await import('./client-api-floor.ts')).measureApiFloor({
-      loads: SETTINGS.apiProbeLoads,
-      warmupLoads: SETTINGS.apiWarmupLoads,
-      timeLimitMs: SETTINGS.apiFloorLimitSeconds * 1000,
-    }),
-  );
-  const ingest = await part('edge ingest throughput', async () =>
-    (await import('./ingest-throughput.ts')).measureIngestThroughput({
-      durationSeconds: SETTINGS.ingestSeconds,
-      sliceSeconds: SETTINGS.ingestSliceSeconds,
-      warmupSeconds: SETTINGS.ingestWarmupSeconds,
-      connections: SETTINGS.connections,
-    }),
-  );
-  const upload = await part('CSV upload through the edge (bench/upload.ts)', async () =>
-    (await import('./upload.ts')).measureUpload({
-      rows: SETTINGS.uploadRows,
-      rssRows: SETTINGS.uploadRssRows,
-    }),
-  );
+type PartName = keyof typeof PARTS;
+
+function isPartName(name: string | undefined): name is PartName {
+  return name !== undefined && Object.hasOwn(PARTS, name);
+}
+
+/** Every part, as a full run measures them. */
+async function measureAll(
+  started: number,
+): Promise<Omit<BenchResults, 'command' | 'machine' | 'totalSeconds' | 'settings'>> {
+  const size = await PARTS.size();
+  const crypto = await PARTS.crypto();
+  const mainThread = await PARTS.mainThread();
+  const apiFloor = await PARTS.apiFloor();
+  const ingest = await PARTS.ingest();
+  const upload = await PARTS.upload();
+  const cost = await PARTS.cost();
   const deliveryPart = await part('delivery (bench/delivery.ts)', async () =>
     (await import('./delivery-figures.ts')).runDeliveryBench({
       conversions: SETTINGS.deliveryConversions,
@@ -204,20 +239,36 @@ async function main(): Promise<number> {
   const delivery: DeliveryOutcome = deliveryPart.ok
     ? deliveryPart.value
     : { status: 'failed', command: 'node bench/delivery.ts', reason: deliveryPart.error };
+  return { size, mainThread, apiFloor, ingest, crypto, delivery, upload, cost };
+}
 
-  const results: BenchResults = {
-    command: quick ? 'node bench/run.ts --quick' : 'npm run bench',
-    machine,
-    totalSeconds: (performance.now() - started) / 1000,
-    settings: SETTINGS,
-    size,
-    mainThread,
-    apiFloor,
-    ingest,
-    crypto,
-    delivery,
-    upload,
-  };
+async function main(): Promise<number> {
+  const started = performance.now();
+  const machine = describeMachine();
+  console.log(
+    `bench: ${machine.cpus} x ${machine.cpuModel}, node ${machine.node}, load ${machine.loadAverage.join(' ')}`,
+  );
+  const onlyIndex = process.argv.indexOf('--only');
+  const only = onlyIndex === -1 ? undefined : process.argv[onlyIndex + 1];
+  if (onlyIndex !== -1 && !isPartName(only)) {
+    console.error(`bench: --only takes one of ${Object.keys(PARTS).join(', ')}`);
+    return 2;
+  }
+
+  let results: BenchResults;
+  if (isPartName(only)) {
+    // One part again; the rest of the report (machine, date included) is the last full run's.
+    const earlier = JSON.parse(await readFile('bench/results.json', 'utf8')) as BenchResults;
+    results = { ...earlier, [only]: await PARTS[only]() };
+  } else {
+    results = {
+      command: quick ? 'node bench/run.ts --quick' : 'npm run bench',
+      machine,
+      settings: SETTINGS,
+      ...(await measureAll(started)),
+      totalSeconds: (performance.now() - started) / 1000,
+    };
+  }
   await writeFile('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
   await writeFile('BENCHMARKS.md', renderBenchmarks(results));
   console.log(
@@ -228,7 +279,8 @@ async function main(): Promise<number> {
       'bench: wrote BENCHMARKS.md and bench/results.json',
     ].join('\n'),
   );
-  return [size, crypto, mainThread, apiFloor, ingest, upload].every((outcome) => outcome.ok)
+  const { size, crypto, mainThread, apiFloor, ingest, upload, cost } = results;
+  return [size, crypto, mainThread, apiFloor, ingest, upload, cost].every((outcome) => outcome.ok)
     ? 0
     : 1;
 }

@@ -3,7 +3,7 @@
  * Upload benchmark: how fast `x-capi-edge upload` gets a CSV file through the
  * edge unpaced (`--rate 0`), and the CLI process's peak RSS on a large file.
  *
- * - Throughput: a generated file of `rows` conversions (bench/lib/conversions-csv.ts)
+ * - Throughput: a generated file of `rows` conversions (test/rig/conversions-csv.ts)
  *   uploaded by the real CLI (`cli/bin.mjs`, a child process) to the real Worker in
  *   local workerd (wrangler's dev environment, its queues and Durable Objects),
  *   delivering to the fake X API in this process. rows/s counts the CLI's whole run
@@ -24,9 +24,9 @@ import { startCliProcess } from '../cli/cli-process.ts';
 import type { UploadSummary } from '../cli/upload/upload-file.ts';
 import { startFakeX } from '../test/fake-x/server.ts';
 import { TEST_ACCOUNT } from '../test/fake-x/test-account.ts';
-import { edgeVarsFor } from './lib/beacon.ts';
-import { writeConversionsCsv } from './lib/conversions-csv.ts';
-import { startLocalWorker } from './lib/local-worker.ts';
+import { edgeVarsFor } from '../test/rig/beacon.ts';
+import { writeConversionsCsv } from '../test/rig/conversions-csv.ts';
+import { startLocalWorker } from '../test/rig/local-worker.ts';
 
 /** How often the CLI's memory high-water mark is read. */
 const RSS_POLL_MS = 100;

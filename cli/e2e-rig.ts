@@ -7,10 +7,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { edgeVarsFor } from '../bench/lib/beacon.ts';
-import { type LocalWorker, startLocalWorker } from '../bench/lib/local-worker.ts';
 import { type FakeXControl, fakeXControl } from '../test/fake-x/control.ts';
 import { type FakeXServer, startFakeX } from '../test/fake-x/server.ts';
+import { edgeVarsFor } from '../test/rig/beacon.ts';
+import { type LocalWorker, startLocalWorker } from '../test/rig/local-worker.ts';
 
 export interface E2eRig {
   dir: string;

@@ -6,6 +6,7 @@
  * wrangler.toml's `[vars]`), since every route of the edge lives under it.
  */
 import { parseEnv } from 'node:util';
+import { parse, type TomlTable } from 'smol-toml';
 import { normalizeBasePath } from '../edge/config.ts';
 
 export const DEFAULT_PORT = 8787;
@@ -59,7 +60,8 @@ export function parseDevVars(text: string): Record<string, string> {
 
 /** `BASE_PATH` from wrangler.toml's `[vars]`, or `''`. */
 export function wranglerBasePath(toml: string): string {
-  return /^\s*BASE_PATH\s*=\s*"([^"]*)"/m.exec(toml)?.[1] ?? '';
+  const vars = parse(toml).vars as TomlTable | undefined;
+  return typeof vars?.BASE_PATH === 'string' ? vars.BASE_PATH : '';
 }
 
 /**

@@ -16,8 +16,12 @@ import { parseEvent } from '../../edge/ingest/event-schema.ts';
 import { validateEvent } from '../../edge/ingest/validate-event.ts';
 import { signOAuth1 } from '../../edge/x-api/sign-oauth1.ts';
 import { TEST_ACCOUNT } from '../../test/fake-x/test-account.ts';
+import {
+  edgeVarsFor,
+  PURCHASE_BEACON_BODY,
+  PURCHASE_BEACON_HEADERS,
+} from '../../test/rig/beacon.ts';
 import minimalIngest from '../minimal-ingest.ts';
-import { edgeVarsFor, PURCHASE_BEACON_BODY, PURCHASE_BEACON_HEADERS } from './beacon.ts';
 
 /** Names of the timed operations, in report order. */
 export const CRYPTO_OPS = [

@@ -9,7 +9,7 @@
  */
 import type { Browser, BrowserContext } from 'playwright-core';
 import { launchChromium } from '../../test/browser/chromium.ts';
-import { SHOP_ORIGIN } from './beacon.ts';
+import { SHOP_ORIGIN } from '../../test/rig/beacon.ts';
 import { PLAUSIBLE_ENDPOINT_PATH } from './plausible.ts';
 import { summarize } from './stats.ts';
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTwclidCookie } from '../../common/twclid-cookie.ts';
-import { SHOP_ORIGIN } from './beacon.ts';
+import { SHOP_ORIGIN } from '../../test/rig/beacon.ts';
 import {
   inFreshContext,
   type LoadOptions,

@@ -55,6 +55,7 @@ function results(overrides: Partial<BenchResults> = {}): BenchResults {
       reason: 'bench/delivery.ts does not exist',
     },
     upload: { ok: false, seconds: 1, error: 'starting wrangler.toml did not finish' },
+    cost: { ok: false, seconds: 1, error: 'starting the metered edge did not finish' },
     ...overrides,
   };
 }
@@ -388,6 +389,7 @@ describe('renderBenchmarks', () => {
             conversionsPerPhase: 10_000,
             steady: phase,
             faults: { ...phase, delivered: 9_990, completeness: 0.999, secondsToDeliverAll: null },
+            recovery: [],
           },
           summary: 'delivery: 100 X requests per 10,000 conversions',
         },

@@ -14,12 +14,15 @@ import type {
   VariantProfile,
 } from '../client-main-thread.ts';
 import type { ClientSize } from '../client-size.ts';
+import type { CostFigures } from '../cost.ts';
 import type { CryptoCost } from '../crypto-cost.ts';
 import type { DeliveryOutcome, DeliveryPhase, RecoveryPhase } from '../delivery-figures.ts';
 import type { IngestThroughput, LoadFigures } from '../ingest-throughput.ts';
 import type { UploadFigures } from '../upload.ts';
+import { costSection } from './cost-report.ts';
 import { LANDING_EXTRA_ARGS } from './landing-page.ts';
 import type { MachineInfo } from './machine.ts';
+import { notMeasured, num, table } from './markdown.ts';
 import type { SampleSummary } from './stats.ts';
 
 /** A part's result, or why there is none. */
@@ -39,26 +42,7 @@ export interface BenchResults {
   crypto: PartOutcome<CryptoCost>;
   delivery: DeliveryOutcome;
   upload: PartOutcome<UploadFigures>;
-}
-
-function num(value: number | null | undefined, digits = 0): string {
-  if (value === null || value === undefined || Number.isNaN(value)) return 'n/a';
-  return value.toLocaleString('en-US', {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
-}
-
-function table(header: string[], rows: string[][]): string {
-  return [
-    `| ${header.join(' | ')} |`,
-    `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((row) => `| ${row.join(' | ')} |`),
-  ].join('\n');
-}
-
-function notMeasured(error: string): string {
-  return `**Not measured in this run:** ${error.replaceAll('\n', ' ')}`;
+  cost: PartOutcome<CostFigures>;
 }
 
 function medianP90(summary: SampleSummary, digits: number): string {
@@ -354,7 +338,7 @@ three Workers, all started by wrangler's dev environment (\`unstable_DevEnv\`, w
 127.0.0.1 in the same run:
 
 - **edge**: the real Worker (\`wrangler.toml\`: \`edge/index.ts\` with its bindings and
-  settings) with its queue consumers left out (\`bench/lib/ingest-only-config.ts\`), so
+  settings) with its queue consumers left out (\`bench/lib/edge-config-copy.ts\`), so
   nothing drains the delivery queue during the load and only ingest is on the clock,
   as for the baseline; delivery is section 5. Configured with the fake X account
   (\`test/fake-x/test-account.ts\`) and \`ALLOWED_ORIGINS=https://shop.example\`.
@@ -485,9 +469,9 @@ function phaseRow(name: string, p: DeliveryPhase, limit: number): string[] {
   ];
 }
 
-/** Recovery after refused credentials and after an outage, when the run measured it. */
-function recoverySection(phases: RecoveryPhase[] | undefined, limit: number): string {
-  if (!phases || phases.length === 0) return '';
+/** Recovery after refused credentials and after an outage. */
+function recoverySection(phases: RecoveryPhase[], limit: number): string {
+  if (phases.length === 0) return '';
   const label = { revoked: 'credentials refused (401)', outage: 'outage (every request 503)' };
   return `
 Recovery: conversions posted while X refused or failed every request, X kept so for 10 s
@@ -561,7 +545,7 @@ function uploadSection(outcome: PartOutcome<UploadFigures>): string {
   const head = `## 6. CSV upload (\`x-capi-edge upload\`)
 
 \`bench/upload.ts\`: the real CLI (\`cli/bin.mjs\`, a child process) uploads a generated
-file (\`bench/lib/conversions-csv.ts\`: purchase rows with transaction id, email, click id,
+file (\`test/rig/conversions-csv.ts\`: purchase rows with transaction id, email, click id,
 value, currency and a quoted description) to the real Worker in local workerd, unpaced
 (\`--rate 0\`), delivering to the fake X API; then the same CLI judges a larger generated
 file with \`--dry-run\` (every row read, mapped, validated with the edge's rules and
@@ -634,6 +618,8 @@ ${deliverySection(results.delivery)}
 
 ${uploadSection(results.upload)}
 
+${costSection(results.cost)}
+
 ${peersNote(results)}
 
 ## Reproduce
@@ -642,6 +628,7 @@ ${peersNote(results)}
 npm install            # versions pinned in package.json / package-lock.json
 npm run bench          # = npm run build && node bench/run.ts; needs /usr/bin/chromium
 node bench/run.ts --quick   # a shorter smoke run (fewer loads, shorter load phases)
+node bench/run.ts --only cost   # re-measure one part (here the cost), keep the others from bench/results.json
 \`\`\`
 `;
 }

@@ -6,9 +6,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalWorker } from '../../bench/lib/local-worker.ts';
 import type { FakeXControl } from '../../test/fake-x/control.ts';
 import { TEST_ACCOUNT } from '../../test/fake-x/test-account.ts';
+import type { LocalWorker } from '../../test/rig/local-worker.ts';
 import { runCliProcess } from '../cli-process.ts';
 import { type E2eRig, startE2eRig } from '../e2e-rig.ts';
 

@@ -7,11 +7,11 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeConversionsCsv } from '../../bench/lib/conversions-csv.ts';
-import type { LocalWorker } from '../../bench/lib/local-worker.ts';
 import type { FakeXControl } from '../../test/fake-x/control.ts';
 import type { FakeXServer } from '../../test/fake-x/server.ts';
 import { TEST_ACCOUNT } from '../../test/fake-x/test-account.ts';
+import { writeConversionsCsv } from '../../test/rig/conversions-csv.ts';
+import type { LocalWorker } from '../../test/rig/local-worker.ts';
 import { runCliProcess, startCliProcess } from '../cli-process.ts';
 import { type E2eRig, startE2eRig } from '../e2e-rig.ts';
 

@@ -10,7 +10,7 @@ import { Hono } from 'hono';
 import { html } from 'hono/html';
 import { settingsOf } from '../config.ts';
 import type { AppEnv } from '../http/context.ts';
-import { recentOutbound } from './outbox.ts';
+import { heldConversions, recentOutbound } from './outbox.ts';
 
 function page(title: string, body: ReturnType<typeof html>) {
   return html`<!doctype html>
@@ -111,7 +111,9 @@ demoRoute.post('/demo/sent', (c) => c.redirect(c.req.path, 303));
 
 demoRoute.get('/demo/sent', (c) => {
   const entries = recentOutbound();
+  const waiting = heldConversions();
   const result = c.get('config');
+  const holdSeconds = settingsOf(result).browserHoldSeconds;
   const mode = result.ok && result.config.credentials.kind !== 'none' ? 'live' : 'dry run';
   c.header('Cache-Control', 'no-store');
   return c.html(
@@ -130,8 +132,20 @@ here, where X would count it once.</p>`
     : ''
 }
 ${
+  waiting.length > 0
+    ? html`<section id="waiting"><h2>Waiting</h2>
+<p>Browser copies are held for ${holdSeconds} seconds (<code>BROWSER_HOLD_SECONDS</code>) so that
+the shop's server copy of the same order, if one comes, reaches X first. Then they go with the
+next delivery batch.</p>
+<ul>${waiting.map(
+        (w) =>
+          html`<li><code>${w.conversionId}</code> (event <code>${w.eventId}</code>): held until ${new Date(w.until).toISOString()}</li>`,
+      )}</ul></section>`
+    : ''
+}
+${
   entries.length === 0
-    ? html`<p>Nothing yet.</p>`
+    ? html`<p>${waiting.length > 0 ? 'Nothing sent yet.' : 'Nothing yet.'}</p>`
     : entries.map(
         (e) =>
           html`<h3>${e.at} · ${e.outcome}${e.status ? ` (${e.status})` : ''}</h3>

@@ -1,7 +1,9 @@
 /**
  * @module
  * The last few requests this isolate sent (or, in dry run, would have sent) to X,
- * with secrets already removed, for the local demo's "what was sent" page.
+ * with secrets already removed, for the local demo's "what was sent" page, and
+ * the browser conversions still held for a server copy (`BROWSER_HOLD_SECONDS`),
+ * so the page can say a purchase is waiting rather than that nothing happened.
  * Memory only and per isolate: a development aid, not a delivery record.
  */
 import type { EdgeConfig } from '../config.ts';
@@ -24,13 +26,52 @@ export interface OutboxEntry {
   body: XConversionRequestBody;
 }
 
+/** A browser conversion accepted and held before its first send. */
+export interface HeldEntry {
+  conversionId: string;
+  eventId: string;
+  /** When the hold ends (epoch ms); delivery follows with the next queue batch. */
+  until: number;
+}
+
 const LIMIT = 50;
 const entries: OutboxEntry[] = [];
+/** By event tag and conversion id, oldest first. */
+const held = new Map<string, HeldEntry>();
 
-/** Remembers one outbound request; the oldest is forgotten past 50. */
+const heldKey = (eventId: string, conversionId: string) => `${eventId}:${conversionId}`;
+
+/** Remembers one outbound request; the oldest is forgotten past 50. Its conversions are no longer held. */
 export function recordOutbound(entry: OutboxEntry): void {
   entries.unshift(entry);
   if (entries.length > LIMIT) entries.length = LIMIT;
+  for (const c of entry.body.conversions) held.delete(heldKey(c.event_id, c.conversion_id));
+}
+
+/** Remembers browser conversions just queued with a hold of `holdSeconds`. */
+export function recordHeld(
+  conversions: readonly Pick<XConversion, 'conversion_id' | 'event_id'>[],
+  holdSeconds: number,
+  now: number = Date.now(),
+): void {
+  for (const c of conversions) {
+    const key = heldKey(c.event_id, c.conversion_id);
+    held.delete(key);
+    held.set(key, {
+      conversionId: c.conversion_id,
+      eventId: c.event_id,
+      until: now + holdSeconds * 1000,
+    });
+  }
+  for (const key of held.keys()) {
+    if (held.size <= LIMIT) break;
+    held.delete(key);
+  }
+}
+
+/** Held conversions not sent yet, newest first. */
+export function heldConversions(): readonly HeldEntry[] {
+  return [...held.values()].reverse();
 }
 
 /** Newest first. */

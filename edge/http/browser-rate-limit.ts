@@ -26,6 +26,7 @@
  * counted, which also slows down anyone guessing `SERVER_KEY`.
  */
 import type { MiddlewareHandler } from 'hono';
+import ipaddr from 'ipaddr.js';
 import { settingsOf } from '../config.ts';
 import type { Env } from '../env.ts';
 import { XApiError } from '../errors.ts';
@@ -39,43 +40,11 @@ import type { AppEnv } from './context.ts';
  */
 export const BROWSER_RATE_LIMIT_PERIOD_SECONDS = 60;
 
-/** The eight 16-bit groups of an IPv6 address (`::` expanded, IPv4 tail converted), or undefined. */
-function ipv6Groups(address: string): number[] | undefined {
-  let text = address.toLowerCase();
-  const zone = text.indexOf('%');
-  if (zone !== -1) text = text.slice(0, zone);
-  // An embedded IPv4 tail (`::ffff:192.0.2.1`) stands for the last two groups.
-  const v4Tail = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (v4Tail) {
-    const [a, b, c, d] = v4Tail.slice(1).map(Number) as [number, number, number, number];
-    if ([a, b, c, d].some((n) => n > 255)) return undefined;
-    const high = ((a << 8) | b).toString(16);
-    const low = ((c << 8) | d).toString(16);
-    text = `${text.slice(0, v4Tail.index)}${high}:${low}`;
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const parse = (part: string | undefined): number[] =>
-    part
-      ? part.split(':').map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? Number.parseInt(g, 16) : NaN))
-      : [];
-  const head = parse(halves[0]);
-  const tail = parse(halves[1]);
-  if ([...head, ...tail].some(Number.isNaN)) return undefined;
-  if (halves.length === 1) return head.length === 8 ? head : undefined;
-  const missing = 8 - head.length - tail.length;
-  if (missing < 1) return undefined;
-  return [...head, ...new Array<number>(missing).fill(0), ...tail];
-}
-
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
-/** An IPv6 address's first `bits` (a multiple of 8), as `ip6:2001:db8:1200::/56`. */
-function ipv6Prefix(groups: number[], bits: number): string {
-  const whole = Math.floor(bits / 16);
-  const kept = groups.slice(0, whole);
-  if (bits % 16 !== 0) kept.push((groups[whole] ?? 0) & 0xff00);
-  return `ip6:${kept.map((g) => g.toString(16)).join(':')}::/${bits}`;
+/** An IPv6 address's first `bits`, as `ip6:2001:db8:1200::/56` (ipaddr.js's RFC 5952 form). */
+function ipv6Prefix(address: ipaddr.IPv6, bits: number): string {
+  const mask = ipaddr.IPv6.subnetMaskFromPrefixLength(bits).toByteArray();
+  const network = address.toByteArray().map((byte, i) => byte & (mask[i] ?? 0));
+  return `ip6:${ipaddr.fromByteArray(network).toString()}/${bits}`;
 }
 
 /** What a client address is, for rate limiting. */
@@ -108,33 +77,28 @@ export type ClientAddress =
  *
  * @example
  * clientAddress('2001:db8:1:2:aaaa::1');
- * // { kind: 'ipv6', key: 'ip6:2001:db8:1:2::/64', prefix56: 'ip6:2001:db8:1:0::/56', prefix48: 'ip6:2001:db8:1::/48' }
+ * // { kind: 'ipv6', key: 'ip6:2001:db8:1:2::/64', prefix56: 'ip6:2001:db8:1::/56', prefix48: 'ip6:2001:db8:1::/48' }
  */
 export function clientAddress(address: string | undefined): ClientAddress {
   const text = address?.trim();
   if (!text) return { kind: 'unusable' };
-  const v4 = IPV4.exec(text);
-  if (v4) {
-    const octets = v4.slice(1).map(Number);
-    if (octets.some((n) => n > 255)) return { kind: 'unusable' };
-    return octets[0] === 127
+  // Only dotted quads: ipaddr.js would also read `127.1` or `0x7f.0.0.1`, which no
+  // proxy sends and which would let one client spell its address many ways.
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
+    const v4 = ipaddr.IPv4.parse(text);
+    return v4.range() === 'loopback'
       ? { kind: 'loopback' }
-      : { kind: 'ipv4', key: `ip4:${octets.join('.')}` };
+      : { kind: 'ipv4', key: `ip4:${v4.toString()}` };
   }
-  const groups = ipv6Groups(text);
-  if (!groups) return { kind: 'unusable' };
-  const isLoopback = groups.slice(0, 7).every((g) => g === 0) && groups[7] === 1;
-  if (isLoopback) return { kind: 'loopback' };
-  const isV4Mapped = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff;
-  if (isV4Mapped) {
-    const [high = 0, low = 0] = groups.slice(6);
-    return clientAddress(`${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`);
-  }
+  if (!ipaddr.IPv6.isValid(text)) return { kind: 'unusable' };
+  const v6 = ipaddr.IPv6.parse(text);
+  if (v6.isIPv4MappedAddress()) return clientAddress(v6.toIPv4Address().toString());
+  if (v6.range() === 'loopback') return { kind: 'loopback' };
   return {
     kind: 'ipv6',
-    key: ipv6Prefix(groups, 64),
-    prefix56: ipv6Prefix(groups, 56),
-    prefix48: ipv6Prefix(groups, 48),
+    key: ipv6Prefix(v6, 64),
+    prefix56: ipv6Prefix(v6, 56),
+    prefix48: ipv6Prefix(v6, 48),
   };
 }
 

@@ -11,6 +11,7 @@
 
 import type { Context } from 'hono';
 import { Hono } from 'hono';
+import { recordHeld } from '../demo/outbox.ts';
 import { invalidParameter, XApiError } from '../errors.ts';
 import { browserRateLimit } from '../http/browser-rate-limit.ts';
 import { identifyCaller, requireCaller } from '../http/caller.ts';
@@ -147,6 +148,9 @@ export const eventsRoute = new Hono<AppEnv>()
     );
     if (!accepted.ok) throw new XApiError(400, accepted.errors);
     const { conversions, skipped, warnings } = accepted;
+    if (config.demo && caller === 'browser' && config.browserHoldSeconds > 0) {
+      recordHeld(conversions, config.browserHoldSeconds);
+    }
 
     if (redirect) return c.redirect(redirect, 303);
     return c.json(

@@ -1,11 +1,11 @@
 /**
  * @module
- * Runs the real edge Worker in local workerd (bench/lib/local-worker.ts: the
+ * Runs the real edge Worker in local workerd (test/rig/local-worker.ts: the
  * project's wrangler.toml with its local queues and Durable Objects) on
  * 127.0.0.1 and a free port, seeing every request as `https://shop.example`, the
  * way Cloudflare would in front of the shop: so `Set-Cookie` gets `Secure`.
  */
-import { startLocalWorker } from '../../bench/lib/local-worker.ts';
+import { startLocalWorker } from '../rig/local-worker.ts';
 
 export interface EdgeWorker {
   /** Where the Worker listens, e.g. `http://127.0.0.1:41233`. */

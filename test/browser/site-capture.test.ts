@@ -6,8 +6,8 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalWorker, startLocalWorker } from '../../bench/lib/local-worker.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
+import { type LocalWorker, startLocalWorker } from '../rig/local-worker.ts';
 import { type SiteOrigin, startSiteOrigin } from '../site-origin/server.ts';
 import { launchChromium } from './chromium.ts';
 import { browserTestsEnabled } from './shop.ts';

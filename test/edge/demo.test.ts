@@ -64,4 +64,48 @@ describe('demo pages', () => {
     expect(html).not.toContain('203.0.113.9');
     expect(html).not.toContain(String(env.X_CONSUMER_SECRET));
   });
+
+  it('say a purchase is waiting while its browser copy is held, and no longer once it was sent', async () => {
+    const held = { ...demoEnv, BROWSER_HOLD_SECONDS: '60' };
+    const id = `demo-held-${Date.now()}`;
+    const res = await app.request(
+      '/events',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain;charset=UTF-8', origin: 'https://shop.example' },
+        body: JSON.stringify({
+          event: 'purchase',
+          email: 'buyer@example.com',
+          value: '20.00',
+          currency: 'USD',
+          conversion_id: id,
+        }),
+      },
+      held,
+    );
+    expect(res.status).toBe(202);
+
+    const waiting = await (await app.request('/demo/sent', {}, held)).text();
+    expect(waiting).toContain('<h2>Waiting</h2>');
+    expect(waiting).toContain('held for 60 seconds');
+    expect(waiting).toContain(id);
+
+    const send = recordingOutbound(async () => ({ kind: 'delivered', status: 200 }));
+    const eventId = config().events.purchase as string;
+    await send(
+      config(),
+      [
+        {
+          conversion_time: '2026-11-28T12:00:00.000Z',
+          event_id: eventId,
+          conversion_id: id,
+          identifiers: [{ twclid: 'x' }],
+        },
+      ],
+      { pixelId: 'o9d7n' },
+    );
+    const after = await (await app.request('/demo/sent', {}, held)).text();
+    expect(after).not.toContain('<h2>Waiting</h2>');
+    expect(after).toContain(id);
+  });
 });

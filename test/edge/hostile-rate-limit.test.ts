@@ -72,11 +72,21 @@ describe('rateLimitKey', () => {
     [' 203.0.113.9 ', 'ip4:203.0.113.9'],
     ['2001:db8:1:2:aaaa::1', 'ip6:2001:db8:1:2::/64'],
     ['2001:DB8:1:2:bbbb:cccc:dddd:eeee', 'ip6:2001:db8:1:2::/64'],
-    ['2001:db8::1', 'ip6:2001:db8:0:0::/64'],
-    ['2001:db8:0:0:1::', 'ip6:2001:db8:0:0::/64'],
-    ['fe80::1%eth0', 'ip6:fe80:0:0:0::/64'],
+    ['2001:db8::1', 'ip6:2001:db8::/64'],
+    ['2001:db8:0:0:1::', 'ip6:2001:db8::/64'],
+    // Zone ids (link-local scope) name an interface, not another client.
+    ['fe80::1%eth0', 'ip6:fe80::/64'],
+    ['fe80::2%25', 'ip6:fe80::/64'],
     ['::ffff:203.0.113.9', 'ip4:203.0.113.9'],
+    ['::FFFF:1.2.3.4', 'ip4:1.2.3.4'],
     ['::ffff:cb00:7109', 'ip4:203.0.113.9'],
+    ['0:0:0:0:0:ffff:203.0.113.9', 'ip4:203.0.113.9'],
+    // Every spelling of one /64 is one key: leading zeros, full form, compressed form.
+    ['2001:0db8:0001:0002:0000:0000:0000:0001', 'ip6:2001:db8:1:2::/64'],
+    ['2001:db8:1:2::', 'ip6:2001:db8:1:2::/64'],
+    ['2001:db8:1:2:0:0:0:0', 'ip6:2001:db8:1:2::/64'],
+    // An embedded IPv4 tail that is not a mapped address stays IPv6.
+    ['64:ff9b::203.0.113.9', 'ip6:64:ff9b::/64'],
   ])('%s -> %s', (address, key) => {
     expect(rateLimitKey(address)).toBe(key);
   });
@@ -96,6 +106,11 @@ describe('rateLimitKey', () => {
     '2001:db8:1:2:3:4:5:6:7',
     '2001:db8:zzzz::1',
     '1:2:3:4:5:6:7',
+    '127.1',
+    '0x7f.0.0.1',
+    '::ffff:256.1.1.1',
+    '2001:db8:::1',
+    ':::',
   ])('%s is not limited', (address) => {
     expect(rateLimitKey(address)).toBeUndefined();
   });

@@ -97,9 +97,9 @@ describe('clientAddress', () => {
       '2a02::5',
       {
         kind: 'ipv6',
-        key: 'ip6:2a02:0:0:0::/64',
-        prefix56: 'ip6:2a02:0:0:0::/56',
-        prefix48: 'ip6:2a02:0:0::/48',
+        key: 'ip6:2a02::/64',
+        prefix56: 'ip6:2a02::/56',
+        prefix48: 'ip6:2a02::/48',
       },
     ],
     ['203.0.113.9', { kind: 'ipv4', key: 'ip4:203.0.113.9' }],

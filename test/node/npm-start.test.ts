@@ -48,6 +48,9 @@ describe('npm start settings', () => {
       'http://127.0.0.1:8787/shop/xcapi/demo/?twclid=demo-click-123',
     );
     expect(wranglerBasePath('[vars]\nX_PIXEL_ID = ""\nBASE_PATH = "/t"\n')).toBe('/t');
+    // TOML, not a line pattern: literal strings and comments count, other tables do not.
+    expect(wranglerBasePath("[vars]\nBASE_PATH = '/lit' # a comment\n")).toBe('/lit');
+    expect(wranglerBasePath('[env.staging.vars]\nBASE_PATH = "/no"\n')).toBe('');
     expect(wranglerBasePath(readFileSync(join(root, 'wrangler.toml'), 'utf8'))).toBe('');
   });
 });

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../edge/config.ts';
 import { SETTINGS, settingsTable } from '../../edge/settings.ts';
@@ -16,20 +17,13 @@ const names = (kind: 'var' | 'secret') =>
     .map((s) => s.name)
     .sort();
 
-/** `NAME = "value"` lines of wrangler.toml's `[vars]` table. */
+/** wrangler.toml's `[vars]` table: every value a string, as wrangler passes them. */
 function wranglerVars(): Map<string, string> {
-  const toml = read('wrangler.toml');
-  const start = toml.indexOf('\n[vars]\n');
-  expect(start, 'wrangler.toml has a [vars] table').toBeGreaterThan(-1);
-  const rest = toml.slice(start + '\n[vars]\n'.length);
-  const end = rest.search(/^\[/m);
-  const vars = new Map<string, string>();
-  for (const line of (end === -1 ? rest : rest.slice(0, end)).split('\n')) {
-    const match = /^([A-Z0-9_]+)\s*=\s*"((?:[^"\\]|\\.)*)"\s*$/.exec(line.trim());
-    if (match) vars.set(match[1] as string, JSON.parse(`"${match[2]}"`));
-    else expect(line.trim() === '' || line.trim().startsWith('#'), line).toBe(true);
-  }
-  return vars;
+  const vars = parse(read('wrangler.toml')).vars;
+  expect(vars, 'wrangler.toml has a [vars] table').toBeTypeOf('object');
+  const entries = Object.entries(vars as Record<string, unknown>);
+  for (const [name, value] of entries) expect(value, name).toBeTypeOf('string');
+  return new Map(entries as [string, string][]);
 }
 
 describe('the settings list', () => {

@@ -1,10 +1,10 @@
 /**
  * @module
- * The request the ingest benchmark sends: what `dist/xcapi.js` sends for
+ * The purchase beacon the benchmarks and end-to-end tests send: what `dist/xcapi.js` sends for
  * `xcapi('track', 'purchase', {...})` on a shop page after an ad click, i.e. a
  * `navigator.sendBeacon` POST of `text/plain` JSON from an allowed origin.
  */
-import { TEST_ACCOUNT } from '../../test/fake-x/test-account.ts';
+import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
 
 /** The shop's origin: the browser benches' landing page, and what the benchmark edge allows (its `ALLOWED_ORIGINS`). */
 export const SHOP_ORIGIN = 'https://shop.example';

@@ -1,0 +1,305 @@
+/**
+ * @module
+ * Cost benchmark: what one conversion costs at Cloudflare's list prices, on
+ * the real path in local workerd (beacon or server call -> delivery queue ->
+ * consumer -> the pixel's Durable Objects -> the fake X API in this process),
+ * for three shapes:
+ *
+ * - browser beacons, one conversion each, as `dist/xcapi.js` sends them
+ *   (each from its own client address, held `BROWSER_HOLD_SECONDS` like every
+ *   browser copy; 1 s here instead of 60, which changes when, not what, is billed);
+ * - server calls of 100 conversions (`Authorization: Bearer SERVER_KEY`);
+ * - a CSV file uploaded by the real CLI (`x-capi-edge upload --rate 0`).
+ *
+ * The Worker is the edge behind bench/cost-worker.ts, which counts Worker
+ * requests, queue operations, Durable Object requests and SQLite rows where
+ * they happen; CPU time is the workerd processes' own (`/proc`). Each shape
+ * starts after the previous one is idle (every message written was consumed
+ * and the counts stood still), so its counts are its own; a warm-up first
+ * creates the Durable Objects and runs their first housekeeping alarm.
+ *
+ *   node bench/cost.ts                      # 300 beacons, 500 in server calls, 500 CSV rows
+ *   node bench/cost.ts --conversions 100    # every shape 100
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCliProcess } from '../cli/cli-process.ts';
+import { type FakeXServer, startFakeX } from '../test/fake-x/server.ts';
+import { TEST_ACCOUNT } from '../test/fake-x/test-account.ts';
+import { edgeVarsFor, PURCHASE_BEACON_BODY, PURCHASE_BEACON_HEADERS } from '../test/rig/beacon.ts';
+import { writeConversionsCsv } from '../test/rig/conversions-csv.ts';
+import { type LocalWorker, startLocalWorker } from '../test/rig/local-worker.ts';
+import {
+  type CostPerMillion,
+  costPerMillion,
+  type PerConversion,
+} from './lib/cloudflare-prices.ts';
+import { writeConfigCopy } from './lib/edge-config-copy.ts';
+import { METER_PATH, type MeterReading } from './lib/meter-reading.ts';
+import { numberArg } from './lib/number-arg.ts';
+import { cpuMs, workerdChildren } from './lib/process-cpu.ts';
+
+export type ShapeName = 'browser' | 'server' | 'csv';
+
+export interface ShapeCost {
+  shape: ShapeName;
+  /** How the conversions were sent. */
+  how: string;
+  conversions: number;
+  /** Conversions X received (unique ids), and copies beyond one per id. */
+  delivered: number;
+  duplicates: number;
+  /** The meter's counts over the whole shape. */
+  counts: MeterReading;
+  /** workerd CPU over the shape, or null where /proc cannot be read. */
+  cpuMs: number | null;
+  perConversion: PerConversion;
+  dollarsPerMillion: CostPerMillion;
+}
+
+export interface CostFigures {
+  measuredAt: string;
+  command: string;
+  browserHoldSeconds: number;
+  shapes: ShapeCost[];
+}
+
+const CALLS_IN_FLIGHT = 4;
+const EVENTS_PER_CALL = 100;
+/** The hold for browser copies here (production default: 60 s). */
+const HOLD_SECONDS = 1;
+/** How long a shape may take to be delivered and go idle. */
+const SHAPE_LIMIT_MS = Number(process.env.COST_LIMIT_MS ?? 90_000);
+const POLL_MS = 500;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function meter(edge: LocalWorker, reset = false): Promise<MeterReading> {
+  const res = await fetch(new URL(`${METER_PATH}${reset ? '?reset=1' : ''}`, edge.url));
+  if (!res.ok) throw new Error(`${METER_PATH} answered ${res.status}`);
+  return (await res.json()) as MeterReading;
+}
+
+/** Sums a reading's counts, to tell whether anything still moves. */
+function fingerprint(r: MeterReading): string {
+  const rows = r.statements.reduce((sum, s) => sum + s.runs + s.rowsRead + s.rowsWritten, 0);
+  return JSON.stringify([r.queueMessages, r.durableObjectRequests, rows, r.alarmsSet]);
+}
+
+/**
+ * Waits until X has every id and the edge is idle: every message written
+ * since the reset was consumed, and two readings in a row are the same.
+ */
+async function settled(edge: LocalWorker, fakeX: FakeXServer, ids: string[]): Promise<void> {
+  const wanted = new Set(ids);
+  const deadline = Date.now() + SHAPE_LIMIT_MS;
+  let last = '';
+  while (Date.now() < deadline) {
+    const got = new Set(
+      fakeX.fake
+        .received(TEST_ACCOUNT.pixelId)
+        .conversions.filter((c) => wanted.has(c.conversion_id))
+        .map((c) => c.conversion_id),
+    );
+    const reading = await meter(edge);
+    const print = fingerprint(reading);
+    const drained = reading.queueMessages.written === reading.queueMessages.deleted;
+    if (got.size === wanted.size && drained && print === last) return;
+    last = print;
+    await sleep(POLL_MS);
+  }
+  throw new Error(
+    `not delivered and idle within ${SHAPE_LIMIT_MS / 1000} s: ${fingerprint(await meter(edge))}`,
+  );
+}
+
+async function inParallel(tasks: (() => Promise<void>)[]): Promise<void> {
+  let next = 0;
+  const run = async () => {
+    while (next < tasks.length) await (tasks[next++] as () => Promise<void>)();
+  };
+  await Promise.all(Array.from({ length: CALLS_IN_FLIGHT }, run));
+}
+
+async function expect202(res: Response): Promise<void> {
+  const text = await res.text();
+  if (res.status !== 202)
+    throw new Error(`POST /events answered ${res.status}: ${text.slice(0, 200)}`);
+}
+
+function sendBeacons(edge: LocalWorker, ids: string[]): Promise<void> {
+  return inParallel(
+    ids.map((id, i) => async () => {
+      const res = await fetch(new URL('/events', edge.url), {
+        method: 'POST',
+        headers: {
+          ...PURCHASE_BEACON_HEADERS,
+          // A documentation address per beacon: sealed into the message as in production,
+          // and no address meets the per-address rate limit more than twice.
+          'cf-connecting-ip': `203.0.113.${i % 250}`,
+        },
+        body: JSON.stringify({ ...JSON.parse(PURCHASE_BEACON_BODY), conversion_id: id }),
+      });
+      await expect202(res);
+    }),
+  );
+}
+
+function sendServerCalls(edge: LocalWorker, ids: string[]): Promise<void> {
+  const calls: (() => Promise<void>)[] = [];
+  for (let i = 0; i < ids.length; i += EVENTS_PER_CALL) {
+    const events = ids.slice(i, i + EVENTS_PER_CALL).map((id) => ({
+      event: 'purchase',
+      conversion_id: id,
+      email: `buyer-${id}@example.com`,
+      value: '20.00',
+      currency: 'USD',
+    }));
+    calls.push(async () => {
+      const res = await fetch(new URL('/events', edge.url), {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TEST_ACCOUNT.serverKey}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ events }),
+      });
+      await expect202(res);
+    });
+  }
+  return inParallel(calls);
+}
+
+async function uploadCsv(edge: LocalWorker, dir: string, idPrefix: string, rows: number) {
+  const file = join(dir, `${idPrefix}.csv`);
+  await writeConversionsCsv(file, { rows, idPrefix });
+  const { exited } = startCliProcess(
+    ['upload', file, '--endpoint', edge.url.origin, '--rate', '0', '--json'],
+    { XCAPI_SERVER_KEY: TEST_ACCOUNT.serverKey },
+  );
+  const { code, stderr } = await exited;
+  if (code !== 0) throw new Error(`x-capi-edge upload exited ${code}: ${stderr.slice(0, 300)}`);
+}
+
+function perConversion(counts: MeterReading, cpu: number | null, n: number): PerConversion {
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const q = counts.queueOperations;
+  return {
+    workerRequests: (counts.workerRequests.fetch + counts.workerRequests.queue) / n,
+    queueOperations: (q.written + q.read + q.deleted) / n,
+    durableObjectRequests: sum(Object.values(counts.durableObjectRequests)) / n,
+    rowsRead: sum(counts.statements.map((s) => s.rowsRead)) / n,
+    rowsWritten: (sum(counts.statements.map((s) => s.rowsWritten)) + counts.alarmsSet) / n,
+    cpuMs: cpu === null ? null : cpu / n,
+  };
+}
+
+/**
+ * Runs the three shapes against one metered edge; everything on 127.0.0.1.
+ *
+ * @example
+ * const figures = await measureCost({ browser: 300, server: 500, csv: 500 });
+ */
+export async function measureCost(sizes: Record<ShapeName, number>): Promise<CostFigures> {
+  await mkdir('.bench-tmp', { recursive: true });
+  const dir = await mkdtemp(join('.bench-tmp', 'cost-'));
+  const fakeX = await startFakeX();
+  try {
+    const config = await writeConfigCopy('wrangler.toml', dir, 'edge-metered.wrangler.toml', {
+      main: 'bench/cost-worker.ts',
+    });
+    const edge = await startLocalWorker({
+      config,
+      vars: { ...edgeVarsFor(fakeX.url), BROWSER_HOLD_SECONDS: String(HOLD_SECONDS) },
+    });
+    try {
+      const pids = workerdChildren();
+      const run = Date.now();
+      // Warm-up: creates both Durable Objects and lets the ledger's first alarm run.
+      const warm = [`warm-${run}-1`, `warm-${run}-2`];
+      await sendServerCalls(edge, warm);
+      await settled(edge, fakeX, warm);
+      await sleep(1000);
+      await meter(edge, true);
+
+      const shapes: ShapeCost[] = [];
+      const plan: [ShapeName, string, (ids: string[]) => Promise<void>][] = [
+        ['browser', 'browser beacons, one conversion each', (ids) => sendBeacons(edge, ids)],
+        [
+          'server',
+          `server calls of ${EVENTS_PER_CALL} conversions`,
+          (ids) => sendServerCalls(edge, ids),
+        ],
+        [
+          'csv',
+          'CSV file, `x-capi-edge upload --rate 0`',
+          (ids) => uploadCsv(edge, dir, `csv-${run}`, ids.length),
+        ],
+      ];
+      for (const [shape, how, send] of plan) {
+        const n = sizes[shape];
+        const ids = Array.from({ length: n }, (_, i) =>
+          shape === 'csv' ? `csv-${run}-${i + 1}` : `${shape}-${run}-${i}`,
+        );
+        const cpuBefore = cpuMs(pids);
+        await send(ids);
+        await settled(edge, fakeX, ids);
+        const cpuAfter = cpuMs(pids);
+        const counts = await meter(edge, true);
+        const wanted = new Set(ids);
+        const copies = fakeX.fake
+          .received(TEST_ACCOUNT.pixelId)
+          .conversions.filter((c) => wanted.has(c.conversion_id));
+        const delivered = new Set(copies.map((c) => c.conversion_id)).size;
+        const cpu = cpuBefore === undefined || cpuAfter === undefined ? null : cpuAfter - cpuBefore;
+        const per = perConversion(counts, cpu, n);
+        shapes.push({
+          shape,
+          how,
+          conversions: n,
+          delivered,
+          duplicates: copies.length - delivered,
+          counts,
+          cpuMs: cpu,
+          perConversion: per,
+          dollarsPerMillion: costPerMillion(per),
+        });
+      }
+      return {
+        measuredAt: new Date().toISOString(),
+        command: `node bench/cost.ts --browser ${sizes.browser} --server ${sizes.server} --csv ${sizes.csv}`,
+        browserHoldSeconds: HOLD_SECONDS,
+        shapes,
+      };
+    } finally {
+      await edge.close();
+    }
+  } finally {
+    await fakeX.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** One line per shape, for the console. */
+export function summarizeCost(figures: CostFigures): string {
+  return figures.shapes
+    .map((s) => {
+      const p = s.perConversion;
+      return `cost ${s.shape}: $${s.dollarsPerMillion.total.toFixed(2)} per million conversions (per conversion: ${p.workerRequests.toFixed(2)} Worker requests, ${p.queueOperations.toFixed(2)} queue operations, ${p.durableObjectRequests.toFixed(2)} DO requests, ${p.rowsWritten.toFixed(2)} rows written, ${p.rowsRead.toFixed(1)} rows read, ${p.cpuMs?.toFixed(2) ?? 'n/a'} ms CPU; ${s.delivered}/${s.conversions} delivered)`;
+    })
+    .join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const count = (n: number) => Number.isInteger(n) && n > 0 && n <= 100_000;
+  const all = numberArg('--conversions', 0, count);
+  const figures = await measureCost({
+    browser: numberArg('--browser', all || 300, count),
+    server: numberArg('--server', all || 500, count),
+    csv: numberArg('--csv', all || 500, count),
+  });
+  console.log(JSON.stringify(figures));
+  console.log(summarizeCost(figures));
+  process.exit(0);
+}

@@ -1,0 +1,197 @@
+/**
+ * @module
+ * BENCHMARKS.md's cost section from bench/cost.ts's figures: billed units per
+ * conversion for each shape, dollars per million conversions from the one
+ * price table (./cloudflare-prices.ts), the targets beside them, and what
+ * each SQLite row written pays for.
+ */
+import type { CostFigures, ShapeCost, ShapeName } from '../cost.ts';
+import { CLOUDFLARE_PRICES } from './cloudflare-prices.ts';
+import { notMeasured, num, table } from './markdown.ts';
+import type { StatementCount } from './meter-reading.ts';
+
+/** Dollars per million conversions the design aims at, where it names one. */
+export const COST_TARGETS: Partial<Record<ShapeName, number>> = { browser: 2.6, server: 1.2 };
+
+/** What the rows of each table (by Durable Object class) are kept for. */
+const ROWS_PAY_FOR: Record<string, string> = {
+  'RateBudget claims':
+    'dedup memory (48 hours): a claim per conversion, written when leased and again when marked delivered (`INSERT OR REPLACE` rewrites the row and its index entry)',
+  'RateBudget spending':
+    'the rate budget: one row per grant and source in the sliding-window log, per batch',
+  'RateBudget pause': "X's 429 pause",
+  'DeliveryLedger conversions':
+    'per-conversion status for 7 days (`GET /status/conversions/:id`): inserted as waiting when the consumer first sees it, updated to sent; its indexes are written with it',
+  'DeliveryLedger counts':
+    'hourly counters per event for `GET /status`: one upsert when accepted and one when sent',
+  'DeliveryLedger pixel': 'the delivery state behind `/health`',
+  'DeliveryLedger held': 'conversions held while X refuses the pixel or an event',
+  'DeliveryLedger dead_letters': 'dead letters (30 days)',
+  'DeliveryLedger isolated': 'events X refused, probed hourly',
+  'DeliveryLedger alarm': "the ledger's next alarm (`setAlarm`, billed as one row written)",
+};
+
+/**
+ * The table a statement writes (or reads), e.g. `claims` for
+ * `INSERT OR REPLACE INTO claims ...`.
+ *
+ * @example
+ * tableOf('UPDATE conversions SET state = ?'); // 'conversions'
+ */
+export function tableOf(statement: string): string {
+  const match =
+    /^(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+(\w+)/i.exec(
+      statement,
+    ) ?? /\bFROM\s+(\w+)/i.exec(statement);
+  return match?.[1] ?? 'schema';
+}
+
+/** Rows written per conversion by `Class table`, largest first. */
+export function rowsWrittenByTable(shape: ShapeCost): [string, number][] {
+  const byTable = new Map<string, number>();
+  const add = (key: string, rows: number) => byTable.set(key, (byTable.get(key) ?? 0) + rows);
+  for (const s of shape.counts.statements as StatementCount[]) {
+    if (s.rowsWritten > 0) add(`${s.store} ${tableOf(s.statement)}`, s.rowsWritten);
+  }
+  if (shape.counts.alarmsSet > 0) add('DeliveryLedger alarm', shape.counts.alarmsSet);
+  return [...byTable]
+    .map(([key, rows]): [string, number] => [key, rows / shape.conversions])
+    .sort((a, b) => b[1] - a[1]);
+}
+
+function targetCell(shape: ShapeCost): string {
+  const target = COST_TARGETS[shape.shape];
+  if (target === undefined) return '-';
+  const within = shape.dollarsPerMillion.total <= target;
+  return `$${num(target, 2)} (${within ? 'met' : 'not met'})`;
+}
+
+function countsTable(shapes: ShapeCost[]): string {
+  return table(
+    [
+      'shape',
+      'conversions (delivered)',
+      'Worker requests',
+      'queue operations',
+      'DO requests',
+      'rows written',
+      'rows read',
+      'workerd CPU ms',
+      '$ per million conversions',
+      'target',
+    ],
+    shapes.map((s) => {
+      const p = s.perConversion;
+      return [
+        s.how,
+        `${num(s.conversions)} (${num(s.delivered)}${s.duplicates > 0 ? `, ${num(s.duplicates)} twice` : ''})`,
+        num(p.workerRequests, 3),
+        num(p.queueOperations, 2),
+        num(p.durableObjectRequests, 3),
+        num(p.rowsWritten, 2),
+        num(p.rowsRead, 2),
+        num(p.cpuMs, 2),
+        `**$${num(s.dollarsPerMillion.total, 2)}**`,
+        targetCell(s),
+      ];
+    }),
+  );
+}
+
+function dollarsTable(shapes: ShapeCost[]): string {
+  const d = (v: number) => `$${num(v, 2)}`;
+  return table(
+    [
+      'shape',
+      'Worker requests',
+      'Worker CPU',
+      'queue operations',
+      'DO requests',
+      'rows written',
+      'rows read',
+      'total',
+    ],
+    shapes.map((s) => {
+      const c = s.dollarsPerMillion;
+      return [
+        s.shape,
+        d(c.workerRequests),
+        d(c.workerCpu),
+        d(c.queueOperations),
+        d(c.durableObjectRequests),
+        d(c.rowsWritten),
+        d(c.rowsRead),
+        `**${d(c.total)}**`,
+      ];
+    }),
+  );
+}
+
+function rowsTable(shapes: ShapeCost[]): string {
+  const keys = [...new Set(shapes.flatMap((s) => rowsWrittenByTable(s).map(([key]) => key)))];
+  return table(
+    ['Durable Object table', ...shapes.map((s) => `${s.shape} rows per conversion`), 'pays for'],
+    keys.map((key) => [
+      `\`${key}\``,
+      ...shapes.map((s) => num(rowsWrittenByTable(s).find(([k]) => k === key)?.[1] ?? 0, 2)),
+      ROWS_PAY_FOR[key] ?? '(not described)',
+    ]),
+  );
+}
+
+/** The cost part's result as the report holds it (a `PartOutcome` of ./report.ts fits). */
+type CostOutcome = { ok: true; value: CostFigures } | { ok: false; error: string };
+
+/** BENCHMARKS.md's cost section. */
+export function costSection(outcome: CostOutcome): string {
+  const prices = CLOUDFLARE_PRICES;
+  const p = prices.perMillion;
+  const head = `## 7. Cost per million conversions at Cloudflare's list prices
+
+\`bench/cost.ts\` sends conversions through the real path in local workerd (\`POST /events\`
+-> delivery queue -> consumer -> the pixel's \`DeliveryLedger\` and \`RateBudget\` -> the fake
+X API) in three shapes: browser beacons (one conversion each, as \`dist/xcapi.js\` sends
+them, each from its own address and held \`BROWSER_HOLD_SECONDS\` = 1 s here, 60 s by
+default: when, not what, is billed), server calls of 100 conversions, and a CSV file
+uploaded by the real CLI (\`x-capi-edge upload --rate 0\`). The Worker runs behind
+\`bench/cost-worker.ts\`, an entry point only this benchmark uses, which counts where it
+happens: Worker requests (inbound requests and queue consumer invocations), queue
+operations (each message written, read and deleted, per 64 KB with Cloudflare's ~100 bytes
+of metadata), Durable Object requests (each method called on a stub, each alarm) and
+SQLite rows (the \`rowsRead\` / \`rowsWritten\` of every cursor, as workerd counts them:
+index entries included; \`setAlarm\` as one row written). CPU is the workerd processes'
+own (\`/proc\`) over the shape, so it includes local workerd's HTTP server, queue and
+Durable Object plumbing: an upper bound of what Cloudflare would bill as Worker CPU.
+A warm-up creates both Durable Objects first; each shape starts when the previous one is
+idle, so its counts are its own.
+
+Prices: ${prices.plan}, list prices as of ${prices.asOf}, per unit beyond the monthly
+included amounts; sources: ${prices.sources.map((s) => `<${s}>`).join(', ')}.
+
+| item | price |
+|---|---|
+| Worker requests | $${num(p.workerRequests, 2)} per million |
+| Worker CPU time | $${num(p.workerCpuMs, 2)} per million CPU ms |
+| Queue operations | $${num(p.queueOperations, 2)} per million |
+| Durable Object requests | $${num(p.durableObjectRequests, 2)} per million |
+| SQLite rows written | $${num(p.rowsWritten, 2)} per million |
+| SQLite rows read | $${num(p.rowsRead, 3)} per million |
+
+Durable Object duration is not counted (the objects answer in milliseconds, then idle).`;
+  if (!outcome.ok) return `${head}\n\n${notMeasured(outcome.error)}`;
+  const f = outcome.value;
+  return `${head}
+
+Measured ${f.measuredAt} by \`${f.command}\`. Per conversion, **today's design (before)**:
+
+${countsTable(f.shapes)}
+
+Dollars per million conversions, by item:
+
+${dollarsTable(f.shapes)}
+
+What each row written pays for (rows per conversion, by table; the floor the guarantees
+need is about one):
+
+${rowsTable(f.shapes)}`;
+}
