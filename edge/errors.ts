@@ -1,13 +1,9 @@
 /**
  * @module
  * Errors in X's own shape: `{"errors":[{"code","message","parameter"}]}`.
- * Routes throw `XApiError`; the app's single `onError` turns it (and anything
- * unexpected) into a response, so no stack trace or secret reaches a caller.
+ * Routes throw `XApiError`; `http/error-handler.ts` turns it into a response.
+ * Nothing here imports Hono, so the CLI reads X's answers with the same types.
  */
-import type { Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { errorName, log } from './log.ts';
 
 /** One entry of X's `errors` array. */
 export interface XErrorItem {
@@ -20,7 +16,23 @@ export interface XErrorBody {
   errors: XErrorItem[];
 }
 
-/** A 4xx (or 503) answer in X's error shape, thrown at the HTTP boundary. */
+/** The statuses the edge answers errors with (each one carries a body). */
+export type XErrorStatus =
+  | 400
+  | 401
+  | 403
+  | 404
+  | 405
+  | 409
+  | 413
+  | 415
+  | 422
+  | 429
+  | 500
+  | 502
+  | 503
+  | 504;
+
 /**
  * The `errors` array of a body in X's shape (X's answers, and the edge's own);
  * any other body yields none. A malformed item keeps what it has: code
@@ -43,14 +55,15 @@ export function xErrorItems(body: unknown): XErrorItem[] {
   });
 }
 
+/** An error answer in X's shape, thrown at the HTTP boundary. */
 export class XApiError extends Error {
   override readonly name = 'XApiError';
-  readonly status: ContentfulStatusCode;
+  readonly status: XErrorStatus;
   readonly errors: XErrorItem[];
   readonly headers: Record<string, string>;
 
   constructor(
-    status: ContentfulStatusCode,
+    status: XErrorStatus,
     errors: XErrorItem | XErrorItem[],
     headers: Record<string, string> = {},
   ) {
@@ -62,62 +75,18 @@ export class XApiError extends Error {
   }
 }
 
-/** Shorthand for the most common error: one bad parameter, answered 400. */
+/**
+ * The most common error item: one bad parameter.
+ *
+ * @example
+ * parameterError('events[0].email', 'Not an email address');
+ * // { code: 'INVALID_PARAMETER', message: 'Not an email address', parameter: 'events[0].email' }
+ */
+export function parameterError(parameter: string, message: string): XErrorItem {
+  return { code: 'INVALID_PARAMETER', message, parameter };
+}
+
+/** One bad parameter, thrown as a 400. */
 export function invalidParameter(parameter: string, message: string): XApiError {
-  return new XApiError(400, { code: 'INVALID_PARAMETER', message, parameter });
-}
-
-/** Error code X uses for each status we answer with. */
-function codeForStatus(status: number): string {
-  switch (status) {
-    case 401:
-      return 'UNAUTHORIZED';
-    case 403:
-      return 'FORBIDDEN';
-    case 404:
-      return 'NOT_FOUND';
-    case 405:
-      return 'METHOD_NOT_ALLOWED';
-    case 413:
-      return 'REQUEST_TOO_LARGE';
-    case 415:
-      return 'UNSUPPORTED_MEDIA_TYPE';
-    case 429:
-      return 'TOO_MANY_REQUESTS';
-    case 503:
-      return 'SERVICE_UNAVAILABLE';
-    default:
-      return status >= 500 ? 'INTERNAL_ERROR' : 'INVALID_REQUEST';
-  }
-}
-
-/** The app's one error handler (`app.onError`). */
-export function handleError(err: Error, c: Context): Response {
-  if (err instanceof XApiError) {
-    return c.json({ errors: err.errors } satisfies XErrorBody, err.status, err.headers);
-  }
-  if (err instanceof HTTPException) {
-    const status = err.status as ContentfulStatusCode;
-    const message = err.message || (status === 413 ? 'Request body is too large' : 'Bad request');
-    return c.json(
-      { errors: [{ code: codeForStatus(status), message }] } satisfies XErrorBody,
-      status,
-    );
-  }
-  // Unexpected: log the name only (messages can carry input), answer without detail.
-  log.error('unhandled error', { error: errorName(err) });
-  return c.json(
-    { errors: [{ code: 'INTERNAL_ERROR', message: 'Internal error' }] } satisfies XErrorBody,
-    500,
-  );
-}
-
-/** The app's `notFound` handler, in X's wording for an unknown route. */
-export function handleNotFound(c: Context): Response {
-  return c.json(
-    {
-      errors: [{ code: 'ROUTE_NOT_FOUND', message: 'The requested resource could not be found' }],
-    } satisfies XErrorBody,
-    404,
-  );
+  return new XApiError(400, parameterError(parameter, message));
 }

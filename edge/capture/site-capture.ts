@@ -14,8 +14,8 @@
  * plain-text 502, as Cloudflare answers for an unreachable origin.
  */
 import type { Context } from 'hono';
-import { handleNotFound } from '../errors.ts';
 import type { AppEnv } from '../http/context.ts';
+import { handleNotFound } from '../http/error-handler.ts';
 import { errorName, log } from '../log.ts';
 import { type SiteCaptureSettings, siteCaptureSettings } from './capture-settings.ts';
 import { injectScript } from './inject-script.ts';

@@ -10,7 +10,7 @@
  * `POST /events` and tools that check rows before sending them.
  */
 import type { EdgeConfig } from '../config.ts';
-import type { XErrorItem } from '../errors.ts';
+import { parameterError, type XErrorItem } from '../errors.ts';
 import type { XContent, XConversion } from '../x-api/conversion.ts';
 import {
   type Amount,
@@ -50,17 +50,13 @@ export type BuildOutcome =
   | { ok: true; conversion: XConversion; warnings: IngestWarning[] }
   | { ok: false; errors: XErrorItem[] };
 
-function invalid(parameter: string, message: string): XErrorItem {
-  return { code: 'INVALID_PARAMETER', message, parameter };
-}
-
 function checkTime(ms: number, options: BuildOptions, parameter: string): XErrorItem | undefined {
   if (ms > options.now + MAX_FUTURE_SKEW_MS) {
-    return invalid(parameter, 'conversion_time must not be in the future');
+    return parameterError(parameter, 'conversion_time must not be in the future');
   }
   const days = options.rules.maxConversionAgeDays;
   if (ms < options.now - days * DAY_MS) {
-    return invalid(
+    return parameterError(
       parameter,
       `conversion_time must be within the last ${days} days (MAX_CONVERSION_AGE_DAYS)`,
     );
@@ -90,7 +86,7 @@ function exactAmount(
     return formatDecimal(roundFloatNoise(amount, digits), digits);
   }
   report.errors.push(
-    invalid(
+    parameterError(
       parameter,
       `${name} has more decimal places than ${currency} allows (${digits}); send the exact amount in ${currency}`,
     ),
@@ -132,7 +128,7 @@ export async function buildConversion(
   if (eventId === undefined) {
     // The name is not quoted back: a misused field could put an email in it.
     errors.push(
-      invalid(
+      parameterError(
         parameterName(prefix, 'event'),
         `Unknown event: configured events are ${Object.keys(rules.events).join(', ')}`,
       ),

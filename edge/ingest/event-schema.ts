@@ -13,7 +13,7 @@
  * field travels in `parameter`, the message says what was expected.
  */
 import * as v from 'valibot';
-import type { XErrorItem } from '../errors.ts';
+import { parameterError, type XErrorItem } from '../errors.ts';
 import { MAX_CONVERSIONS_PER_REQUEST } from '../x-api/limits.ts';
 import { type Amount, parseAmount } from './decimal-amount.ts';
 
@@ -288,11 +288,9 @@ function validate<T extends v.GenericSchema>(
   if (result.success) return { ok: true, value: result.output };
   return {
     ok: false,
-    errors: result.issues.slice(0, MAX_ERRORS).map((issue) => ({
-      code: 'INVALID_PARAMETER',
-      message: issue.message,
-      parameter: parameterOf(issue, prefix),
-    })),
+    errors: result.issues
+      .slice(0, MAX_ERRORS)
+      .map((issue) => parameterError(parameterOf(issue, prefix), issue.message)),
   };
 }
 
@@ -320,7 +318,7 @@ export function eventObjectsOf(body: unknown): ValidationResult<unknown[]> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return {
       ok: false,
-      errors: [{ code: 'INVALID_PARAMETER', message: 'Expected a JSON object', parameter: '' }],
+      errors: [parameterError('', 'Expected a JSON object')],
     };
   }
   if (!isBatch(body)) return { ok: true, value: [body] };

@@ -15,7 +15,7 @@
  */
 import * as v from 'valibot';
 import { isValidTwclid } from '../../common/twclid-cookie.ts';
-import type { XErrorItem } from '../errors.ts';
+import { parameterError, type XErrorItem } from '../errors.ts';
 import { hashEmail, hashPhone } from '../identity/hash-identifiers.ts';
 import { normalizeEmail } from '../identity/normalize-email.ts';
 import { MAX_PHONE_INPUT_LENGTH, normalizePhone } from '../identity/phone.ts';
@@ -136,7 +136,7 @@ export async function collectIdentifiers(
   const contradiction = (field: string, message: string): IdentifierOutcome => ({
     identifiers: [],
     warnings: [],
-    errors: [{ code: 'INVALID_PARAMETER', message, parameter: parameterName(prefix, field) }],
+    errors: [parameterError(parameterName(prefix, field), message)],
   });
   if (input.email !== undefined && input.hashed_email !== undefined) {
     return contradiction('hashed_email', 'Send email or hashed_email, not both');
@@ -168,13 +168,11 @@ export async function collectIdentifiers(
 
   if (matchable === 0) {
     const matchDrops = drops.filter((d) => d.field !== 'ip_address' && d.field !== 'user_agent');
-    const errors: XErrorItem[] = matchDrops.map((d) => ({
-      code: 'INVALID_PARAMETER',
-      message: d.reason,
-      parameter: parameterName(prefix, d.field),
-    }));
+    const errors: XErrorItem[] = matchDrops.map((d) =>
+      parameterError(parameterName(prefix, d.field), d.reason),
+    );
     if (errors.length === 0) {
-      errors.push({ code: 'INVALID_PARAMETER', message: NO_IDENTIFIER_MESSAGE, parameter: prefix });
+      errors.push(parameterError(prefix, NO_IDENTIFIER_MESSAGE));
     }
     return { identifiers: [], warnings: [], errors };
   }

@@ -8,7 +8,7 @@
  */
 
 import type { SkippedConversion } from '../delivery/event-tallies.ts';
-import type { XErrorItem } from '../errors.ts';
+import { parameterError, type XErrorItem } from '../errors.ts';
 import type { Caller } from '../http/server-auth.ts';
 import type { XConversion } from '../x-api/conversion.ts';
 import { buildConversion, type EventRules } from './build-conversion.ts';
@@ -67,11 +67,10 @@ export async function validateEvent(raw: unknown, options: ValidateOptions): Pro
       return {
         ok: false,
         errors: [
-          {
-            code: 'INVALID_PARAMETER',
-            message: `${field} is accepted only on server calls (Authorization: Bearer SERVER_KEY)`,
-            parameter: parameterName(prefix, field),
-          },
+          parameterError(
+            parameterName(prefix, field),
+            `${field} is accepted only on server calls (Authorization: Bearer SERVER_KEY)`,
+          ),
         ],
       };
     }

@@ -8,7 +8,6 @@ import { env } from 'cloudflare:workers';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import type { Env } from '../../edge/env.ts';
-import { handleError } from '../../edge/errors.ts';
 import {
   BROWSER_RATE_LIMIT_PERIOD_SECONDS,
   browserRateLimit,
@@ -16,6 +15,7 @@ import {
 } from '../../edge/http/browser-rate-limit.ts';
 import { identifyCaller } from '../../edge/http/caller.ts';
 import { type AppEnv, attachConfig } from '../../edge/http/context.ts';
+import { handleError } from '../../edge/http/error-handler.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
 import { ALLOWED_ORIGIN, type CallSpec, createEdge, isXErrorBody } from './hostile-harness.ts';
 import { withinOneWindow } from './rate-limit-window.ts';
