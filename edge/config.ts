@@ -7,6 +7,8 @@
  */
 import type { Env } from './env.ts';
 import { log } from './log.ts';
+import { readVariable, type SettingValue } from './setting-kinds.ts';
+import { SETTINGS, type SettingName } from './settings.ts';
 import type { WebhookSource } from './webhooks/webhook-event.ts';
 
 /** How requests to X are authenticated; `none` means dry run. */
@@ -75,16 +77,15 @@ export interface EdgeConfig {
   webhooks: Partial<Record<WebhookSource, WebhookSettings>>;
 }
 
+/** The settings read from `[vars]`. */
+type VariableName = {
+  [N in SettingName]: (typeof SETTINGS)[N] extends { kind: 'var' } ? N : never;
+}[SettingName];
+
 export type ConfigResult =
   | { ok: true; config: EdgeConfig }
   /** `partial` holds every setting read as far as possible, defaults in place of broken ones. */
   | { ok: false; problems: string[]; partial: EdgeConfig };
-
-/** `BASE_PATH` as routes use it: trimmed, a leading slash, no trailing one (`xcapi/` -> `/xcapi`). */
-export function normalizeBasePath(raw: string | undefined): string {
-  const path = (raw ?? '').trim().replace(/\/+$/, '');
-  return path && !path.startsWith('/') ? `/${path}` : path;
-}
 
 /**
  * Every setting as far as it could be read: the configuration, or with problems the
@@ -95,18 +96,9 @@ export function settingsOf(result: ConfigResult): EdgeConfig {
   return result.ok ? result.config : result.partial;
 }
 
-/** Share of the budget no browser call can take, unless SERVER_BUDGET_PERCENT says otherwise. */
-const DEFAULT_SERVER_BUDGET_PERCENT = 50;
-/** Long enough for a checkout backend's call to overtake the page's beacon. */
-const DEFAULT_BROWSER_HOLD_SECONDS = 60;
-/** Uptime monitors poll every 30 s or more: a few seconds' staleness costs them nothing. */
-const DEFAULT_HEALTH_CACHE_SECONDS = 5;
-/** Dedup rows per pixel: a few days of a busy shop's conversions, a few MB of SQLite. */
-const DEFAULT_DEDUP_MAX_ROWS = 500_000;
 /** Shortest SERVER_KEY and QUEUE_SEAL_KEY accepted: 32 characters, e.g. `openssl rand -base64 32`. */
 const MIN_SECRET_LENGTH = 32;
 
-const PIXEL_ID = /^[a-z0-9]{3,16}$/i;
 const EVENT_NAME = /^[a-z0-9_.-]{1,64}$/i;
 /** Single Event Tag ids look like `o9d2g`; X also accepts `tw-<pixel>-<event>`. */
 const EVENT_TAG_ID = /^(?:tw-[a-z0-9]{3,16}-)?[a-z0-9]{3,16}$/i;
@@ -118,15 +110,10 @@ function nonEmpty(value: string | undefined): string | undefined {
 
 function parseEvents(raw: string | undefined, problems: string[]): Record<string, string> {
   const events: Record<string, string> = Object.create(null);
-  if (!nonEmpty(raw)) {
-    problems.push(
-      'X_EVENTS is not set: map event names to Single Event Tag ids, e.g. {"purchase":"o9d2g"}',
-    );
-    return events;
-  }
+  if (raw === undefined) return events;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw as string);
+    parsed = JSON.parse(raw);
   } catch {
     problems.push('X_EVENTS is not valid JSON: expected e.g. {"purchase":"o9d2g"}');
     return events;
@@ -174,66 +161,6 @@ function parseCredentials(env: Env, problems: string[]): XCredentials {
   return { kind: 'none' };
 }
 
-/** A whole number within `min..max`, or `fallback` when unset; a problem otherwise. */
-function parseWholeNumber(
-  name: string,
-  raw: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-  unit: string,
-  problems: string[],
-): number {
-  const text = raw?.trim();
-  if (!text) return fallback;
-  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (Number.isSafeInteger(value) && value >= min && value <= max) return value;
-  problems.push(`${name} must be a whole number of ${unit} from ${min} to ${max}`);
-  return fallback;
-}
-
-/** `"true"` or `"false"`; unset or empty is false. */
-function parseBoolean(name: string, raw: string | undefined, problems: string[]): boolean {
-  const text = raw?.trim().toLowerCase();
-  if (!text || text === 'false') return false;
-  if (text === 'true') return true;
-  problems.push(`${name} must be "true" or "false"`);
-  return false;
-}
-
-function parseHttpUrl(
-  name: string,
-  raw: string | undefined,
-  problems: string[],
-): string | undefined {
-  const text = nonEmpty(raw);
-  if (!text) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    problems.push(`${name} must be an http(s) URL such as https://origin.shop.example`);
-    return undefined;
-  }
-  return text.replace(/\/+$/, '');
-}
-
-const DOMAIN =
-  /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/;
-
-function parseCookieDomain(raw: string | undefined, problems: string[]): string | undefined {
-  const text = nonEmpty(raw)?.toLowerCase().replace(/^\./, '');
-  if (!text) return undefined;
-  if (!DOMAIN.test(text)) {
-    problems.push('COOKIE_DOMAIN must be a domain such as shop.example');
-    return undefined;
-  }
-  return text;
-}
-
 /** The secrets guarding server calls and queued addresses: long enough, and there when needed. */
 function checkSecrets(
   env: Env,
@@ -267,31 +194,26 @@ function checkSecrets(
   };
 }
 
-/** The webhook event a source's purchases go to unless its `*_EVENT` setting names another. */
-const DEFAULT_WEBHOOK_EVENT = 'purchase';
-
 /** Each webhook source with its secret set, its event checked against `X_EVENTS`. */
 function parseWebhooks(
   env: Env,
   events: Readonly<Record<string, string>>,
   problems: string[],
 ): EdgeConfig['webhooks'] {
-  const sources: [WebhookSource, string, ...(string | undefined)[]][] = [
-    [
-      'shopify',
-      'SHOPIFY',
-      env.SHOPIFY_EVENT,
-      env.SHOPIFY_WEBHOOK_SECRET,
-      env.SHOPIFY_WEBHOOK_SECRET_PREVIOUS,
-    ],
-    ['stripe', 'STRIPE', env.STRIPE_EVENT, env.STRIPE_WEBHOOK_SECRET],
-    ['woocommerce', 'WOOCOMMERCE', env.WOOCOMMERCE_EVENT, env.WOOCOMMERCE_WEBHOOK_SECRET],
+  const sources: [
+    WebhookSource,
+    'SHOPIFY' | 'STRIPE' | 'WOOCOMMERCE',
+    ...(string | undefined)[],
+  ][] = [
+    ['shopify', 'SHOPIFY', env.SHOPIFY_WEBHOOK_SECRET, env.SHOPIFY_WEBHOOK_SECRET_PREVIOUS],
+    ['stripe', 'STRIPE', env.STRIPE_WEBHOOK_SECRET],
+    ['woocommerce', 'WOOCOMMERCE', env.WOOCOMMERCE_WEBHOOK_SECRET],
   ];
   const webhooks: EdgeConfig['webhooks'] = {};
-  for (const [source, prefix, rawEvent, secret, previous] of sources) {
+  for (const [source, prefix, secret, previous] of sources) {
     const current = nonEmpty(secret);
     if (current === undefined) continue;
-    const event = nonEmpty(rawEvent) ?? DEFAULT_WEBHOOK_EVENT;
+    const event = variable(env, `${prefix}_EVENT`, problems);
     if (!Object.hasOwn(events, event)) {
       problems.push(
         `${prefix}_EVENT: "${event.slice(0, 64)}" is not an event of X_EVENTS; name the event ${source} purchases are sent as`,
@@ -303,18 +225,23 @@ function parseWebhooks(
   return webhooks;
 }
 
+/** One variable of the spec, read from the Worker's bindings. */
+function variable<N extends VariableName>(
+  env: Env,
+  name: N,
+  problems: string[],
+): SettingValue<(typeof SETTINGS)[N]> {
+  return readVariable(name, SETTINGS[name], env[name], problems);
+}
+
 /** Checks the Worker's bindings. Never throws. */
 export function parseConfig(env: Env): ConfigResult {
   const problems: string[] = [];
-  const pixelId = nonEmpty(env.X_PIXEL_ID);
-  if (!pixelId)
-    problems.push('X_PIXEL_ID is not set: use the pixel id from X Events Manager, e.g. o9d7n');
-  else if (!PIXEL_ID.test(pixelId))
-    problems.push('X_PIXEL_ID must be the pixel id from X Events Manager, e.g. o9d7n');
+  const read = <N extends VariableName>(name: N) => variable(env, name, problems);
+  const pixelId = read('X_PIXEL_ID');
+  const events = parseEvents(read('X_EVENTS'), problems);
 
-  const events = parseEvents(env.X_EVENTS, problems);
-
-  const allowedOrigins = (env.ALLOWED_ORIGINS ?? '')
+  const allowedOrigins = (read('ALLOWED_ORIGINS') ?? '')
     .split(',')
     .map((o) => o.trim().replace(/\/+$/, ''))
     .filter(Boolean);
@@ -326,61 +253,17 @@ export function parseConfig(env: Env): ConfigResult {
     }
   }
 
-  const apiBaseUrl = (nonEmpty(env.X_API_BASE_URL) ?? 'https://ads-api.x.com').replace(/\/+$/, '');
-  if (!/^https?:\/\/[^\s]+$/.test(apiBaseUrl))
-    problems.push('X_API_BASE_URL must be an http(s) URL');
-  const apiVersion = nonEmpty(env.X_API_VERSION) ?? '12';
-  if (!/^\d{1,3}$/.test(apiVersion)) problems.push('X_API_VERSION must be a number such as 12');
-
-  const basePath = normalizeBasePath(env.BASE_PATH);
-  if (!/^(\/[A-Za-z0-9._~-]+)*$/.test(basePath))
-    problems.push('BASE_PATH must be a path such as /xcapi');
-
-  const cookieDays = parseWholeNumber('COOKIE_DAYS', env.COOKIE_DAYS, 30, 1, 400, 'days', problems);
-  const phoneDefaultCountry = (nonEmpty(env.PHONE_DEFAULT_COUNTRY) ?? 'US').toUpperCase();
-  if (!/^[A-Z]{2}$/.test(phoneDefaultCountry)) {
-    problems.push('PHONE_DEFAULT_COUNTRY must be a two-letter ISO 3166 country code such as US');
-  }
-
+  const apiBaseUrl = read('X_API_BASE_URL');
+  const apiVersion = read('X_API_VERSION');
+  const basePath = read('BASE_PATH');
+  const cookieDays = read('COOKIE_DAYS');
+  const phoneDefaultCountry = read('PHONE_DEFAULT_COUNTRY');
   const credentials = parseCredentials(env, problems);
   const secrets = checkSecrets(env, credentials, problems);
-  const serverBudgetPercent = parseWholeNumber(
-    'SERVER_BUDGET_PERCENT',
-    env.SERVER_BUDGET_PERCENT,
-    DEFAULT_SERVER_BUDGET_PERCENT,
-    0,
-    90,
-    'percent',
-    problems,
-  );
-  // Cloudflare Queues delay a message by at most 12 hours.
-  const browserHoldSeconds = parseWholeNumber(
-    'BROWSER_HOLD_SECONDS',
-    env.BROWSER_HOLD_SECONDS,
-    DEFAULT_BROWSER_HOLD_SECONDS,
-    0,
-    43_200,
-    'seconds',
-    problems,
-  );
-  const healthCacheSeconds = parseWholeNumber(
-    'HEALTH_CACHE_SECONDS',
-    env.HEALTH_CACHE_SECONDS,
-    DEFAULT_HEALTH_CACHE_SECONDS,
-    0,
-    60,
-    'seconds',
-    problems,
-  );
-  const dedupMaxRows = parseWholeNumber(
-    'DEDUP_MAX_ROWS',
-    env.DEDUP_MAX_ROWS,
-    DEFAULT_DEDUP_MAX_ROWS,
-    1,
-    100_000_000,
-    'rows',
-    problems,
-  );
+  const serverBudgetPercent = read('SERVER_BUDGET_PERCENT');
+  const browserHoldSeconds = read('BROWSER_HOLD_SECONDS');
+  const healthCacheSeconds = read('HEALTH_CACHE_SECONDS');
+  const dedupMaxRows = read('DEDUP_MAX_ROWS');
   const config: EdgeConfig = {
     pixelId: pixelId ?? '',
     events,
@@ -392,61 +275,18 @@ export function parseConfig(env: Env): ConfigResult {
     phoneDefaultCountry,
     credentials,
     ...secrets,
-    retry: {
-      baseSeconds: parseWholeNumber(
-        'RETRY_BASE_SECONDS',
-        env.RETRY_BASE_SECONDS,
-        5,
-        0,
-        3600,
-        'seconds',
-        problems,
-      ),
-      maxSeconds: parseWholeNumber(
-        'RETRY_MAX_SECONDS',
-        env.RETRY_MAX_SECONDS,
-        900,
-        1,
-        43_200,
-        'seconds',
-        problems,
-      ),
-    },
+    retry: { baseSeconds: read('RETRY_BASE_SECONDS'), maxSeconds: read('RETRY_MAX_SECONDS') },
     rateLimit: {
-      events: parseWholeNumber(
-        'X_RATE_LIMIT_EVENTS',
-        env.X_RATE_LIMIT_EVENTS,
-        60_000,
-        1,
-        10_000_000,
-        'events',
-        problems,
-      ),
-      windowSeconds: parseWholeNumber(
-        'X_RATE_LIMIT_WINDOW_SECONDS',
-        env.X_RATE_LIMIT_WINDOW_SECONDS,
-        900,
-        1,
-        86_400,
-        'seconds',
-        problems,
-      ),
+      events: read('X_RATE_LIMIT_EVENTS'),
+      windowSeconds: read('X_RATE_LIMIT_WINDOW_SECONDS'),
     },
-    demo: parseBoolean('DEMO', env.DEMO, problems),
-    demoPublic: parseBoolean('DEMO_PUBLIC', env.DEMO_PUBLIC, problems),
-    maxConversionAgeDays: parseWholeNumber(
-      'MAX_CONVERSION_AGE_DAYS',
-      env.MAX_CONVERSION_AGE_DAYS,
-      90,
-      1,
-      400,
-      'days',
-      problems,
-    ),
-    siteCapture: parseBoolean('SITE_CAPTURE', env.SITE_CAPTURE, problems),
-    originUrl: parseHttpUrl('ORIGIN_URL', env.ORIGIN_URL, problems),
-    injectScript: parseBoolean('INJECT_SCRIPT', env.INJECT_SCRIPT, problems),
-    cookieDomain: parseCookieDomain(env.COOKIE_DOMAIN, problems),
+    demo: read('DEMO'),
+    demoPublic: read('DEMO_PUBLIC'),
+    maxConversionAgeDays: read('MAX_CONVERSION_AGE_DAYS'),
+    siteCapture: read('SITE_CAPTURE'),
+    originUrl: read('ORIGIN_URL'),
+    injectScript: read('INJECT_SCRIPT'),
+    cookieDomain: read('COOKIE_DOMAIN'),
     serverBudgetPercent,
     browserHoldSeconds,
     dedupMaxRows,

@@ -7,7 +7,7 @@
  */
 import { parseEnv } from 'node:util';
 import { parse, type TomlTable } from 'smol-toml';
-import { normalizeBasePath } from '../edge/config.ts';
+import { normalizeBasePath } from '../edge/settings.ts';
 
 export const DEFAULT_PORT = 8787;
 

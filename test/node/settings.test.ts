@@ -8,12 +8,12 @@ import { resolve } from 'node:path';
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../edge/config.ts';
-import { SETTINGS, settingsTable } from '../../edge/settings.ts';
+import { SETTING_LIST, settingsTable, wranglerValue } from '../../edge/settings.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const read = (path: string) => readFileSync(resolve(root, path), 'utf8');
 const names = (kind: 'var' | 'secret') =>
-  SETTINGS.filter((s) => s.kind === kind)
+  SETTING_LIST.filter((s) => s.kind === kind)
     .map((s) => s.name)
     .sort();
 
@@ -28,7 +28,7 @@ function wranglerVars(): Map<string, string> {
 
 describe('the settings list', () => {
   it('names each setting once', () => {
-    const all = SETTINGS.map((s) => s.name);
+    const all = SETTING_LIST.map((s) => s.name);
     expect(new Set(all).size).toBe(all.length);
   });
 
@@ -43,8 +43,9 @@ describe('the settings list', () => {
   it('is wrangler.toml [vars]: every variable with its default, no other', () => {
     const vars = wranglerVars();
     expect([...vars.keys()].sort()).toEqual(names('var'));
-    for (const setting of SETTINGS.filter((s) => s.kind === 'var')) {
-      expect(vars.get(setting.name), setting.name).toBe(setting.default ?? '');
+    for (const setting of SETTING_LIST) {
+      if (setting.kind === 'var')
+        expect(vars.get(setting.name), setting.name).toBe(wranglerValue(setting));
     }
   });
 
@@ -56,15 +57,25 @@ describe('the settings list', () => {
     expect(keys.sort()).toEqual(names('secret'));
   });
 
-  it('is what edge/config.ts reads from the environment', () => {
-    const read_ = new Set(
-      [...read('edge/config.ts').matchAll(/\benv\.([A-Z0-9_]+)/g)].map((m) => m[1]),
+  it('is what parseConfig reads: a broken value of each variable is named as a problem', () => {
+    const required = { X_PIXEL_ID: 'o9d7n', X_EVENTS: '{"purchase":"o9d2g"}' };
+    const unread = SETTING_LIST.filter((s) => s.kind === 'var' && s.name !== 'X_EVENTS').filter(
+      (s) => {
+        // Free-text event names are judged against X_EVENTS only when their source is on.
+        const webhook = /^(SHOPIFY|STRIPE|WOOCOMMERCE)_EVENT$/.exec(s.name)?.[1];
+        const on = webhook ? { [`${webhook}_WEBHOOK_SECRET`]: 'whsec-test' } : {};
+        const bad = s.name === 'ALLOWED_ORIGINS' ? 'shop.example' : '\u0000 not valid';
+        const result = parseConfig({ ...required, ...on, [s.name]: bad });
+        return result.ok || !result.problems.some((p) => p.startsWith(s.name));
+      },
     );
-    expect([...read_].sort()).toEqual(SETTINGS.map((s) => s.name).sort());
+    expect(unread.map((s) => s.name)).toEqual([]);
   });
 
   it('gives defaults the parser accepts', () => {
-    const env = Object.fromEntries(SETTINGS.map((s) => [s.name, s.default ?? '']));
+    const env = Object.fromEntries(
+      SETTING_LIST.map((s) => [s.name, s.kind === 'var' ? wranglerValue(s) : '']),
+    );
     const result = parseConfig({ ...env, X_PIXEL_ID: 'o9d7n', X_EVENTS: '{"purchase":"o9d2g"}' });
     expect(result.ok ? [] : result.problems).toEqual([]);
   });
@@ -72,7 +83,9 @@ describe('the settings list', () => {
   it('gives the defaults the parser falls back to when a setting is unset', () => {
     const required = { X_PIXEL_ID: 'o9d7n', X_EVENTS: '{"purchase":"o9d2g"}' };
     const defaults = Object.fromEntries(
-      SETTINGS.filter((s) => s.default !== undefined).map((s) => [s.name, s.default]),
+      SETTING_LIST.flatMap((s) =>
+        s.kind === 'var' && s.default !== undefined ? [[s.name, wranglerValue(s)]] : [],
+      ),
     );
     expect(parseConfig({ ...defaults, ...required })).toEqual(parseConfig(required));
   });
