@@ -2,8 +2,10 @@
  * @module
  * The `--help` texts: what each command does, its flags and the exit codes.
  */
+import { SETTINGS } from '../edge/settings.ts';
 import { MAX_CONVERSIONS_PER_REQUEST } from '../edge/x-api/limits.ts';
 import type { CommandName } from './args.ts';
+import { DEFAULT_RATE } from './upload/pacer.ts';
 
 const EXIT_CODES = `Exit codes:
   0  everything was accepted
@@ -52,17 +54,17 @@ up to ${MAX_CONVERSIONS_PER_REQUEST}). The header row names the columns (see the
 aliases); the delimiter (, ; or tab) and a byte-order mark are detected.
 Each row is validated with the edge's own rules before it is sent.
 
-  --rate N                 events per 15 minutes (default 50000, leaving room for
-                           live traffic within X's 60000); 0 sends unpaced
+  --rate N                 events per 15 minutes (default ${DEFAULT_RATE}, leaving room for
+                           live traffic within X's ${SETTINGS.X_RATE_LIMIT_EVENTS.default}); 0 sends unpaced
   --resume                 continue an interrupted upload: rows already accepted
                            (FILE.csv.upload-journal) are not sent again
   --dry-run                validate only; writes FILE.csv.dry-run.csv, sends nothing
                            (--endpoint is optional: with it, event names are checked too)
   --batch-size N           events per request, 1-${MAX_CONVERSIONS_PER_REQUEST} (default ${MAX_CONVERSIONS_PER_REQUEST})
   --phone-country CC       country of phone numbers without +, as the edge's
-                           PHONE_DEFAULT_COUNTRY (default US)
+                           PHONE_DEFAULT_COUNTRY (default ${SETTINGS.PHONE_DEFAULT_COUNTRY.default})
   --max-age-days N         oldest conversion_time to send, in days, as the edge's
-                           MAX_CONVERSION_AGE_DAYS (default 90)
+                           MAX_CONVERSION_AGE_DAYS (default ${SETTINGS.MAX_CONVERSION_AGE_DAYS.default})
   --event NAME             the event of rows without an "event" cell
   --skip-unknown-columns   ignore columns the edge does not know instead of stopping
 
@@ -83,7 +85,7 @@ mapping and ingest rules, offline, and prints the conversion the edge would make
   --send          also send it to X at once through POST /events/verify
                   (needs --endpoint and XCAPI_SERVER_KEY)
 
-Offline the event name stands in for its tag, and conversion times up to 400
+Offline the event name stands in for its tag, and conversion times up to ${SETTINGS.MAX_CONVERSION_AGE_DAYS.max}
 days old are shown (the edge refuses those beyond MAX_CONVERSION_AGE_DAYS).`,
 };
 

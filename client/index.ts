@@ -30,7 +30,7 @@ export type InitSettings = Partial<XcapiSettings> & {
 
 let run: RunCommand | undefined;
 /** The stored click id's lifetime in days, as `init` set it. */
-let cookieDays = 30;
+let cookieDays = XCAPI_COOKIE_DAYS;
 
 /**
  * Starts the script with these settings (defaults: this origin, 30 days, granted,

@@ -32,7 +32,7 @@ if (!win.xcapi?.loaded) {
     if (data('debug') != null) debugOn();
     const run = createTracker(
       (data('endpoint') ?? script?.src.replace(/[^/]*([?#].*)?$/, '') ?? '').replace(/\/+$/, ''),
-      days > 0 ? days : 30,
+      days > 0 ? days : XCAPI_COOKIE_DAYS,
       data('consent'),
       data('cookie-domain'),
       data('pixel') === 'off' ? undefined : globalThis.XCAPI_PIXEL_EVENTS,

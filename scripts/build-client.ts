@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build, type OutputFile } from 'esbuild';
 import { minify } from 'terser';
+import { SETTINGS } from '../edge/settings.ts';
 
 /** The IIFE's gzip budget, everything included: a tag on every page must stay tiny. */
 export const IIFE_GZIP_BUDGET = 2048;
@@ -220,6 +221,8 @@ export async function buildClient({ gzipBudget = IIFE_GZIP_BUDGET } = {}): Promi
     legalComments: 'none',
     target: 'es2020',
     logLevel: 'warning',
+    // The edge's defaults the script shares, from the settings spec (client/build-defines.d.ts).
+    define: { XCAPI_COOKIE_DAYS: String(SETTINGS.COOKIE_DAYS.default) },
   } as const;
   const iifeOptions = {
     ...common,

@@ -4,14 +4,13 @@
  * summary. Exit code 0 only when every row was accepted; Ctrl-C stops after
  * the batch in flight, with the journal up to date for `--resume`.
  */
+import { SETTINGS } from '../../edge/settings.ts';
 import { MAX_CONVERSIONS_PER_REQUEST } from '../../edge/x-api/limits.ts';
 import { integerFlag, stringFlag } from '../args.ts';
 import { type Command, printJson } from '../command-context.ts';
 import { CliError, ExitCode } from '../errors.ts';
+import { DEFAULT_RATE } from '../upload/pacer.ts';
 import { type UploadSummary, uploadFile } from '../upload/upload-file.ts';
-
-/** Default pace: room for live traffic within X's 60,000 events per 15 minutes. */
-export const DEFAULT_RATE = 50_000;
 
 function renderSummary(summary: UploadSummary): string {
   const n = (value: number) => value.toLocaleString('en-US');
@@ -59,7 +58,11 @@ export const uploadCommand: Command = async function upload(context) {
         max: MAX_CONVERSIONS_PER_REQUEST,
         fallback: MAX_CONVERSIONS_PER_REQUEST,
       }),
-      maxConversionAgeDays: integerFlag(flags, 'max-age-days', { min: 1, max: 3650, fallback: 90 }),
+      maxConversionAgeDays: integerFlag(flags, 'max-age-days', {
+        min: 1,
+        max: 3650,
+        fallback: SETTINGS.MAX_CONVERSION_AGE_DAYS.default,
+      }),
       ...(phoneCountry === undefined ? {} : { phoneCountry }),
       ...(defaultEvent === undefined ? {} : { defaultEvent }),
       skipUnknownColumns: flags['skip-unknown-columns'] === true,

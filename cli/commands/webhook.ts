@@ -9,6 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { validateEvent } from '../../edge/ingest/validate-event.ts';
+import { SETTINGS } from '../../edge/settings.ts';
 import { sourceVerdict } from '../../edge/webhooks/source-verdict.ts';
 import {
   WEBHOOK_SOURCES,
@@ -74,7 +75,8 @@ export const webhookCommand: Command = async function webhook(context) {
   const source = sourceOf(context.flags.source);
   const topic =
     typeof context.flags.topic === 'string' ? context.flags.topic : DEFAULT_TOPICS[source];
-  const event = typeof context.flags.event === 'string' ? context.flags.event : 'purchase';
+  const event =
+    typeof context.flags.event === 'string' ? context.flags.event : SETTINGS.SHOPIFY_EVENT.default;
   const verdict = verdictOf(source, await payloadOf(file), topic, event);
   if (verdict.kind !== 'conversion') {
     if (context.json) printJson(context.stdout, { verdict });
@@ -83,7 +85,11 @@ export const webhookCommand: Command = async function webhook(context) {
   }
   // The tag is the edge's (X_EVENTS); offline the event name stands in for it.
   const outcome = await validateEvent(verdict.event, {
-    rules: { events: { [event]: event }, phoneDefaultCountry: 'US', maxConversionAgeDays: 400 },
+    rules: {
+      events: { [event]: event },
+      phoneDefaultCountry: SETTINGS.PHONE_DEFAULT_COUNTRY.default,
+      maxConversionAgeDays: SETTINGS.MAX_CONVERSION_AGE_DAYS.max,
+    },
     caller: 'server',
   });
   if (!outcome.ok) {

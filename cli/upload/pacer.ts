@@ -5,6 +5,7 @@
  * since the start, so the average never exceeds it; a pause (a slow edge, a
  * retry) earns no credit for a later burst.
  */
+import { SETTINGS } from '../../edge/settings.ts';
 
 /** Time, injectable so tests need not wait. */
 export interface Clock {
@@ -17,8 +18,11 @@ export const systemClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-/** X's quota window: 15 minutes. */
-export const RATE_WINDOW_MS = 15 * 60 * 1000;
+/** Default pace: room for live traffic within X's quota (`X_RATE_LIMIT_EVENTS`). */
+export const DEFAULT_RATE = 50_000;
+
+/** X's quota window, as the edge counts it by default. */
+export const RATE_WINDOW_MS = SETTINGS.X_RATE_LIMIT_WINDOW_SECONDS.default * 1000;
 
 export interface PacerOptions {
   /** Events per window; 0 sends unpaced. */

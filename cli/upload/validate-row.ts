@@ -9,6 +9,7 @@
  */
 import type { EventRules } from '../../edge/ingest/build-conversion.ts';
 import { validateEvent } from '../../edge/ingest/validate-event.ts';
+import { SETTINGS } from '../../edge/settings.ts';
 import { CliError, formatXError } from '../errors.ts';
 import type { EventObject } from './map-row.ts';
 
@@ -38,8 +39,8 @@ const ANY_TAG = 'csvupload';
  */
 export function createRowValidator({
   events,
-  phoneCountry = 'US',
-  maxConversionAgeDays = 90,
+  phoneCountry = SETTINGS.PHONE_DEFAULT_COUNTRY.default,
+  maxConversionAgeDays = SETTINGS.MAX_CONVERSION_AGE_DAYS.default,
 }: RowValidatorOptions = {}) {
   if (!/^[A-Z]{2}$/.test(phoneCountry)) {
     throw new CliError('--phone-country must be a two-letter ISO 3166 country code such as US');
