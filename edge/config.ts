@@ -5,23 +5,13 @@
  * returns the list of problems, which the app logs once and reports in
  * `GET /health`, while routes that need a valid config answer 503.
  */
+
+import { checkSecrets, parseCredentials, secretOf, type XCredentials } from './config-secrets.ts';
 import type { Env } from './env.ts';
 import { log } from './log.ts';
 import { readVariable, type SettingValue } from './setting-kinds.ts';
 import { SETTINGS, type SettingName } from './settings.ts';
 import type { WebhookSource } from './webhooks/webhook-event.ts';
-
-/** How requests to X are authenticated; `none` means dry run. */
-export type XCredentials =
-  | {
-      kind: 'oauth1';
-      consumerKey: string;
-      consumerSecret: string;
-      accessToken: string;
-      accessTokenSecret: string;
-    }
-  | { kind: 'pixel-token'; token: string }
-  | { kind: 'none' };
 
 /** A shop's signed webhooks: the secrets that may have signed a delivery, and the event it becomes. */
 export interface WebhookSettings {
@@ -96,17 +86,9 @@ export function settingsOf(result: ConfigResult): EdgeConfig {
   return result.ok ? result.config : result.partial;
 }
 
-/** Shortest SERVER_KEY and QUEUE_SEAL_KEY accepted: 32 characters, e.g. `openssl rand -base64 32`. */
-const MIN_SECRET_LENGTH = 32;
-
 const EVENT_NAME = /^[a-z0-9_.-]{1,64}$/i;
 /** Single Event Tag ids look like `o9d2g`; X also accepts `tw-<pixel>-<event>`. */
 const EVENT_TAG_ID = /^(?:tw-[a-z0-9]{3,16}-)?[a-z0-9]{3,16}$/i;
-
-function nonEmpty(value: string | undefined): string | undefined {
-  const trimmed = value?.trim();
-  return trimmed ? trimmed : undefined;
-}
 
 function parseEvents(raw: string | undefined, problems: string[]): Record<string, string> {
   const events: Record<string, string> = Object.create(null);
@@ -139,61 +121,6 @@ function parseEvents(raw: string | undefined, problems: string[]): Record<string
   return events;
 }
 
-function parseCredentials(env: Env, problems: string[]): XCredentials {
-  const oauth = {
-    consumerKey: nonEmpty(env.X_CONSUMER_KEY),
-    consumerSecret: nonEmpty(env.X_CONSUMER_SECRET),
-    accessToken: nonEmpty(env.X_ACCESS_TOKEN),
-    accessTokenSecret: nonEmpty(env.X_ACCESS_TOKEN_SECRET),
-  };
-  const present = Object.entries(oauth).filter(([, v]) => v !== undefined);
-  const pixelToken = nonEmpty(env.X_PIXEL_TOKEN);
-  if (present.length === 4) {
-    return { kind: 'oauth1', ...(oauth as Record<keyof typeof oauth, string>) };
-  }
-  if (present.length > 0) {
-    const missing = Object.entries(oauth)
-      .filter(([, v]) => v === undefined)
-      .map(([k]) => k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase());
-    problems.push(`OAuth 1.0a credentials are incomplete: missing X_${missing.join(', X_')}`);
-  }
-  if (pixelToken) return { kind: 'pixel-token', token: pixelToken };
-  return { kind: 'none' };
-}
-
-/** The secrets guarding server calls and queued addresses: long enough, and there when needed. */
-function checkSecrets(
-  env: Env,
-  credentials: XCredentials,
-  problems: string[],
-): Pick<EdgeConfig, 'serverKey' | 'sealKey' | 'sealKeyPrevious'> {
-  const serverKey = nonEmpty(env.SERVER_KEY);
-  const sealKey = nonEmpty(env.QUEUE_SEAL_KEY);
-  const sealKeyPrevious = nonEmpty(env.QUEUE_SEAL_KEY_PREVIOUS);
-  const generate = 'generate one with: openssl rand -base64 32';
-  if (serverKey !== undefined && serverKey.length < MIN_SECRET_LENGTH) {
-    problems.push(`SERVER_KEY must be at least ${MIN_SECRET_LENGTH} characters: ${generate}`);
-  }
-  if (credentials.kind !== 'none' && sealKey === undefined) {
-    problems.push(
-      `QUEUE_SEAL_KEY is not set: it seals IP addresses on the queue when X credentials are set; ${generate}`,
-    );
-  }
-  for (const [name, key] of [
-    ['QUEUE_SEAL_KEY', sealKey],
-    ['QUEUE_SEAL_KEY_PREVIOUS', sealKeyPrevious],
-  ] as const) {
-    if (key !== undefined && key.length < MIN_SECRET_LENGTH) {
-      problems.push(`${name} must be at least ${MIN_SECRET_LENGTH} characters: ${generate}`);
-    }
-  }
-  return {
-    serverKey,
-    ...(sealKey ? { sealKey } : {}),
-    ...(sealKeyPrevious ? { sealKeyPrevious } : {}),
-  };
-}
-
 /** Each webhook source with its secret set, its event checked against `X_EVENTS`. */
 function parseWebhooks(
   env: Env,
@@ -211,7 +138,7 @@ function parseWebhooks(
   ];
   const webhooks: EdgeConfig['webhooks'] = {};
   for (const [source, prefix, secret, previous] of sources) {
-    const current = nonEmpty(secret);
+    const current = secretOf(secret);
     if (current === undefined) continue;
     const event = variable(env, `${prefix}_EVENT`, problems);
     if (!Object.hasOwn(events, event)) {
@@ -219,7 +146,7 @@ function parseWebhooks(
         `${prefix}_EVENT: "${event.slice(0, 64)}" is not an event of X_EVENTS; name the event ${source} purchases are sent as`,
       );
     }
-    const old = nonEmpty(previous);
+    const old = secretOf(previous);
     webhooks[source] = { secrets: old === undefined ? [current] : [current, old], event };
   }
   return webhooks;
