@@ -7,19 +7,34 @@
  */
 import type { Env } from './env.ts';
 import { log } from './log.ts';
+import {
+  canonicalOrigin,
+  EVENT_NAME,
+  EVENT_TAG_ID,
+  ORIGIN,
+  PIXEL_ID,
+  type PixelEntry,
+  parsePixels,
+} from './pixels/pixel-config.ts';
+import {
+  anySecret,
+  credentialsFrom,
+  pixelSecrets,
+  pixelServerKey,
+  secretSuffix,
+  type XCredentials,
+} from './pixels/pixel-credentials.ts';
 import type { WebhookSource } from './webhooks/webhook-event.ts';
 
-/** How requests to X are authenticated; `none` means dry run. */
-export type XCredentials =
-  | {
-      kind: 'oauth1';
-      consumerKey: string;
-      consumerSecret: string;
-      accessToken: string;
-      accessTokenSecret: string;
-    }
-  | { kind: 'pixel-token'; token: string }
-  | { kind: 'none' };
+export type { XCredentials } from './pixels/pixel-credentials.ts';
+
+/** One pixel the edge serves, with the credentials its conversions go to X with. */
+export interface PixelConfig extends PixelEntry {
+  /** Its own secrets (`X_PIXEL_TOKEN_<ID>`, ...) when set, else the shared ones. */
+  credentials: XCredentials;
+  /** `SERVER_KEY_<ID>`: a key that may address this pixel only. */
+  serverKey?: string;
+}
 
 /** A shop's signed webhooks: the secrets that may have signed a delivery, and the event it becomes. */
 export interface WebhookSettings {
@@ -30,6 +45,12 @@ export interface WebhookSettings {
 }
 
 export interface EdgeConfig {
+  /**
+   * Every pixel served: `X_PIXELS`, or the one of `X_PIXEL_ID`. The next three
+   * fields are one pixel's once a request has chosen it (edge/pixels/pixel-routing.ts);
+   * before that, with several pixels: no id, no events, and every pixel's origins.
+   */
+  pixels: readonly PixelConfig[];
   pixelId: string;
   /** Event name (as the browser script sends it) to Single Event Tag id. */
   events: Readonly<Record<string, string>>;
@@ -106,11 +127,6 @@ const DEFAULT_DEDUP_MAX_ROWS = 500_000;
 /** Shortest SERVER_KEY and QUEUE_SEAL_KEY accepted: 32 characters, e.g. `openssl rand -base64 32`. */
 const MIN_SECRET_LENGTH = 32;
 
-const PIXEL_ID = /^[a-z0-9]{3,16}$/i;
-const EVENT_NAME = /^[a-z0-9_.-]{1,64}$/i;
-/** Single Event Tag ids look like `o9d2g`; X also accepts `tw-<pixel>-<event>`. */
-const EVENT_TAG_ID = /^(?:tw-[a-z0-9]{3,16}-)?[a-z0-9]{3,16}$/i;
-
 function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed ? trimmed : undefined;
@@ -150,28 +166,6 @@ function parseEvents(raw: string | undefined, problems: string[]): Record<string
     problems.push('X_EVENTS is empty: map at least one event name to a Single Event Tag id');
   }
   return events;
-}
-
-function parseCredentials(env: Env, problems: string[]): XCredentials {
-  const oauth = {
-    consumerKey: nonEmpty(env.X_CONSUMER_KEY),
-    consumerSecret: nonEmpty(env.X_CONSUMER_SECRET),
-    accessToken: nonEmpty(env.X_ACCESS_TOKEN),
-    accessTokenSecret: nonEmpty(env.X_ACCESS_TOKEN_SECRET),
-  };
-  const present = Object.entries(oauth).filter(([, v]) => v !== undefined);
-  const pixelToken = nonEmpty(env.X_PIXEL_TOKEN);
-  if (present.length === 4) {
-    return { kind: 'oauth1', ...(oauth as Record<keyof typeof oauth, string>) };
-  }
-  if (present.length > 0) {
-    const missing = Object.entries(oauth)
-      .filter(([, v]) => v === undefined)
-      .map(([k]) => k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase());
-    problems.push(`OAuth 1.0a credentials are incomplete: missing X_${missing.join(', X_')}`);
-  }
-  if (pixelToken) return { kind: 'pixel-token', token: pixelToken };
-  return { kind: 'none' };
 }
 
 /** A whole number within `min..max`, or `fallback` when unset; a problem otherwise. */
@@ -270,10 +264,10 @@ function checkSecrets(
 /** The webhook event a source's purchases go to unless its `*_EVENT` setting names another. */
 const DEFAULT_WEBHOOK_EVENT = 'purchase';
 
-/** Each webhook source with its secret set, its event checked against `X_EVENTS`. */
+/** Each webhook source with its secret set, its event checked against the pixels' events. */
 function parseWebhooks(
   env: Env,
-  events: Readonly<Record<string, string>>,
+  pixels: readonly PixelEntry[],
   problems: string[],
 ): EdgeConfig['webhooks'] {
   const sources: [WebhookSource, string, ...(string | undefined)[]][] = [
@@ -292,7 +286,7 @@ function parseWebhooks(
     const current = nonEmpty(secret);
     if (current === undefined) continue;
     const event = nonEmpty(rawEvent) ?? DEFAULT_WEBHOOK_EVENT;
-    if (!Object.hasOwn(events, event)) {
+    if (!pixels.some((pixel) => Object.hasOwn(pixel.events, event))) {
       problems.push(
         `${prefix}_EVENT: "${event.slice(0, 64)}" is not an event of X_EVENTS; name the event ${source} purchases are sent as`,
       );
@@ -303,9 +297,8 @@ function parseWebhooks(
   return webhooks;
 }
 
-/** Checks the Worker's bindings. Never throws. */
-export function parseConfig(env: Env): ConfigResult {
-  const problems: string[] = [];
+/** The one pixel of `X_PIXEL_ID`, `X_EVENTS` and `ALLOWED_ORIGINS`. */
+function parseSinglePixel(env: Env, problems: string[]): PixelEntry {
   const pixelId = nonEmpty(env.X_PIXEL_ID);
   if (!pixelId)
     problems.push('X_PIXEL_ID is not set: use the pixel id from X Events Manager, e.g. o9d7n');
@@ -314,17 +307,86 @@ export function parseConfig(env: Env): ConfigResult {
 
   const events = parseEvents(env.X_EVENTS, problems);
 
-  const allowedOrigins = (env.ALLOWED_ORIGINS ?? '')
+  const origins = (env.ALLOWED_ORIGINS ?? '')
     .split(',')
     .map((o) => o.trim().replace(/\/+$/, ''))
     .filter(Boolean);
-  for (const origin of allowedOrigins) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+  for (const origin of origins) {
+    if (!ORIGIN.test(origin)) {
       problems.push(
         `ALLOWED_ORIGINS: "${origin.slice(0, 100)}" is not an origin like https://shop.example`,
       );
     }
   }
+  return { id: pixelId ?? '', events, origins };
+}
+
+/** `X_PIXELS` when set (the one-pixel settings then stay empty), else the one-pixel settings. */
+function parsePixelList(env: Env, problems: string[]): PixelEntry[] {
+  const list = nonEmpty(env.X_PIXELS);
+  if (list === undefined) return [parseSinglePixel(env, problems)];
+  const alsoSet = (
+    [
+      ['X_PIXEL_ID', env.X_PIXEL_ID],
+      ['X_EVENTS', env.X_EVENTS],
+      ['ALLOWED_ORIGINS', env.ALLOWED_ORIGINS],
+    ] as const
+  )
+    .filter(([, value]) => nonEmpty(value) !== undefined)
+    .map(([name]) => name);
+  if (alsoSet.length > 0) {
+    problems.push(
+      `X_PIXELS is set, so ${alsoSet.join(', ')} must be empty: each pixel of X_PIXELS names its own id, events and origins`,
+    );
+  }
+  const parsed = parsePixels(list);
+  problems.push(...parsed.problems);
+  return parsed.pixels.map((pixel) => ({
+    ...pixel,
+    origins: pixel.origins.map(canonicalOrigin),
+  }));
+}
+
+/** A pixel with its credentials (its own when any is set, else the shared ones) and server key. */
+function withSecrets(
+  env: Env,
+  entry: PixelEntry,
+  shared: XCredentials,
+  problems: string[],
+): PixelConfig {
+  if (entry.id === '') return { ...entry, credentials: shared };
+  const own = pixelSecrets(env, entry.id);
+  const suffix = secretSuffix(entry.id);
+  const credentials = anySecret(own) ? credentialsFrom(own, suffix, problems) : shared;
+  const serverKey = pixelServerKey(env, entry.id);
+  if (serverKey !== undefined && serverKey.length < MIN_SECRET_LENGTH) {
+    problems.push(
+      `SERVER_KEY${suffix} must be at least ${MIN_SECRET_LENGTH} characters: generate one with: openssl rand -base64 32`,
+    );
+  }
+  return { ...entry, credentials, ...(serverKey === undefined ? {} : { serverKey }) };
+}
+
+/** Checks the Worker's bindings. Never throws. */
+export function parseConfig(env: Env): ConfigResult {
+  const problems: string[] = [];
+  const entries = parsePixelList(env, problems);
+  const shared = credentialsFrom(
+    {
+      consumerKey: env.X_CONSUMER_KEY,
+      consumerSecret: env.X_CONSUMER_SECRET,
+      accessToken: env.X_ACCESS_TOKEN,
+      accessTokenSecret: env.X_ACCESS_TOKEN_SECRET,
+      pixelToken: env.X_PIXEL_TOKEN,
+    },
+    '',
+    problems,
+  );
+  const pixels = entries.map((entry) => withSecrets(env, entry, shared, problems));
+  const only = pixels.length === 1 ? pixels[0] : undefined;
+  const pixelId = only?.id ?? '';
+  const events = only?.events ?? Object.freeze(Object.create(null));
+  const allowedOrigins = only?.origins ?? pixels.flatMap((pixel) => pixel.origins);
 
   const apiBaseUrl = (nonEmpty(env.X_API_BASE_URL) ?? 'https://ads-api.x.com').replace(/\/+$/, '');
   if (!/^https?:\/\/[^\s]+$/.test(apiBaseUrl))
@@ -342,8 +404,12 @@ export function parseConfig(env: Env): ConfigResult {
     problems.push('PHONE_DEFAULT_COUNTRY must be a two-letter ISO 3166 country code such as US');
   }
 
-  const credentials = parseCredentials(env, problems);
-  const secrets = checkSecrets(env, credentials, problems);
+  const credentials = only?.credentials ?? shared;
+  const secrets = checkSecrets(
+    env,
+    pixels.find((pixel) => pixel.credentials.kind !== 'none')?.credentials ?? credentials,
+    problems,
+  );
   const serverBudgetPercent = parseWholeNumber(
     'SERVER_BUDGET_PERCENT',
     env.SERVER_BUDGET_PERCENT,
@@ -382,7 +448,8 @@ export function parseConfig(env: Env): ConfigResult {
     problems,
   );
   const config: EdgeConfig = {
-    pixelId: pixelId ?? '',
+    pixels,
+    pixelId,
     events,
     allowedOrigins,
     apiBaseUrl,
@@ -451,7 +518,7 @@ export function parseConfig(env: Env): ConfigResult {
     browserHoldSeconds,
     dedupMaxRows,
     healthCacheSeconds,
-    webhooks: parseWebhooks(env, events, problems),
+    webhooks: parseWebhooks(env, pixels, problems),
   };
   if (config.retry.maxSeconds < config.retry.baseSeconds) {
     problems.push('RETRY_MAX_SECONDS must not be smaller than RETRY_BASE_SECONDS');

@@ -31,6 +31,12 @@ export const SETTINGS: readonly Setting[] = [
     meaning: 'comma-separated origins allowed to send browser calls',
   },
   {
+    name: 'X_PIXELS',
+    kind: 'var',
+    meaning:
+      'several pixels instead of the three above: JSON array of `{"id", "events", "origins", "account"?}` (see [several pixels](#several-pixels))',
+  },
+  {
     name: 'X_API_BASE_URL',
     kind: 'var',
     default: 'https://ads-api.x.com',

@@ -23,6 +23,14 @@ const OAUTH: XCredentials = {
 
 function configFor(account: FakeAccount, credentials: XCredentials = OAUTH): EdgeConfig {
   return {
+    pixels: [
+      {
+        id: account.pixelId,
+        events: account.events,
+        origins: ['https://shop.example'],
+        credentials,
+      },
+    ],
     pixelId: account.pixelId,
     events: account.events,
     allowedOrigins: ['https://shop.example'],
