@@ -442,7 +442,12 @@ describe('FakeX faults and quota', () => {
     });
     const elsewhere = fake.addAccount({ accountId: 'other2', events: { purchase: 'ccc33' } });
     fake.setRateLimit(shop.pixelId, { events: 3, windowSeconds: 60 });
-    const send = (pixel: string, tag: string, count: number, token = TEST_ACCOUNT.pixelToken) =>
+    const send = (
+      pixel: string,
+      tag: string,
+      count: number,
+      token: string = TEST_ACCOUNT.pixelToken,
+    ) =>
       fake.handle(
         new Request(endpoint(pixel), {
           method: 'POST',
