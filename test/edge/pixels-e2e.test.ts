@@ -36,7 +36,7 @@ async function pixelAccount(accountId: string, more: Partial<FakeAccount> = {}) 
   return fakeX.addAccount({ pixelId, accountId, events: tagsFor(pixelId), ...more });
 }
 
-const server = (key = SERVER_KEY) => ({ authorization: `Bearer ${key}` });
+const server = (key: string = SERVER_KEY) => ({ authorization: `Bearer ${key}` });
 
 function beacon(origin: string, conversionId: string) {
   return edge.call({
@@ -45,7 +45,7 @@ function beacon(origin: string, conversionId: string) {
   });
 }
 
-function serverEvent(json: Record<string, unknown>, key = SERVER_KEY) {
+function serverEvent(json: Record<string, unknown>, key: string = SERVER_KEY) {
   return edge.call({
     origin: null,
     contentType: 'application/json',
@@ -54,7 +54,7 @@ function serverEvent(json: Record<string, unknown>, key = SERVER_KEY) {
   });
 }
 
-function get(path: string, key = SERVER_KEY) {
+function get(path: string, key: string = SERVER_KEY) {
   return edge.call({ method: 'GET', path, origin: null, headers: server(key) });
 }
 
@@ -214,7 +214,7 @@ describe('three pixels, two ad accounts', () => {
       acceptedAt: Date.now(),
       conversion: {
         conversion_time: new Date().toISOString(),
-        event_id: c.events.purchase,
+        event_id: c.events.purchase ?? '',
         identifiers: [TWCLID],
         conversion_id: stale,
       },
