@@ -62,7 +62,8 @@ export interface EdgeClient {
   }): Promise<DeadLetterPage>;
   redrive(selector: RedriveSelector): Promise<RedriveAnswer>;
   verify(event: Record<string, unknown>): Promise<VerifyAnswer>;
-  sendEvents(events: Record<string, unknown>[]): Promise<AcceptedAnswer>;
+  /** `pixel` names the edge's pixel in the body (a CSV's `pixel` column). */
+  sendEvents(events: Record<string, unknown>[], pixel?: string): Promise<AcceptedAnswer>;
 }
 
 function causeOf(error: unknown): string {
@@ -171,6 +172,11 @@ export function createEdgeClient({
     },
     redrive: (selector) => call<RedriveAnswer>('POST', '/dead-letters/redrive', selector),
     verify: (event) => call<VerifyAnswer>('POST', '/events/verify', event),
-    sendEvents: (events) => call<AcceptedAnswer>('POST', '/events', { events }),
+    sendEvents: (events, rowPixel) =>
+      call<AcceptedAnswer>(
+        'POST',
+        '/events',
+        rowPixel === undefined ? { events } : { pixel: rowPixel, events },
+      ),
   };
 }
