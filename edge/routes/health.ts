@@ -19,7 +19,7 @@ import type { Env } from '../env.ts';
 import type { AppEnv } from '../http/context.ts';
 import { checkCaller } from '../http/server-auth.ts';
 import { errorName, log } from '../log.ts';
-import { visiblePixels } from '../pixels/pixel-routing.ts';
+import { serverPixel, visiblePixels } from '../pixels/pixel-routing.ts';
 
 /** Per pixel: the last read of the delivery state (a promise, so a burst shares one read). */
 const lastRead = new Map<string, { at: number; delivery: Promise<DeliveryHealth> }>();
@@ -95,7 +95,13 @@ export const healthRoute = new Hono<AppEnv>().get('/health', async function heal
   }
 
   const { config: valid } = result;
-  const pixels = keyed ? visiblePixels(valid, caller.pixel) : valid.pixels;
+  // The server key sees every pixel it may read, or the one `?pixel=` names.
+  const named = c.req.query('pixel');
+  const pixels = !keyed
+    ? valid.pixels
+    : named
+      ? [serverPixel(valid, named, caller.pixel)]
+      : visiblePixels(valid, caller.pixel);
   const states = await Promise.all(
     pixels.map(async (pixel) => ({
       pixel,
@@ -105,8 +111,8 @@ export const healthRoute = new Hono<AppEnv>().get('/health', async function heal
   );
   const delivery = worstOf(states);
   const ok = delivery.state !== 'blocked';
-  const several = valid.pixels.length > 1;
   if (!keyed) {
+    const several = valid.pixels.length > 1;
     const perPixel = states.map((s) => ({
       pixel_id: s.pixelId,
       delivery: publicHealth(s.delivery),
@@ -116,16 +122,18 @@ export const healthRoute = new Hono<AppEnv>().get('/health', async function heal
       ok ? 200 : 503,
     );
   }
-  if (!several) {
+  const [only] = states;
+  if (only && states.length === 1) {
+    // One pixel shown: the one-pixel answer.
     return c.json(
       {
         ok,
         delivery,
-        pixel_id: valid.pixelId,
-        events: { ...valid.events },
+        pixel_id: only.pixelId,
+        events: { ...only.pixel.events },
         problems: [],
         api_version: valid.apiVersion,
-        ...authOf(valid),
+        ...authOf(only.pixel),
       },
       ok ? 200 : 503,
     );

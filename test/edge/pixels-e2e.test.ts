@@ -170,8 +170,13 @@ describe('three pixels, two ad accounts', () => {
     const status = await get('/status', B_KEY);
     expect(status.status).toBe(200);
     expect(status.json).toMatchObject({ pixel_id: b.pixelId });
-    const health = (await get('/health', B_KEY)).json as { pixels: { pixel_id: string }[] };
-    expect(health.pixels.map((p) => p.pixel_id)).toEqual([b.pixelId]);
+    const health = (await get('/health', B_KEY)).json;
+    expect(health).toMatchObject({ pixel_id: b.pixelId, events: b.events, auth: 'pixel-token' });
+    expect((await get(`/health?pixel=${a.pixelId}`, B_KEY)).status).toBe(403);
+    expect((await get(`/health?pixel=${c.pixelId}`)).json).toMatchObject({
+      pixel_id: c.pixelId,
+      events: c.events,
+    });
     expect(JSON.stringify(health)).not.toContain(B_TOKEN);
     // A wrong key is still a 401, not a pixel.
     expect((await get('/status', `${B_KEY}x`)).status).toBe(401);
