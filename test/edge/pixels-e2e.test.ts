@@ -11,6 +11,7 @@ import type { DeliveryMessage } from '../../edge/delivery/message.ts';
 import type { FakeAccount } from '../fake-x/control.ts';
 import { consume, fakeX, quiet, TWCLID } from './delivery-rig.ts';
 import { createEdge, type Edge, isXErrorBody, SERVER_KEY } from './hostile-harness.ts';
+import { shopifyHeaders, shopifyOrderBody, WEBHOOK_SECRETS } from './webhook-signing.ts';
 
 const id = (prefix: string) => `${prefix}${randomUUID().replace(/-/g, '').slice(0, 9)}`;
 const ORIGIN = {
@@ -84,6 +85,7 @@ beforeAll(async () => {
     ]),
     [`X_PIXEL_TOKEN_${upper}`]: B_TOKEN,
     [`SERVER_KEY_${upper}`]: B_KEY,
+    ...WEBHOOK_SECRETS,
   } as never);
 });
 
@@ -194,6 +196,27 @@ describe('three pixels, two ad accounts', () => {
     // B's beacon, server call and own-key call plus C's beacon and server call.
     expect(budgetB?.used).toBeGreaterThanOrEqual(4);
     expect(budgetA?.used).toBe(1);
+  });
+
+  it('takes a shop webhook for the pixel its URL names (?pixel=), and none without one', async () => {
+    const body = shopifyOrderBody();
+    const webhook = (path: string, headers = shopifyHeaders(body)) =>
+      edge.call({ path, origin: null, headers, body });
+    const from = edge.recorder.messages.length;
+    expect((await webhook(`/webhooks/shopify?pixel=${c.pixelId}`)).status).toBe(202);
+    expect(
+      edge.recorder.messages.slice(from).map((m) => [m.pixelId, m.conversion.event_id, m.via]),
+    ).toEqual([[c.pixelId, c.events.purchase, 'shopify']]);
+    const unnamed = await webhook('/webhooks/shopify');
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.json).toMatchObject({ errors: [{ parameter: 'pixel' }] });
+    // The signature is checked first: a forger learns nothing about the pixels.
+    const forged = await webhook(
+      '/webhooks/shopify',
+      shopifyHeaders(body, 'orders/paid', 'not-the-shop-secret-0123456789ab'),
+    );
+    expect(forged.status).toBe(401);
+    expect(edge.recorder.messages.length - from).toBe(1);
   });
 
   it('mirrors to the pixel of the page that loads the script', async () => {
