@@ -80,7 +80,7 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'var',
     default: '60000',
     meaning:
-      "X's quota per pixel: events per window, counted by the pixel's `RateBudget` Durable Object",
+      "X's quota per ad account: events per window, counted by the account's `RateBudget` Durable Object (a pixel naming no account has its own)",
   },
   {
     name: 'X_RATE_LIMIT_WINDOW_SECONDS',
@@ -127,7 +127,7 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'var',
     default: '500000',
     meaning:
-      'most conversion ids each pixel remembers for dedup (48 hours); see [Security](#security)',
+      'most conversion ids each `RateBudget` (pixel, or ad account) remembers for dedup (48 hours); see [Security](#security)',
   },
   {
     name: 'DEMO',
