@@ -10,6 +10,7 @@ type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
 
 const COMMON_OPTIONS = {
   endpoint: { type: 'string' },
+  pixel: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } satisfies OptionSpecs;
@@ -122,6 +123,17 @@ export function endpointFrom(flags: Flags, env: CliEnv): string {
     throw new CliError('--endpoint must not have a query or fragment');
   }
   return url.href.replace(/\/+$/, '');
+}
+
+/** `--pixel ID`: which of the edge's pixels to address (needed when it serves several). */
+export function pixelFrom(flags: Flags): string | undefined {
+  const raw = flags.pixel;
+  if (raw === undefined) return undefined;
+  const pixel = typeof raw === 'string' ? raw.trim() : '';
+  if (!/^[a-z0-9]{3,16}$/i.test(pixel)) {
+    throw new CliError('--pixel must be a pixel id from X Events Manager, e.g. o9d7n');
+  }
+  return pixel;
 }
 
 /** The server key from `XCAPI_SERVER_KEY`. */

@@ -31,11 +31,14 @@ export interface StatusBudget {
   resets_at: string | null;
 }
 
-/** `GET /status`: the ledger's view with the configured pixel and its budget. */
-export type StatusAnswer = LedgerStatus & {
+/** One pixel in `GET /status`: the ledger's view with the pixel and its budget. */
+export type PixelStatus = LedgerStatus & {
   pixel_id: string;
   budget: StatusBudget | null;
 };
+
+/** `GET /status`: one pixel, or every pixel the key may read when the edge serves several. */
+export type StatusAnswer = PixelStatus | { pixels: PixelStatus[] };
 
 /** What `POST /dead-letters/redrive` puts back: by ids, by event and/or reason, or all (`{}`). */
 export type RedriveSelector = { conversion_ids: string[] } | { event?: string; reason?: string };

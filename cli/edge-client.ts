@@ -44,8 +44,10 @@ export class EdgeUnreachableError extends CliError {
 export interface EdgeClientOptions {
   /** Base URL of the edge, including its `BASE_PATH`, e.g. `https://shop.example/xcapi`. */
   endpoint: string;
-  /** The edge's `SERVER_KEY`. */
+  /** The edge's `SERVER_KEY` (or a pixel's `SERVER_KEY_<ID>`). */
   serverKey: string;
+  /** The pixel every call addresses (`?pixel=`), for an edge serving several. */
+  pixel?: string;
   fetch?: typeof fetch;
 }
 
@@ -60,7 +62,8 @@ export interface EdgeClient {
   }): Promise<DeadLetterPage>;
   redrive(selector: RedriveSelector): Promise<RedriveAnswer>;
   verify(event: Record<string, unknown>): Promise<VerifyAnswer>;
-  sendEvents(events: Record<string, unknown>[]): Promise<AcceptedAnswer>;
+  /** `pixel` names the edge's pixel in the body (a CSV's `pixel` column). */
+  sendEvents(events: Record<string, unknown>[], pixel?: string): Promise<AcceptedAnswer>;
 }
 
 function causeOf(error: unknown): string {
@@ -88,16 +91,24 @@ function errorFor(status: number, body: unknown, what: string, retryAfter?: numb
   return new EdgeHttpError(status, errors, message, retryAfter);
 }
 
+/** `url` with `?pixel=` added to its query. */
+function withPixel(url: string, pixel: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('pixel', pixel);
+  return parsed.href;
+}
+
 /**
  * Creates the client.
  *
  * @example
  * const edge = createEdgeClient({ endpoint: 'https://shop.example/xcapi', serverKey });
- * const { pixel_id } = await edge.status();
+ * const status = await edge.status(); // { pixel_id, ... } or { pixels: [...] }
  */
 export function createEdgeClient({
   endpoint,
   serverKey,
+  pixel,
   fetch: fetchImpl = fetch,
 }: EdgeClientOptions): EdgeClient {
   const base = endpoint.replace(/\/+$/, '');
@@ -108,7 +119,7 @@ export function createEdgeClient({
     body?: unknown,
     alsoSuccess: readonly number[] = [],
   ): Promise<T> {
-    const url = `${base}${path}`;
+    const url = pixel === undefined ? `${base}${path}` : withPixel(`${base}${path}`, pixel);
     const what = `${method} ${path.split('?')[0]}`;
     let response: Response;
     try {
@@ -161,6 +172,11 @@ export function createEdgeClient({
     },
     redrive: (selector) => call<RedriveAnswer>('POST', '/dead-letters/redrive', selector),
     verify: (event) => call<VerifyAnswer>('POST', '/events/verify', event),
-    sendEvents: (events) => call<AcceptedAnswer>('POST', '/events', { events }),
+    sendEvents: (events, rowPixel) =>
+      call<AcceptedAnswer>(
+        'POST',
+        '/events',
+        rowPixel === undefined ? { events } : { pixel: rowPixel, events },
+      ),
   };
 }

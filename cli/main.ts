@@ -9,6 +9,7 @@ import {
   type CommandName,
   endpointFrom,
   parseCommandLine,
+  pixelFrom,
   serverKeyFrom,
 } from './args.ts';
 import type { Command, CommandContext, Output } from './command-context.ts';
@@ -62,9 +63,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       stderr: io.stderr,
       hasEndpoint,
       edge() {
+        const pixel = pixelFrom(line.flags);
         client ??= createEdgeClient({
           endpoint: endpointFrom(line.flags, io.env),
           serverKey: serverKeyFrom(io.env),
+          ...(pixel === undefined ? {} : { pixel }),
           ...(io.fetch ? { fetch: io.fetch } : {}),
         });
         return client;

@@ -16,10 +16,12 @@ const EXIT_CODES = `Exit codes:
 
 const COMMON = `Common flags:
   --endpoint URL   the edge's base URL, including BASE_PATH (or XCAPI_ENDPOINT)
+  --pixel ID       the pixel to address when the edge serves several (X_PIXELS)
   --json           print the answer as JSON for scripts
   -h, --help       show help
 
-The server key is read from XCAPI_SERVER_KEY (the edge's SERVER_KEY).`;
+The server key is read from XCAPI_SERVER_KEY (the edge's SERVER_KEY, or a pixel's
+SERVER_KEY_<ID>).`;
 
 export const COMMAND_HELP: Record<CommandName, string> = {
   status: `x-capi-edge status --endpoint URL [--json]

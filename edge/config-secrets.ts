@@ -5,18 +5,7 @@
  * enough and there when another setting needs it.
  */
 import type { Env } from './env.ts';
-
-/** How requests to X are authenticated; `none` means dry run. */
-export type XCredentials =
-  | {
-      kind: 'oauth1';
-      consumerKey: string;
-      consumerSecret: string;
-      accessToken: string;
-      accessTokenSecret: string;
-    }
-  | { kind: 'pixel-token'; token: string }
-  | { kind: 'none' };
+import type { XCredentials } from './pixels/pixel-credentials.ts';
 
 /** The keys guarding server calls, and sealing IP addresses inside queue messages. */
 export interface SecretKeys {
@@ -27,34 +16,12 @@ export interface SecretKeys {
 }
 
 /** Shortest SERVER_KEY and QUEUE_SEAL_KEY accepted: 32 characters, e.g. `openssl rand -base64 32`. */
-const MIN_SECRET_LENGTH = 32;
+export const MIN_SECRET_LENGTH = 32;
 
 /** A secret as set: trimmed, `undefined` when unset or blank. */
 export function secretOf(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed ? trimmed : undefined;
-}
-
-export function parseCredentials(env: Env, problems: string[]): XCredentials {
-  const oauth = {
-    consumerKey: secretOf(env.X_CONSUMER_KEY),
-    consumerSecret: secretOf(env.X_CONSUMER_SECRET),
-    accessToken: secretOf(env.X_ACCESS_TOKEN),
-    accessTokenSecret: secretOf(env.X_ACCESS_TOKEN_SECRET),
-  };
-  const present = Object.entries(oauth).filter(([, v]) => v !== undefined);
-  const pixelToken = secretOf(env.X_PIXEL_TOKEN);
-  if (present.length === 4) {
-    return { kind: 'oauth1', ...(oauth as Record<keyof typeof oauth, string>) };
-  }
-  if (present.length > 0) {
-    const missing = Object.entries(oauth)
-      .filter(([, v]) => v === undefined)
-      .map(([k]) => k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase());
-    problems.push(`OAuth 1.0a credentials are incomplete: missing X_${missing.join(', X_')}`);
-  }
-  if (pixelToken) return { kind: 'pixel-token', token: pixelToken };
-  return { kind: 'none' };
 }
 
 /** The secrets guarding server calls and queued addresses: long enough, and there when needed. */

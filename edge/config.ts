@@ -6,12 +6,38 @@
  * `GET /health`, while routes that need a valid config answer 503.
  */
 
-import { checkSecrets, parseCredentials, secretOf, type XCredentials } from './config-secrets.ts';
+import { checkSecrets, MIN_SECRET_LENGTH, secretOf } from './config-secrets.ts';
 import type { Env } from './env.ts';
 import { log } from './log.ts';
+import {
+  canonicalOrigin,
+  EVENT_NAME,
+  EVENT_TAG_ID,
+  ORIGIN,
+  type PixelEntry,
+  parsePixels,
+} from './pixels/pixel-config.ts';
+import {
+  anySecret,
+  credentialsFrom,
+  pixelSecrets,
+  pixelServerKey,
+  secretSuffix,
+  type XCredentials,
+} from './pixels/pixel-credentials.ts';
 import { readVariable, type SettingValue } from './setting-kinds.ts';
 import { SETTINGS, type SettingName } from './settings.ts';
 import type { WebhookSource } from './webhooks/webhook-event.ts';
+
+export type { XCredentials } from './pixels/pixel-credentials.ts';
+
+/** One pixel the edge serves, with the credentials its conversions go to X with. */
+export interface PixelConfig extends PixelEntry {
+  /** Its own secrets (`X_PIXEL_TOKEN_<ID>`, ...) when set, else the shared ones. */
+  credentials: XCredentials;
+  /** `SERVER_KEY_<ID>`: a key that may address this pixel only. */
+  serverKey?: string;
+}
 
 /** A shop's signed webhooks: the secrets that may have signed a delivery, and the event it becomes. */
 export interface WebhookSettings {
@@ -22,6 +48,12 @@ export interface WebhookSettings {
 }
 
 export interface EdgeConfig {
+  /**
+   * Every pixel served: `X_PIXELS`, or the one of `X_PIXEL_ID`. The next three
+   * fields are one pixel's once a request has chosen it (edge/pixels/pixel-routing.ts);
+   * before that, with several pixels: no id, no events, and every pixel's origins.
+   */
+  pixels: readonly PixelConfig[];
   pixelId: string;
   /** Event name (as the browser script sends it) to Single Event Tag id. */
   events: Readonly<Record<string, string>>;
@@ -86,10 +118,6 @@ export function settingsOf(result: ConfigResult): EdgeConfig {
   return result.ok ? result.config : result.partial;
 }
 
-const EVENT_NAME = /^[a-z0-9_.-]{1,64}$/i;
-/** Single Event Tag ids look like `o9d2g`; X also accepts `tw-<pixel>-<event>`. */
-const EVENT_TAG_ID = /^(?:tw-[a-z0-9]{3,16}-)?[a-z0-9]{3,16}$/i;
-
 function parseEvents(raw: string | undefined, problems: string[]): Record<string, string> {
   const events: Record<string, string> = Object.create(null);
   if (raw === undefined) return events;
@@ -121,10 +149,10 @@ function parseEvents(raw: string | undefined, problems: string[]): Record<string
   return events;
 }
 
-/** Each webhook source with its secret set, its event checked against `X_EVENTS`. */
+/** Each webhook source with its secret set, its event checked against the pixels' events. */
 function parseWebhooks(
   env: Env,
-  events: Readonly<Record<string, string>>,
+  pixels: readonly PixelEntry[],
   problems: string[],
 ): EdgeConfig['webhooks'] {
   const sources: [
@@ -141,7 +169,7 @@ function parseWebhooks(
     const current = secretOf(secret);
     if (current === undefined) continue;
     const event = variable(env, `${prefix}_EVENT`, problems);
-    if (!Object.hasOwn(events, event)) {
+    if (!pixels.some((pixel) => Object.hasOwn(pixel.events, event))) {
       problems.push(
         `${prefix}_EVENT: "${event.slice(0, 64)}" is not an event of X_EVENTS; name the event ${source} purchases are sent as`,
       );
@@ -161,38 +189,110 @@ function variable<N extends VariableName>(
   return readVariable(name, SETTINGS[name], env[name], problems);
 }
 
-/** Checks the Worker's bindings. Never throws. */
-export function parseConfig(env: Env): ConfigResult {
-  const problems: string[] = [];
-  const read = <N extends VariableName>(name: N) => variable(env, name, problems);
-  const pixelId = read('X_PIXEL_ID');
-  const events = parseEvents(read('X_EVENTS'), problems);
-
-  const allowedOrigins = (read('ALLOWED_ORIGINS') ?? '')
+/** The one pixel of `X_PIXEL_ID`, `X_EVENTS` and `ALLOWED_ORIGINS`. */
+function parseSinglePixel(env: Env, problems: string[]): PixelEntry {
+  const pixelId = variable(env, 'X_PIXEL_ID', problems);
+  const events = parseEvents(variable(env, 'X_EVENTS', problems), problems);
+  const origins = (variable(env, 'ALLOWED_ORIGINS', problems) ?? '')
     .split(',')
     .map((o) => o.trim().replace(/\/+$/, ''))
     .filter(Boolean);
-  for (const origin of allowedOrigins) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+  for (const origin of origins) {
+    if (!ORIGIN.test(origin)) {
       problems.push(
         `ALLOWED_ORIGINS: "${origin.slice(0, 100)}" is not an origin like https://shop.example`,
       );
     }
   }
+  return { id: pixelId ?? '', events, origins };
+}
+
+/** `X_PIXELS` when set (the one-pixel settings then stay empty), else the one-pixel settings. */
+function parsePixelList(env: Env, problems: string[]): PixelEntry[] {
+  const list = variable(env, 'X_PIXELS', problems);
+  if (list === undefined) return [parseSinglePixel(env, problems)];
+  const alsoSet = (
+    [
+      ['X_PIXEL_ID', env.X_PIXEL_ID],
+      ['X_EVENTS', env.X_EVENTS],
+      ['ALLOWED_ORIGINS', env.ALLOWED_ORIGINS],
+    ] as const
+  )
+    .filter(([, value]) => secretOf(value) !== undefined)
+    .map(([name]) => name);
+  if (alsoSet.length > 0) {
+    problems.push(
+      `X_PIXELS is set, so ${alsoSet.join(', ')} must be empty: each pixel of X_PIXELS names its own id, events and origins`,
+    );
+  }
+  const parsed = parsePixels(list);
+  problems.push(...parsed.problems);
+  return parsed.pixels.map((pixel) => ({
+    ...pixel,
+    origins: pixel.origins.map(canonicalOrigin),
+  }));
+}
+
+/** A pixel with its credentials (its own when any is set, else the shared ones) and server key. */
+function withSecrets(
+  env: Env,
+  entry: PixelEntry,
+  shared: XCredentials,
+  problems: string[],
+): PixelConfig {
+  if (entry.id === '') return { ...entry, credentials: shared };
+  const own = pixelSecrets(env, entry.id);
+  const suffix = secretSuffix(entry.id);
+  const credentials = anySecret(own) ? credentialsFrom(own, suffix, problems) : shared;
+  const serverKey = pixelServerKey(env, entry.id);
+  if (serverKey !== undefined && serverKey.length < MIN_SECRET_LENGTH) {
+    problems.push(
+      `SERVER_KEY${suffix} must be at least ${MIN_SECRET_LENGTH} characters: generate one with: openssl rand -base64 32`,
+    );
+  }
+  return { ...entry, credentials, ...(serverKey === undefined ? {} : { serverKey }) };
+}
+
+/** Checks the Worker's bindings. Never throws. */
+export function parseConfig(env: Env): ConfigResult {
+  const problems: string[] = [];
+  const read = <N extends VariableName>(name: N) => variable(env, name, problems);
+  const entries = parsePixelList(env, problems);
+  const shared = credentialsFrom(
+    {
+      consumerKey: env.X_CONSUMER_KEY,
+      consumerSecret: env.X_CONSUMER_SECRET,
+      accessToken: env.X_ACCESS_TOKEN,
+      accessTokenSecret: env.X_ACCESS_TOKEN_SECRET,
+      pixelToken: env.X_PIXEL_TOKEN,
+    },
+    '',
+    problems,
+  );
+  const pixels = entries.map((entry) => withSecrets(env, entry, shared, problems));
+  const only = pixels.length === 1 ? pixels[0] : undefined;
+  const pixelId = only?.id ?? '';
+  const events = only?.events ?? Object.freeze(Object.create(null));
+  const allowedOrigins = only?.origins ?? pixels.flatMap((pixel) => pixel.origins);
 
   const apiBaseUrl = read('X_API_BASE_URL');
   const apiVersion = read('X_API_VERSION');
   const basePath = read('BASE_PATH');
   const cookieDays = read('COOKIE_DAYS');
   const phoneDefaultCountry = read('PHONE_DEFAULT_COUNTRY');
-  const credentials = parseCredentials(env, problems);
-  const secrets = checkSecrets(env, credentials, problems);
+  const credentials = only?.credentials ?? shared;
+  const secrets = checkSecrets(
+    env,
+    pixels.find((pixel) => pixel.credentials.kind !== 'none')?.credentials ?? credentials,
+    problems,
+  );
   const serverBudgetPercent = read('SERVER_BUDGET_PERCENT');
   const browserHoldSeconds = read('BROWSER_HOLD_SECONDS');
   const healthCacheSeconds = read('HEALTH_CACHE_SECONDS');
   const dedupMaxRows = read('DEDUP_MAX_ROWS');
   const config: EdgeConfig = {
-    pixelId: pixelId ?? '',
+    pixels,
+    pixelId,
     events,
     allowedOrigins,
     apiBaseUrl,
@@ -218,7 +318,7 @@ export function parseConfig(env: Env): ConfigResult {
     browserHoldSeconds,
     dedupMaxRows,
     healthCacheSeconds,
-    webhooks: parseWebhooks(env, events, problems),
+    webhooks: parseWebhooks(env, pixels, problems),
   };
   if (config.retry.maxSeconds < config.retry.baseSeconds) {
     problems.push('RETRY_MAX_SECONDS must not be smaller than RETRY_BASE_SECONDS');

@@ -51,6 +51,13 @@ export const SETTINGS = {
     // Each origin is checked on its own (config.ts), so one bad origin names itself.
     schema: v.string(),
   },
+  X_PIXELS: {
+    kind: 'var',
+    meaning:
+      'several pixels instead of the three above: JSON array of `{"id", "events", "origins", "account"?}` (see [several pixels](#several-pixels))',
+    // The list is read by its own schema (edge/pixels/pixel-config.ts), each entry's problems named.
+    schema: v.string(),
+  },
   X_API_BASE_URL: {
     kind: 'var',
     meaning: 'upstream base URL (tests point it at a local fake)',
@@ -117,7 +124,7 @@ export const SETTINGS = {
     1,
     10_000_000,
     'events',
-    "X's quota per pixel: events per window, counted by the pixel's `RateBudget` Durable Object",
+    "X's quota per ad account: events per window, counted in each pixel's `DeliveryLedger` Durable Object (pixels sharing an `account` split it evenly)",
   ),
   X_RATE_LIMIT_WINDOW_SECONDS: wholeNumber(
     900,
@@ -165,7 +172,7 @@ export const SETTINGS = {
     1,
     100_000_000,
     'rows',
-    'most conversion ids each pixel remembers for dedup (48 hours); see [Security](#security)',
+    'most conversion rows (dedup and status) each pixel keeps before the oldest browser copies go; see [Security](#security)',
   ),
   DEMO: flag('`true` mounts the demo pages under `/demo/` (`npm start` sets it)'),
   DEMO_PUBLIC: flag(

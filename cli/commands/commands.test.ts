@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliEnv } from '../args.ts';
-import type { RedriveSelector, StatusAnswer } from '../edge-api.ts';
+import type { PixelStatus, RedriveSelector } from '../edge-api.ts';
 import { runCli } from '../main.ts';
 import { redriveAll } from './redrive.ts';
 import { renderStatus } from './status.ts';
@@ -23,7 +23,7 @@ interface Seen {
 }
 const seen: Seen[] = [];
 
-const STATUS: StatusAnswer = {
+const STATUS: PixelStatus = {
   pixel_id: 'o9d7n',
   delivery: { state: 'degraded', since: '2026-11-29T05:00:00.000Z', reason: 'X answers 503' },
   windows: {
@@ -89,6 +89,12 @@ async function route(req: IncomingMessage): Promise<{ status: number; body: unkn
         problems: ['X_EVENTS is not valid JSON: expected e.g. {"purchase":"o9d2g"}'],
       });
     case 'GET /status':
+      // An edge serving two pixels lists both, unless ?pixel= names one.
+      if (url.searchParams.get('pixel') === 'all2') {
+        return answer(200, {
+          pixels: [STATUS, { ...STATUS, pixel_id: 'p2k4m', budget: null }],
+        });
+      }
       return answer(200, STATUS);
     case 'GET /dead-letters':
       return answer(200, {
@@ -194,6 +200,19 @@ describe('status', () => {
       /purchase\s+1,200\s+1,100\s+90 \(retry 90\)\s+10\s+3 \(consent_denied 3\)\s+50%\s+88%\s+25%\s+100%/,
     );
     expect(stdout).toContain('last 24h\n(no conversions)');
+  });
+
+  it('prints one set of tables per pixel of an edge with several, and sends --pixel as ?pixel=', async () => {
+    const { code, stdout } = await run(['status', '--endpoint', endpoint, '--pixel', 'all2']);
+    expect(code).toBe(0);
+    expect(seen.at(-1)?.path).toBe('/status?pixel=all2');
+    expect(stdout).toContain(`pixel ${STATUS.pixel_id}\n`);
+    expect(stdout).toContain('pixel p2k4m\n');
+    expect(stdout.indexOf(`pixel ${STATUS.pixel_id}`)).toBeLessThan(stdout.indexOf('pixel p2k4m'));
+    expect(stdout.match(/last 1h/g)).toHaveLength(2);
+    const refused = await run(['status', '--endpoint', endpoint, '--pixel', 'no such']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--pixel must be a pixel id');
   });
 
   it('leaves out the HTTP status when X gave none (timeout, unreachable) and says when no budget is tracked', () => {

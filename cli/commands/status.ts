@@ -1,9 +1,9 @@
 /**
  * @module
- * `x-capi-edge status`: `GET /status` as tables (or the raw JSON).
+ * `x-capi-edge status`: `GET /status` as tables, one set per pixel (or the raw JSON).
  */
 import { type Command, printJson } from '../command-context.ts';
-import type { EventWindow, StatusAnswer, StatusBudget } from '../edge-api.ts';
+import type { EventWindow, PixelStatus, StatusAnswer, StatusBudget } from '../edge-api.ts';
 import { ExitCode } from '../errors.ts';
 import { percent, renderTable } from '../table.ts';
 
@@ -52,15 +52,20 @@ function budgetText(budget: StatusBudget | null): string {
   return `${budget.used.toLocaleString('en-US')} of ${budget.limit.toLocaleString('en-US')} events per ${budget.window_seconds} s${resets}`;
 }
 
-function lastErrorText(error: StatusAnswer['last_error']): string {
+function lastErrorText(error: PixelStatus['last_error']): string {
   if (error === null) return 'none';
   // No HTTP status when X timed out or could not be reached.
   const status = error.status === null ? '' : ` HTTP ${error.status}`;
   return `${error.at}${status} ${error.code}: ${error.message}`;
 }
 
-/** The status answer as text a person reads. */
-export function renderStatus(status: StatusAnswer): string {
+/** The status answer as text a person reads: one block of tables per pixel. */
+export function renderStatus(answer: StatusAnswer): string {
+  const pixels = 'pixels' in answer ? answer.pixels : [answer];
+  return pixels.map(renderPixelStatus).join('\n');
+}
+
+function renderPixelStatus(status: PixelStatus): string {
   const { delivery, budget, last_error: lastError } = status;
   const lines = [
     `pixel ${status.pixel_id}`,

@@ -30,7 +30,10 @@ export const COLUMN_ALIASES: Readonly<Record<string, readonly string[]>> = {
   number_items: ['num_items', 'quantity'],
 };
 
-const FIELD_BY_NAME = new Map<string, string>();
+/** Which of the edge's pixels a row goes to: not an event field, it picks the request. */
+export const PIXEL_COLUMN = 'pixel';
+
+const FIELD_BY_NAME = new Map<string, string>([[PIXEL_COLUMN, PIXEL_COLUMN]]);
 for (const field of EVENT_FIELDS) FIELD_BY_NAME.set(field, field);
 for (const [field, aliases] of Object.entries(COLUMN_ALIASES)) {
   for (const alias of aliases) FIELD_BY_NAME.set(alias, field);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mapColumns } from './columns.ts';
 import { conversionTimeFrom, derivedConversionId, isMappingProblem, mapRow } from './map-row.ts';
 
 const place = { fileName: 'orders.csv', row: 3 };
@@ -13,6 +14,16 @@ describe('mapRow', () => {
     expect(mapped).toEqual({
       event: { event: 'purchase', email: 'a@b.example', conversion_id: 'o-1' },
       conversionId: 'o-1',
+    });
+  });
+
+  it('takes the pixel column aside: it picks the request, it is no field of the event', () => {
+    const columns = mapColumns(['Pixel', 'event', 'conversion_id'], {});
+    const mapped = mapRow(columns, [' p2k4m ', 'purchase', 'o-1'], place);
+    expect(mapped).toEqual({
+      event: { event: 'purchase', conversion_id: 'o-1' },
+      conversionId: 'o-1',
+      pixel: 'p2k4m',
     });
   });
 

@@ -8,13 +8,15 @@
  * sent twice.
  */
 import { createHash } from 'node:crypto';
-import type { ColumnMap } from './columns.ts';
+import { type ColumnMap, PIXEL_COLUMN } from './columns.ts';
 
 export type EventObject = Record<string, unknown>;
 
 export interface MappedRow {
   event: EventObject;
   conversionId: string;
+  /** The row's `pixel` column: the edge's pixel it is sent to. */
+  pixel?: string;
 }
 
 /** Why a row could not become an event object at all. */
@@ -67,11 +69,14 @@ export function mapRow(
 ): MappedRow | MappingProblem {
   // Null prototype: a column value can never reach Object.prototype.
   const event: EventObject = Object.create(null);
+  let pixel: string | undefined;
   for (const [index, field] of columns.entries()) {
     if (field === undefined) continue;
     const value = fields[index]?.trim() ?? '';
     if (value === '') continue;
-    if (field === 'conversion_time') {
+    if (field === PIXEL_COLUMN) {
+      pixel = value;
+    } else if (field === 'conversion_time') {
       event[field] = conversionTimeFrom(value);
     } else if (decimalComma && AMOUNT_FIELDS.has(field) && DECIMAL_COMMA.test(value)) {
       event[field] = value.replace(',', '.');
@@ -89,7 +94,8 @@ export function mapRow(
   if (typeof event.conversion_id !== 'string') {
     event.conversion_id = derivedConversionId(fileName, row, fields);
   }
-  return { event, conversionId: event.conversion_id as string };
+  const conversionId = event.conversion_id as string;
+  return pixel === undefined ? { event, conversionId } : { event, conversionId, pixel };
 }
 
 /** Whether `mapRow` gave up on the row. */

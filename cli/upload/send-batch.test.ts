@@ -52,6 +52,33 @@ const invalid = (...parameters: string[]) =>
   );
 
 describe('sendBatch', () => {
+  it('sends the rows of each pixel (CSV column `pixel`) as their own request, naming it', async () => {
+    const pixelsSent: (string | undefined)[] = [];
+    const calls: string[][] = [];
+    const edge = {
+      sendEvents: async (events: Record<string, unknown>[], pixel?: string) => {
+        pixelsSent.push(pixel);
+        calls.push(events.map((e) => String(e.conversion_id)));
+        return accepted(events);
+      },
+    } as unknown as EdgeClient;
+    const [one, two, three] = rows(3);
+    const mixed = [
+      { ...one, pixel: 'o9d7n' },
+      { ...two, pixel: 'p2k4m' },
+      { ...three, pixel: 'o9d7n' },
+    ] as OutgoingRow[];
+    const settled = await sendBatch(edge, mixed, noWait);
+    expect(pixelsSent).toEqual(['o9d7n', 'p2k4m']);
+    expect(calls).toEqual([['o-1', 'o-3'], ['o-2']]);
+    // Settled in the file's order.
+    expect(settled.map((s) => [s.row, s.status])).toEqual([
+      [1, 'sent'],
+      [2, 'sent'],
+      [3, 'sent'],
+    ]);
+  });
+
   it('marks every row sent when the edge accepts, carrying warnings to their rows', async () => {
     const { edge } = scriptedEdge([
       (events) =>

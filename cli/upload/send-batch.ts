@@ -17,6 +17,8 @@ export interface OutgoingRow {
   line: number;
   conversionId: string;
   event: EventObject;
+  /** The edge's pixel the row goes to (`pixel` column), if the file names one. */
+  pixel?: string;
 }
 
 export interface SettledRow {
@@ -80,13 +82,27 @@ export async function sendBatch(
   rows: readonly OutgoingRow[],
   clock: Clock,
 ): Promise<SettledRow[]> {
+  const pixels = new Set(rows.map((r) => r.pixel));
+  if (pixels.size > 1) {
+    // One request names one pixel: rows for several go as one request per pixel.
+    const byRow = new Map<number, SettledRow>();
+    for (const pixel of pixels) {
+      const part = rows.filter((r) => r.pixel === pixel);
+      for (const one of await sendBatch(edge, part, clock)) byRow.set(one.row, one);
+    }
+    return rows.flatMap((r) => byRow.get(r.row) ?? []);
+  }
+  const [pixel] = pixels;
   const settled = new Map<number, SettledRow>();
   let remaining = [...rows];
   let transientTries = 0;
   // Each round settles at least one row or counts a transient try: bounded.
   while (remaining.length > 0) {
     try {
-      const answer = await edge.sendEvents(remaining.map((r) => r.event));
+      const answer = await edge.sendEvents(
+        remaining.map((r) => r.event),
+        pixel,
+      );
       const warnings = byEvent(answer.warnings ?? []);
       for (const [index, row] of remaining.entries()) {
         const [one] = settle([row], 'sent', (warnings.get(index) ?? []).join('; '));

@@ -205,7 +205,13 @@ export async function uploadFile(options: UploadOptions): Promise<UploadSummary>
             reason: '',
           });
         } else {
-          batch.push({ row, line, conversionId: mapped.conversionId, event: mapped.event });
+          batch.push({
+            row,
+            line,
+            conversionId: mapped.conversionId,
+            event: mapped.event,
+            ...(mapped.pixel === undefined ? {} : { pixel: mapped.pixel }),
+          });
         }
       }
       if (batch.length >= batchSize || settledHere.length >= batchSize) {

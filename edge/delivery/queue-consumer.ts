@@ -17,9 +17,10 @@
  * stored again: re-enqueued, or held or dead-lettered by the ledger (the
  * ledger's report is written before anything it keeps is acked).
  */
-import { configFor, type EdgeConfig } from '../config.ts';
+import { configFor, type EdgeConfig, type PixelConfig } from '../config.ts';
 import type { Env } from '../env.ts';
 import { errorName, log } from '../log.ts';
+import { pixelView, queuedPixel, rateBudgetName } from '../pixels/pixel-routing.ts';
 import { MAX_CONVERSIONS_PER_REQUEST, type XConversion } from '../x-api/conversion.ts';
 import type { SendOutcome } from '../x-api/x-client.ts';
 import { entryFor, type LedgerReport, type WaitingReason } from './delivery-ledger.ts';
@@ -127,7 +128,7 @@ export async function deliverBatch(
   }
   const { config } = configResult;
 
-  const groups = new Map<string, Message<DeliveryMessage>[]>();
+  const groups = new Map<string, { pixel: PixelConfig; messages: Message<DeliveryMessage>[] }>();
   for (const msg of batch.messages) {
     if (!isDeliveryMessage(msg.body)) {
       // Not something ingest wrote, so never accepted: nothing to keep or send.
@@ -136,19 +137,30 @@ export async function deliverBatch(
       continue;
     }
     const typed = msg as Message<DeliveryMessage>;
-    resolveTag(typed.body, config);
-    const group = groups.get(typed.body.pixelId) ?? [];
-    group.push(typed);
+    const pixel = queuedPixel(config, typed.body.pixelId);
+    if (!pixel) {
+      // A pixel no longer configured: kept on the queue until it is again (or it dead-letters).
+      log.error('delivery paused: the pixel is not configured, conversion kept and retried', {
+        pixel_id: typed.body.pixelId,
+      });
+      msg.retry({ delaySeconds: misconfiguredRetryDelay(msg.attempts) });
+      continue;
+    }
+    // Each pixel's own events and credentials.
+    resolveTag(typed.body, pixel);
+    const group = groups.get(typed.body.pixelId) ?? { pixel, messages: [] };
+    group.messages.push(typed);
     groups.set(typed.body.pixelId, group);
   }
 
   await Promise.all(
-    [...groups].map(([pixelId, messages]) =>
+    [...groups].map(([pixelId, { pixel, messages }]) =>
       deliverGroup(
         {
-          config,
+          config: pixelView(config, pixel),
           pixelId,
-          budget: budget.get(budget.idFromName(pixelId)),
+          // Pixels of one ad account share X's budget; the ledger stays per pixel.
+          budget: budget.get(budget.idFromName(rateBudgetName(pixel))),
           ledger: ledger.get(ledger.idFromName(pixelId)),
           options,
           actions,
@@ -171,11 +183,11 @@ export async function deliverBatch(
 }
 
 /**
- * Sends with the tag `X_EVENTS` maps the event name to now (it may have been
- * corrected). The sealed address stays bound to the tag it was sealed with.
+ * Sends with the tag the message's pixel maps the event name to now (it may
+ * have been corrected). The sealed address stays bound to the tag it was sealed with.
  */
-function resolveTag(body: DeliveryMessage, config: EdgeConfig): void {
-  const tag = body.event === undefined ? undefined : config.events[body.event];
+function resolveTag(body: DeliveryMessage, pixel: Pick<PixelConfig, 'events'>): void {
+  const tag = body.event === undefined ? undefined : pixel.events[body.event];
   if (tag === undefined || tag === body.conversion.event_id) return;
   if (body.sealedAddress !== undefined) body.sealedEventId ??= body.conversion.event_id;
   body.conversion = { ...body.conversion, event_id: tag };

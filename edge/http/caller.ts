@@ -11,8 +11,8 @@ import { type Caller, checkCaller } from './server-auth.ts';
 /** Sets `c.get('caller')` from the `Authorization` header; a wrong key is kept, not thrown, here. */
 export const identifyCaller = createMiddleware<AppEnv>(async function identifyCaller(c, next) {
   const result = c.get('config');
-  const serverKey = result.ok ? result.config.serverKey : undefined;
-  c.set('caller', await checkCaller(c.req.header('authorization'), serverKey));
+  const keys = result.ok ? result.config : { serverKey: undefined, pixels: [] };
+  c.set('caller', await checkCaller(c.req.header('authorization'), keys));
   await next();
 });
 

@@ -19,8 +19,10 @@ export function requireServerKey(): MiddlewareHandler<AppEnv> {
   return async function requireServerKey(c, next) {
     const config = requireConfig(c);
     c.header('Cache-Control', 'no-store');
-    const check = await checkCaller(c.req.header('authorization'), config.serverKey);
+    const check = await checkCaller(c.req.header('authorization'), config);
     if (!check.ok) throw check.error;
+    // Kept for the route: a pixel's own key reads that pixel only (./pixel-scope.ts).
+    c.set('caller', check);
     if (check.caller !== 'server') {
       throw new XApiError(
         401,

@@ -21,6 +21,7 @@ import {
   allowedRequestOrigin,
   originNotAllowed,
 } from '../http/origin-policy.ts';
+import { pixelByOrigin } from '../http/pixel-scope.ts';
 import { setTwclidCookie } from '../identity/twclid.ts';
 import { readTextCapped } from '../ingest/parse-body.ts';
 
@@ -51,7 +52,7 @@ function twclidFromBody(text: string): string {
 
 export const clickRoute = new Hono<AppEnv>()
   // As for /events: CORS first so even a 429 is readable, the limit before the body is read.
-  .use('/click', allowedOriginsCors(), identifyCaller, browserRateLimit())
+  .use('/click', allowedOriginsCors(), identifyCaller, pixelByOrigin, browserRateLimit())
   .post('/click', requireAllowedOrigin, async function storeClick(c) {
     const config = requireConfig(c);
     // The same capped read as /events: stops at the cap, whatever `Content-Length` says.

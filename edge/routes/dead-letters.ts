@@ -16,6 +16,7 @@ import { requireLedger } from '../delivery/ledger-stub.ts';
 import { isDeadLetterCursor, MAX_REDRIVE_PER_CALL } from '../delivery/ledger-views.ts';
 import { invalidParameter } from '../errors.ts';
 import { type AppEnv, requireConfig } from '../http/context.ts';
+import { scopeToPixel, takePixelField } from '../http/pixel-scope.ts';
 import { requireServerKey } from '../http/require-server-key.ts';
 import { CONVERSION_ID } from '../ingest/event-schema.ts';
 import { readTextCapped } from '../ingest/parse-body.ts';
@@ -76,7 +77,8 @@ function redriveRequest(body: unknown): { filter: RedriveFilter; limit: number }
 
 export const deadLettersRoute = new Hono<AppEnv>()
   .get('/dead-letters', requireServerKey(), async function listDeadLetters(c) {
-    const { pixelId } = requireConfig(c);
+    requireConfig(c);
+    const { pixelId } = scopeToPixel(c);
     const limit = limitOf(c.req.query('limit'), DEFAULT_LIMIT, MAX_LIMIT);
     const cursor = c.req.query('cursor') || undefined;
     if (cursor !== undefined && !isDeadLetterCursor(cursor)) {
@@ -93,7 +95,7 @@ export const deadLettersRoute = new Hono<AppEnv>()
     return c.json(page);
   })
   .post('/dead-letters/redrive', requireServerKey(), async function redrive(c) {
-    const { pixelId } = requireConfig(c);
+    requireConfig(c);
     const text = await readTextCapped(c.req.raw, REDRIVE_BODY_LIMIT_BYTES);
     let body: unknown = {};
     if (text.trim() !== '') {
@@ -103,6 +105,7 @@ export const deadLettersRoute = new Hono<AppEnv>()
         throw invalidParameter('', 'body must be JSON');
       }
     }
+    const { pixelId } = scopeToPixel(c, takePixelField(body));
     const { filter, limit } = redriveRequest(body);
     return c.json(await requireLedger(c.env, pixelId).redrive(filter, limit));
   });

@@ -21,6 +21,7 @@ import {
   allowedRequestOrigin,
   originNotAllowed,
 } from '../http/origin-policy.ts';
+import { pixelByOrigin, scopeToPixel, takePixelField } from '../http/pixel-scope.ts';
 import { cookieTwclid } from '../identity/twclid.ts';
 import { isBatch } from '../ingest/event-schema.ts';
 import { MAX_USER_AGENT_LENGTH, type RequestSignals } from '../ingest/identifiers.ts';
@@ -96,9 +97,9 @@ function bodyContent(
 export const eventsRoute = new Hono<AppEnv>()
   // CORS first so even a 429 or 503 is readable by the page; the rate limit
   // runs before any body is read.
-  .use('/events', allowedOriginsCors(), identifyCaller, browserRateLimit())
+  .use('/events', allowedOriginsCors(), identifyCaller, pixelByOrigin, browserRateLimit())
   .post('/events', async function acceptEvents(c) {
-    const config = requireConfig(c);
+    let config = requireConfig(c);
     c.header('Cache-Control', 'no-store');
     const caller = requireCaller(c);
     let siteOrigin: string | undefined;
@@ -112,6 +113,8 @@ export const eventsRoute = new Hono<AppEnv>()
       caller === 'server' ? SERVER_BODY_LIMIT_BYTES : BROWSER_BODY_LIMIT_BYTES,
     );
     const { json, redirect } = bodyContent(body, siteOrigin, c.req.url);
+    // A server call names its pixel in the body; a browser's was chosen by its origin.
+    if (caller === 'server') config = scopeToPixel(c, takePixelField(json));
 
     if (caller === 'browser' && c.req.header('sec-gpc') === '1') {
       // Global Privacy Control is an opt-out of sharing: nothing is read or forwarded.

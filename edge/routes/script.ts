@@ -19,7 +19,7 @@
  */
 import { type Context, Hono } from 'hono';
 import { toBase64 } from '../byte-text.ts';
-import type { EdgeConfig } from '../config.ts';
+import { type EdgeConfig, settingsOf } from '../config.ts';
 import {
   CLIENT_SCRIPT,
   CONSENT_SCRIPT,
@@ -27,6 +27,7 @@ import {
   PIXEL_EVENTS_PLACEHOLDER,
 } from '../generated/client-script.ts';
 import type { AppEnv } from '../http/context.ts';
+import { pixelByOrigin } from '../http/pixel-scope.ts';
 
 const CACHE_CONTROL = 'public, max-age=300';
 
@@ -106,6 +107,8 @@ function serve(name: string, source: string) {
       ETag: etag,
       'Cache-Control': CACHE_CONTROL,
       'X-Content-Type-Options': 'nosniff',
+      // With several pixels the script depends on the page asking for it.
+      ...(settingsOf(result).pixels.length > 1 ? { Vary: 'Origin, Referer' } : {}),
     };
     if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
     return c.body(body, 200, { ...headers, 'Content-Type': 'text/javascript; charset=utf-8' });
@@ -113,6 +116,8 @@ function serve(name: string, source: string) {
 }
 
 export const scriptRoute = new Hono<AppEnv>()
+  // Each site gets its own pixel's events to mirror.
+  .use('*', pixelByOrigin)
   .get('/xcapi.js', serve('script', CLIENT_SCRIPT))
   .get('/xcapi-datalayer.js', serve('datalayer', DATA_LAYER_SCRIPT))
   .get('/xcapi-consent.js', serve('consent', CONSENT_SCRIPT));

@@ -3,7 +3,8 @@
  * The page at `GET /status/`: plain HTML served by the edge, no external
  * asset. It asks for the server key once (kept in `sessionStorage`, so it
  * goes with the tab), reads `../status` and `../dead-letters` with it, and
- * shows them as tables plus a 24-hour chart drawn as inline SVG. Everything
+ * shows them as tables plus a 24-hour chart drawn as inline SVG, one section
+ * per pixel when the edge serves several. Everything
  * shown is set as text (`textContent`), never as HTML.
  */
 
@@ -35,10 +36,10 @@ function svg(tag, attrs) {
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   return node;
 }
-function chart(hourly) {
+function chart(hourly, id) {
   const W = 720, H = 180, pad = 28;
   const max = Math.max(1, ...hourly.map((h) => Math.max(h.accepted, h.sent, h.dead_lettered)));
-  const root = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, role: 'img', id: 'chart' });
+  const root = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, role: 'img', id });
   root.append(svg('line', { x1: pad, y1: H - pad, x2: W, y2: H - pad, stroke: '#999' }));
   const label = svg('text', { x: 2, y: 12, 'font-size': 11 });
   label.textContent = String(max);
@@ -69,14 +70,25 @@ async function get(path, key) {
   if (!res.ok) throw new Error((body.errors && body.errors[0] && body.errors[0].message) || res.status);
   return body;
 }
-function show(status, dead) {
+const RANK = { ok: 0, degraded: 1, blocked: 2 };
+// One section per pixel (an edge with several lists each the key may read); the header
+// shows the worst state.
+function show(pixels) {
   const out = $('out');
   out.replaceChildren();
+  let worst = 'ok';
+  pixels.forEach(([status, dead], i) => {
+    if (RANK[status.delivery.state] > RANK[worst]) worst = status.delivery.state;
+    if (pixels.length > 1) out.append(el('h2', 'Pixel ' + status.pixel_id, { class: 'pixel' }));
+    showPixel(out, status, dead, i === 0 ? 'chart' : 'chart-' + i);
+  });
+  $('state').textContent = worst;
+  $('state').className = worst;
+}
+function showPixel(out, status, dead, chartId) {
   const d = status.delivery;
   out.append(el('h2', 'Delivery'), table(['pixel', 'state', 'since', 'reason'],
     [[status.pixel_id, d.state, d.since, d.reason || '']]));
-  $('state').textContent = d.state;
-  $('state').className = d.state;
   for (const name of ['1h', '24h']) {
     const events = status.windows[name].events;
     out.append(el('h2', 'Last ' + name), table(
@@ -85,7 +97,7 @@ function show(status, dead) {
         waiting(w.skipped || {}),
         pct(w.coverage.twclid), pct(w.coverage.email), pct(w.coverage.phone), pct(w.coverage.ip_user_agent)])));
   }
-  out.append(el('h2', '24 hours'), chart(status.hourly),
+  out.append(el('h2', '24 hours'), chart(status.hourly, chartId),
     el('p', 'blue: accepted, green: sent, red: dead-lettered', { class: 'legend' }));
   const b = status.budget;
   if (b) out.append(el('h2', 'Rate budget'), table(['used', 'limit', 'window (s)', 'resets at'],
@@ -101,9 +113,12 @@ async function load() {
   $('login').hidden = Boolean(key);
   if (!key) return;
   try {
-    const [status, dead] = await Promise.all([get('../status', key), get('../dead-letters?limit=50', key)]);
+    const status = await get('../status', key);
+    const pixels = status.pixels || [status];
+    const named = (p) => (status.pixels ? '&pixel=' + encodeURIComponent(p.pixel_id) : '');
+    const dead = await Promise.all(pixels.map((p) => get('../dead-letters?limit=50' + named(p), key)));
     $('error').textContent = '';
-    show(status, dead);
+    show(pixels.map((p, i) => [p, dead[i]]));
   } catch (err) {
     $('error').textContent = String(err.message || err);
     if (/SERVER_KEY|bearer|Authorization/i.test($('error').textContent)) {
@@ -136,6 +151,7 @@ table { border-collapse: collapse; margin: .5rem 0 1rem; }
 th, td { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; }
 th { background: #f3f3f3; }
 #state { padding: .1rem .5rem; border-radius: .25rem; }
+h2.pixel { border-top: 2px solid #222; padding-top: .5rem; }
 .ok { background: #d4edda; } .degraded { background: #fff3cd; } .blocked { background: #f8d7da; }
 #error { color: #a00; } .legend { color: #666; font-size: 12px; }
 </style>

@@ -10,23 +10,44 @@
  * Counts live in the pixel's `DeliveryLedger`, the budget in its `RateBudget`.
  */
 import { Hono } from 'hono';
+import type { EdgeConfig, PixelConfig } from '../config.ts';
 import { requireLedger } from '../delivery/ledger-stub.ts';
 import type { Env } from '../env.ts';
 import { invalidParameter, XApiError } from '../errors.ts';
 import { type AppEnv, requireConfig } from '../http/context.ts';
+import { scopeToPixel, visibleViews } from '../http/pixel-scope.ts';
 import { requireServerKey } from '../http/require-server-key.ts';
 import { CONVERSION_ID, CONVERSION_ID_RULE } from '../ingest/event-schema.ts';
+import { pixelNamed, rateBudgetName } from '../pixels/pixel-routing.ts';
 import { STATUS_PAGE } from './status-page.ts';
 
-async function budgetOf(env: Env, pixelId: string) {
+async function budgetOf(env: Env, pixel: Pick<PixelConfig, 'id' | 'account'>) {
   const ns = env.RATE_BUDGET;
   if (!ns) return null;
-  const usage = await ns.get(ns.idFromName(pixelId)).usage();
+  const usage = await ns.get(ns.idFromName(rateBudgetName(pixel))).usage();
   return {
+    ...(pixel.account === undefined ? {} : { account: pixel.account }),
     limit: usage.limit,
     used: usage.used,
     window_seconds: usage.windowSeconds,
     resets_at: usage.resetsAt === null ? null : new Date(usage.resetsAt).toISOString(),
+  };
+}
+
+/** One pixel's delivery counts, budget and last error. */
+async function statusOf(env: Env, view: EdgeConfig) {
+  const pixel = pixelNamed(view, view.pixelId) ?? { id: view.pixelId };
+  const [ledger, budget] = await Promise.all([
+    requireLedger(env, view.pixelId).status(),
+    budgetOf(env, pixel),
+  ]);
+  return {
+    pixel_id: view.pixelId,
+    delivery: ledger.delivery,
+    windows: ledger.windows,
+    budget,
+    last_error: ledger.last_error,
+    hourly: ledger.hourly,
   };
 }
 
@@ -40,22 +61,15 @@ export const statusRoute = new Hono<AppEnv>()
     return c.html(STATUS_PAGE);
   })
   .get('/status', requireServerKey(), async function status(c) {
-    const { pixelId } = requireConfig(c);
-    const [ledger, budget] = await Promise.all([
-      requireLedger(c.env, pixelId).status(),
-      budgetOf(c.env, pixelId),
-    ]);
-    return c.json({
-      pixel_id: pixelId,
-      delivery: ledger.delivery,
-      windows: ledger.windows,
-      budget,
-      last_error: ledger.last_error,
-      hourly: ledger.hourly,
-    });
+    const config = requireConfig(c);
+    const views = c.req.query('pixel') ? [scopeToPixel(c)] : visibleViews(c, config);
+    const statuses = await Promise.all(views.map((view) => statusOf(c.env, view)));
+    // One pixel keeps the one-pixel answer; several are listed, each in that shape.
+    return c.json(statuses.length === 1 ? statuses[0] : { pixels: statuses });
   })
   .get('/status/conversions/:conversion_id', requireServerKey(), async function conversion(c) {
-    const { pixelId } = requireConfig(c);
+    requireConfig(c);
+    const { pixelId } = scopeToPixel(c);
     const id = c.req.param('conversion_id');
     if (!CONVERSION_ID.test(id)) {
       throw invalidParameter('conversion_id', CONVERSION_ID_RULE);

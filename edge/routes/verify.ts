@@ -12,6 +12,7 @@
 import { Hono } from 'hono';
 import { invalidParameter, XApiError } from '../errors.ts';
 import { type AppEnv, requireConfig } from '../http/context.ts';
+import { scopeToPixel, takePixelField } from '../http/pixel-scope.ts';
 import { requireServerKey } from '../http/require-server-key.ts';
 import { isBatch } from '../ingest/event-schema.ts';
 import { parseBody, SERVER_BODY_LIMIT_BYTES } from '../ingest/parse-body.ts';
@@ -22,11 +23,12 @@ export const verifyRoute = new Hono<AppEnv>().post(
   '/events/verify',
   requireServerKey(),
   async function verifyEvent(c) {
-    const config = requireConfig(c);
+    requireConfig(c);
     const body = await parseBody(c.req.raw, SERVER_BODY_LIMIT_BYTES);
     if (body.kind !== 'json' || isBatch(body.value)) {
       throw invalidParameter('', 'verify takes one event object as JSON, as POST /events does');
     }
+    const config = scopeToPixel(c, takePixelField(body.value));
     const validated = await validateEvent(body.value, { rules: config, caller: 'server' });
     if (!validated.ok) throw new XApiError(400, validated.errors);
     if (validated.skip) {

@@ -22,6 +22,7 @@ import { recordSkipped } from '../delivery/ledger-stub.ts';
 import { invalidParameter, XApiError } from '../errors.ts';
 import { type AppEnv, requireConfig } from '../http/context.ts';
 import { handleNotFound } from '../http/error-handler.ts';
+import { scopeToPixel } from '../http/pixel-scope.ts';
 import { ingestEvents } from '../ingest/ingest-events.ts';
 import { readBytesCapped } from '../ingest/parse-body.ts';
 import { log } from '../log.ts';
@@ -115,7 +116,7 @@ function receiver(spec: WebhookSpec) {
     c.header('Cache-Control', 'no-store');
     const settings = settingsOf(c.get('config')).webhooks[spec.source];
     if (!settings) return handleNotFound(c);
-    const config = requireConfig(c);
+    requireConfig(c);
     const body = await readBytesCapped(c.req.raw, WEBHOOK_BODY_LIMIT_BYTES);
     const headers = c.req.raw.headers;
     if (isWooCommercePing(spec.source, headers, body)) {
@@ -132,6 +133,8 @@ function receiver(spec: WebhookSpec) {
       });
     }
 
+    // With several pixels the webhook's URL names one: `/webhooks/shopify?pixel=o9d7n`.
+    const config = scopeToPixel(c);
     let verdict: WebhookVerdict;
     try {
       const topicHeader = TOPIC_HEADERS[spec.source];

@@ -11,7 +11,7 @@
  */
 import OAuth from 'oauth-1.0a';
 import { toBase64, toHex } from '../byte-text.ts';
-import type { XCredentials } from '../config-secrets.ts';
+import type { XCredentials } from '../config.ts';
 
 export type OAuth1Credentials = Extract<XCredentials, { kind: 'oauth1' }>;
 

@@ -179,7 +179,7 @@ describe('workerd runtime facts the schema relies on', () => {
 describe('checkCaller', () => {
   const key = 'test-server-key';
   const caller = async (authorization: string | undefined) => {
-    const check = await checkCaller(authorization, key);
+    const check = await checkCaller(authorization, { serverKey: key, pixels: [] });
     return check.ok ? check.caller : check.error.status;
   };
 

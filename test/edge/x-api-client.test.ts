@@ -6,7 +6,7 @@
  */
 import { beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import type { EdgeConfig } from '../../edge/config.ts';
-import type { XCredentials } from '../../edge/config-secrets.ts';
+import type { XCredentials } from '../../edge/config.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
 import { retryAfterSeconds, sendConversions } from '../../edge/x-api/x-client.ts';
 import { type FakeAccount, fakeXControl } from '../fake-x/control.ts';
@@ -24,6 +24,14 @@ const OAUTH: XCredentials = {
 
 function configFor(account: FakeAccount, credentials: XCredentials = OAUTH): EdgeConfig {
   return {
+    pixels: [
+      {
+        id: account.pixelId,
+        events: account.events,
+        origins: ['https://shop.example'],
+        credentials,
+      },
+    ],
     pixelId: account.pixelId,
     events: account.events,
     allowedOrigins: ['https://shop.example'],

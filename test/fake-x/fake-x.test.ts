@@ -433,6 +433,43 @@ describe('FakeX faults and quota', () => {
     expect(fake.received(pixelId).conversions).toHaveLength(5);
   });
 
+  it('shares one quota among the pixels of an ad account, refuses another pixel tag and its own token', async () => {
+    const shop = fake.addAccount({ accountId: 'agency1', events: { purchase: 'aaa11' } });
+    const brand = fake.addAccount({
+      accountId: 'agency1',
+      events: { purchase: 'bbb22' },
+      pixelToken: 'brand-pixel-token',
+    });
+    const elsewhere = fake.addAccount({ accountId: 'other2', events: { purchase: 'ccc33' } });
+    fake.setRateLimit(shop.pixelId, { events: 3, windowSeconds: 60 });
+    const send = (
+      pixel: string,
+      tag: string,
+      count: number,
+      token: string = TEST_ACCOUNT.pixelToken,
+    ) =>
+      fake.handle(
+        new Request(endpoint(pixel), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-pixel-token': token },
+          body: JSON.stringify({
+            conversions: Array.from({ length: count }, () => conversion({ event_id: tag })),
+          }),
+        }),
+      );
+    expect((await send(shop.pixelId, 'aaa11', 2)).status).toBe(200);
+    // The brand's own pixel token, not the shared one.
+    expect((await send(brand.pixelId, 'bbb22', 1)).status).toBe(401);
+    expect((await send(brand.pixelId, 'bbb22', 1, 'brand-pixel-token')).status).toBe(200);
+    // The account's 3 events are spent by its two pixels together; another account is untouched.
+    expect((await send(shop.pixelId, 'aaa11', 1)).status).toBe(429);
+    expect((await send(elsewhere.pixelId, 'ccc33', 2)).status).toBe(200);
+    // A tag of the shop's pixel sent to the brand's: X's 404.
+    const wrongTag = await send(brand.pixelId, 'aaa11', 1, 'brand-pixel-token');
+    expect(wrongTag.status).toBe(404);
+    expect(JSON.stringify(await wrongTag.json())).toContain('does not belong to provided account');
+  });
+
   it('stands in an outage (always) until the plan changes', async () => {
     fake.setFaults(pixelId, { always: { kind: 'status', status: 503 } });
     const statuses = [(await post()).status, (await post()).status, (await post()).status];

@@ -34,7 +34,11 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
-/** An ad account the fake knows: one pixel, its event tags and credentials. */
+/**
+ * A pixel the fake knows, with its ad account, event tags and credentials.
+ * Several pixels may name one `accountId`: they share its quota, and each
+ * refuses the others' event tags, as X does.
+ */
 export interface FakeAccount {
   accountId: string;
   pixelId: string;
@@ -125,6 +129,7 @@ interface PixelState {
   revoked: boolean;
   unknownEventIds: Set<string>;
   rejectConversionIds: Set<string>;
+  /** The ad account's window, shared by every pixel of the account (X limits per account). */
   window: { start: number; used: number };
 }
 
@@ -171,6 +176,8 @@ export class FakeX {
   readonly #maxHangMs: number;
   readonly #accounts = new Map<string, FakeAccount>();
   readonly #pixels = new Map<string, PixelState>();
+  /** Quota use per ad account id. */
+  readonly #windows = new Map<string, { start: number; used: number }>();
   /** Seen `consumerKey nonce` pairs with their timestamp (s), pruned past the window. */
   readonly #nonces = new Map<string, number>();
   readonly #hangs = new Set<() => void>();
@@ -187,6 +194,7 @@ export class FakeX {
   reset(): void {
     this.#accounts.clear();
     this.#pixels.clear();
+    this.#windows.clear();
     this.#nonces.clear();
     this.addAccount({ ...TEST_ACCOUNT, events: { ...TEST_ACCOUNT.events } });
   }
@@ -194,6 +202,8 @@ export class FakeX {
   /** Forgets what one pixel received, its faults and its quota use. */
   resetPixel(pixelId: string): void {
     this.#pixels.delete(pixelId);
+    const account = this.#accounts.get(pixelId);
+    if (account) this.#windows.delete(account.accountId);
   }
 
   /**
@@ -238,7 +248,7 @@ export class FakeX {
     if (!account) throw new ControlInputError(`unknown pixel ${pixelId}`);
     checkRateLimit(limit);
     account.rateLimit = { events: limit.events, windowSeconds: limit.windowSeconds };
-    this.#state(pixelId).window = { start: this.#now(), used: 0 };
+    Object.assign(this.#state(pixelId).window, { start: this.#now(), used: 0 });
   }
 
   /** Everything the pixel received so far (copies). */
@@ -276,7 +286,7 @@ export class FakeX {
         revoked: false,
         unknownEventIds: new Set(),
         rejectConversionIds: new Set(),
-        window: { start: this.#now(), used: 0 },
+        window: this.#accountWindow(pixelId),
       };
       this.#pixels.set(pixelId, state);
     }
@@ -565,10 +575,22 @@ export class FakeX {
     });
   }
 
+  /** The window of the pixel's ad account (its own when the pixel is unknown). */
+  #accountWindow(pixelId: string): PixelState['window'] {
+    const key = this.#accounts.get(pixelId)?.accountId ?? `pixel:${pixelId}`;
+    let window = this.#windows.get(key);
+    if (!window) {
+      window = { start: this.#now(), used: 0 };
+      this.#windows.set(key, window);
+    }
+    return window;
+  }
+
   #currentWindow(account: FakeAccount, state: PixelState): PixelState['window'] {
     const windowMs = account.rateLimit.windowSeconds * 1000;
     const now = this.#now();
-    if (now - state.window.start >= windowMs) state.window = { start: now, used: 0 };
+    // Changed in place: the window object is shared by the account's pixels.
+    if (now - state.window.start >= windowMs) Object.assign(state.window, { start: now, used: 0 });
     return state.window;
   }
 
