@@ -5,8 +5,7 @@
  * uses its own pixel, so files running in parallel never share traffic.
  */
 import { beforeEach, describe, expect, inject, it, vi } from 'vitest';
-import type { EdgeConfig } from '../../edge/config.ts';
-import type { XCredentials } from '../../edge/config.ts';
+import type { EdgeConfig, XCredentials } from '../../edge/config.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
 import { retryAfterSeconds, sendConversions } from '../../edge/x-api/x-client.ts';
 import { type FakeAccount, fakeXControl } from '../fake-x/control.ts';
