@@ -11,6 +11,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { DeliveryOutcome } from './delivery-figures.ts';
 import type { LoadFigures } from './ingest-throughput.ts';
+import { COST_BEFORE_FILE } from './lib/cost-report.ts';
 import { describeMachine } from './lib/machine.ts';
 import { type BenchResults, type PartOutcome, renderBenchmarks } from './lib/report.ts';
 
@@ -42,7 +43,7 @@ const SETTINGS = quick
   : {
       pageLoads: 50,
       warmupLoads: 3,
-      mainThreadLimitSeconds: 180,
+      mainThreadLimitSeconds: 200,
       profileLoads: 5,
       apiProbeLoads: 15,
       apiWarmupLoads: 1,
@@ -123,7 +124,9 @@ async function summaryLines(results: BenchResults): Promise<string[]> {
     }
   }
   if (upload.ok) lines.push((await import('./upload.ts')).summarizeUpload(upload.value));
-  if (cost.ok) lines.push((await import('./cost.ts')).summarizeCost(cost.value));
+  if (cost.ok) {
+    lines.push((await import('./cost.ts')).summarizeCost(cost.value, results.costBefore));
+  }
   lines.push(
     delivery.status === 'measured'
       ? `delivery: ${delivery.summary}`
@@ -243,11 +246,13 @@ async function main(): Promise<number> {
     return 2;
   }
 
+  const costBefore = await (await import('./cost.ts')).readSavedCost(COST_BEFORE_FILE);
   let results: BenchResults;
   if (isPartName(only)) {
     // One part again; the rest of the report (machine, date included) is the last full run's.
     const earlier = JSON.parse(await readFile('bench/results.json', 'utf8')) as BenchResults;
     results = { ...earlier, [only]: await PARTS[only]() };
+    delete results.costBefore;
   } else {
     results = {
       command: quick ? 'node bench/run.ts --quick' : 'npm run bench',
@@ -257,6 +262,7 @@ async function main(): Promise<number> {
       totalSeconds: (performance.now() - started) / 1000,
     };
   }
+  if (costBefore) results.costBefore = costBefore;
   await writeFile('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
   await writeFile('BENCHMARKS.md', renderBenchmarks(results));
   console.log(

@@ -47,6 +47,8 @@ export interface BenchResults {
   delivery: DeliveryOutcome;
   upload: PartOutcome<UploadFigures>;
   cost: PartOutcome<CostFigures>;
+  /** The saved earlier cost run shown as "before" (bench/cost.ts's `COST_BEFORE_FILE`), if any. */
+  costBefore?: CostFigures;
 }
 
 function medianP90(summary: SampleSummary, digits: number): string {
@@ -638,7 +640,7 @@ ${deliverySection(results.delivery)}
 
 ${uploadSection(results.upload)}
 
-${costSection(results.cost)}
+${costSection(results.cost, results.costBefore)}
 
 ${peersNote(results)}
 
