@@ -36,6 +36,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { startCliProcess } from '../cli/cli-process.ts';
 import { type FakeXServer, startFakeX } from '../test/fake-x/server.ts';
 import { TEST_ACCOUNT } from '../test/fake-x/test-account.ts';
@@ -407,19 +408,15 @@ export async function readSavedCost(file: string): Promise<CostFigures | undefin
   }
 }
 
-/** The value after `flag` on the command line, or undefined. */
-function fileArg(flag: string): string | undefined {
-  const at = process.argv.indexOf(flag);
-  if (at === -1) return undefined;
-  const file = process.argv[at + 1];
-  if (!file || file.startsWith('--')) throw new Error(`${flag} takes a file`);
-  return file;
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const count = (n: number) => Number.isInteger(n) && n > 0 && n <= 100_000;
   const all = numberArg('--conversions', 0, count);
-  const beforeFile = fileArg('--before');
+  // The sizes are read by numberArg; parseArgs takes the two file options.
+  const { values: files } = parseArgs({
+    options: { before: { type: 'string' }, save: { type: 'string' } },
+    strict: false,
+  });
+  const beforeFile = typeof files.before === 'string' ? files.before : undefined;
   const before = beforeFile ? await readSavedCost(beforeFile) : undefined;
   if (beforeFile && !before) throw new Error(`${beforeFile} does not exist`);
   const figures = await measureCost({
@@ -427,7 +424,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     server: numberArg('--server', all || 500, count),
     csv: numberArg('--csv', all || 500, count),
   });
-  const saveFile = fileArg('--save');
+  const saveFile = typeof files.save === 'string' ? files.save : undefined;
   if (saveFile) await writeFile(saveFile, `${JSON.stringify(figures, null, 2)}\n`);
   console.log(JSON.stringify(figures));
   console.log(summarizeCost(figures, before));
