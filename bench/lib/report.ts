@@ -280,10 +280,12 @@ Own costs are given over both baselines, and they differ on purpose:
   marks run too). The goal (xcapi at most Plausible) is stated over this one;
 - **over a page with an empty script tag**: only what the script's own code adds once the
   page already runs JavaScript. The fixed price is in the baseline and so in neither
-  script's figure, which makes the ratio of two scripts further from 1 than over an empty
-  page (the same per-round difference, over smaller own costs).
+  script's figure.
 
-The per-round difference xcapi minus Plausible is the same over either baseline.
+The per-round difference xcapi minus Plausible is the same over either baseline; only the
+ratio moves: over the empty script tag the same difference is set against smaller own
+costs, so that ratio lies further from 1, by little when the fixed price (the empty
+script's row below) is small beside the own costs.
 
 - **ScriptDuration**: CDP \`Performance.getMetrics\` at the \`load\` event, with
   \`Performance.enable({timeDomain: 'threadTicks'})\`: CPU time the renderer main thread
