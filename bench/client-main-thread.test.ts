@@ -45,18 +45,35 @@ describe('summarizeProfiles', () => {
 });
 
 describe('measureClientMainThread', () => {
-  it('loads every script once per round; the minimal capture stores the click id and sends its beacon', async () => {
+  it('loads every script and the page without any script once per round; the minimal capture stores the click id and sends its beacon', async () => {
     const figures = await measureClientMainThread({ loads: 2, warmupLoads: 0 });
     expect(figures.loadsPerVariant).toBe(2);
-    for (const variant of [figures.xcapi, figures.minimal, figures.plausible, figures.empty]) {
+    for (const variant of [
+      figures.xcapi,
+      figures.minimal,
+      figures.plausible,
+      figures.empty,
+      figures.none,
+    ]) {
       expect(variant.scriptDurationMs.samples).toBe(2);
     }
     expect(figures.xcapi).toMatchObject({ loadsThatStoredTwclid: 2, loadsThatSentBeacon: 2 });
     expect(figures.minimal).toMatchObject({ loadsThatStoredTwclid: 2, loadsThatSentBeacon: 2 });
     expect(figures.plausible).toMatchObject({ loadsThatStoredTwclid: 0, loadsThatSentBeacon: 2 });
     expect(figures.empty).toMatchObject({ loadsThatStoredTwclid: 0, loadsThatSentBeacon: 0 });
+    expect(figures.none).toMatchObject({ loadsThatStoredTwclid: 0, loadsThatSentBeacon: 0 });
+    // No script tag: nothing blocked the parser, and the page ran no JavaScript of its own.
+    expect(figures.none.evaluationMs.max).toBe(0);
+    expect(figures.none.scriptDurationMs.median).toBeLessThan(
+      figures.empty.scriptDurationMs.median,
+    );
+    // Over the page without any script, a script's own cost carries the fixed price of running any.
+    expect(figures.ownCosts.noScript.xcapi.scriptDuration).toBeGreaterThan(
+      figures.ownCosts.emptyScript.xcapi.scriptDuration,
+    );
     for (const figure of [
-      figures.minimalDeltaMs.scriptDuration,
+      figures.ownCosts.noScript.minimal.scriptDuration,
+      figures.ownCosts.emptyScript.plausible.scriptDuration,
       figures.xcapiMinusMinimalScriptMs,
       figures.xcapiMinusPlausibleScriptMs,
     ]) {

@@ -6,11 +6,15 @@
  * network answered in-process so only script work is on the clock. Each load
  * runs in a new browser context (empty HTTP and code caches: a first visit).
  *
- * Four scripts, loaded the same way at the same URL (./lib/landing-page.ts)
- * and interleaved load by load: dist/xcapi.js, the minimal correct capture
- * (./lib/minimal-capture.ts, the least any script doing this job runs),
- * Plausible's official tracker (./lib/plausible.ts, the measured peer) and an
- * empty script (the baseline). Two figures per load:
+ * Four scripts, loaded the same way at the same URL (./lib/landing-page.ts),
+ * and the same page without any script, interleaved load by load:
+ * dist/xcapi.js, the minimal correct capture (./lib/minimal-capture.ts, the
+ * least any script doing this job runs), Plausible's official tracker
+ * (./lib/plausible.ts, the measured peer), an empty script and no script at
+ * all. Each script's own cost is given over both baselines: over the empty
+ * script tag (what the script's code adds once a page runs any JavaScript)
+ * and over the page without any script (that plus the fixed price of running
+ * JavaScript on the page at all, which every script pays). Two figures per load:
  * - evaluation: `performance.mark` in inline scripts right before and after a
  *   synchronous `<script src>`, minus the time the bytes were still arriving
  *   (the resource's `responseEnd`): compile plus top-level run, wall clock;
@@ -35,6 +39,7 @@ import {
   loadInRounds,
   loadLanding,
   medianDifference,
+  NO_SCRIPT,
   PAGE_URL,
   PROFILE_INTERVAL_MICROS,
   type Round,
@@ -48,7 +53,16 @@ import { type SampleSummary, summarize } from './lib/stats.ts';
 
 export type { CpuProfile } from './lib/landing-page.ts';
 
-export type Variant = 'xcapi' | 'minimal' | 'plausible' | 'empty';
+export type Variant = 'xcapi' | 'minimal' | 'plausible' | 'empty' | 'none';
+
+/**
+ * What a script's own cost is measured over: the page with an empty script
+ * at the tag (`emptyScript`), or the page without any script (`noScript`).
+ */
+export type Baseline = 'emptyScript' | 'noScript';
+
+/** The baseline variant each `Baseline` subtracts. */
+const BASELINE_VARIANT: Record<Baseline, Variant> = { emptyScript: 'empty', noScript: 'none' };
 
 export interface VariantFigures {
   evaluationMs: SampleSummary;
@@ -58,7 +72,7 @@ export interface VariantFigures {
   loadsThatSentBeacon: number;
 }
 
-/** Median of the per-load differences script - empty (loads run in interleaved rounds). */
+/** Median of the per-load differences script - baseline (loads run in interleaved rounds). */
 export interface PairedDelta {
   evaluation: number;
   scriptDuration: number;
@@ -82,6 +96,15 @@ export interface VariantProfile {
   top: ProfiledFunction[];
 }
 
+/** Each measured script's own cost over one baseline. */
+export interface OwnCosts {
+  xcapi: PairedDelta;
+  /** The hand-written minimal capture (./lib/minimal-capture.ts). */
+  minimal: PairedDelta;
+  /** Plausible's tracker (./lib/plausible.ts). */
+  plausible: PairedDelta;
+}
+
 export interface ClientMainThread {
   /** Measured loads per variant (fewer than asked when the time limit hit first). */
   loadsPerVariant: number;
@@ -92,13 +115,12 @@ export interface ClientMainThread {
   minimal: VariantFigures;
   /** Plausible's tracker (./lib/plausible.ts). */
   plausible: VariantFigures;
+  /** An empty script at the tag. */
   empty: VariantFigures;
-  /** xcapi - empty, per round. */
-  pairedDeltaMs: PairedDelta;
-  /** minimal capture - empty, per round. */
-  minimalDeltaMs: PairedDelta;
-  /** plausible - empty, per round. */
-  plausibleDeltaMs: PairedDelta;
+  /** The page without any script (no tag, no marks). */
+  none: VariantFigures;
+  /** Own costs over each baseline. */
+  ownCosts: Record<Baseline, OwnCosts>;
   /** Median of the per-round ScriptDuration differences xcapi - plausible. */
   xcapiMinusPlausibleScriptMs: number;
   /** Median of the per-round ScriptDuration differences xcapi - minimal capture. */
@@ -117,11 +139,20 @@ function figuresFor(samples: LoadSample[]): VariantFigures {
   };
 }
 
-function pairedDelta(rounds: Round<Variant>[], variant: Variant): PairedDelta {
+function pairedDelta(rounds: Round<Variant>[], variant: Variant, base: Variant): PairedDelta {
   return {
-    evaluation: medianDifference(rounds, variant, 'empty', (s) => s.evaluationMs),
-    scriptDuration: medianDifference(rounds, variant, 'empty', (s) => s.scriptDurationMs),
-    taskDuration: medianDifference(rounds, variant, 'empty', (s) => s.taskDurationMs),
+    evaluation: medianDifference(rounds, variant, base, (s) => s.evaluationMs),
+    scriptDuration: medianDifference(rounds, variant, base, (s) => s.scriptDurationMs),
+    taskDuration: medianDifference(rounds, variant, base, (s) => s.taskDurationMs),
+  };
+}
+
+function ownCostsOver(rounds: Round<Variant>[], baseline: Baseline): OwnCosts {
+  const base = BASELINE_VARIANT[baseline];
+  return {
+    xcapi: pairedDelta(rounds, 'xcapi', base),
+    minimal: pairedDelta(rounds, 'minimal', base),
+    plausible: pairedDelta(rounds, 'plausible', base),
   };
 }
 
@@ -187,12 +218,13 @@ export interface MainThreadOptions extends RoundsOptions {
 
 /**
  * Loads the page `loads` times with each script (dist/xcapi.js, the minimal
- * capture, Plausible's tracker, an empty script), one of each per round,
- * rotating which goes first.
+ * capture, Plausible's tracker, an empty script) and without any script, one
+ * of each per round, rotating which goes first.
  *
  * @example
  * const figures = await measureClientMainThread({ loads: 50 });
- * console.log(figures.pairedDeltaMs.scriptDuration, figures.plausibleDeltaMs.scriptDuration);
+ * const { xcapi, plausible } = figures.ownCosts.noScript;
+ * console.log(xcapi.scriptDuration, plausible.scriptDuration);
  */
 export async function measureClientMainThread({
   loads = 50,
@@ -201,11 +233,12 @@ export async function measureClientMainThread({
   profileLoads = 0,
 }: MainThreadOptions = {}): Promise<ClientMainThread> {
   const deadline = performance.now() + timeLimitMs;
-  const scripts: Record<Variant, string> = {
+  const scripts: Record<Variant, string | typeof NO_SCRIPT> = {
     xcapi: await readFile('dist/xcapi.js', 'utf8'),
     minimal: MINIMAL_CAPTURE_SCRIPT,
     plausible: await plausibleScript(SHOP_ORIGIN),
     empty: '',
+    none: NO_SCRIPT,
   };
   const browser = await launchLandingBrowser();
   try {
@@ -238,9 +271,11 @@ export async function measureClientMainThread({
       minimal: figuresFor(pick('minimal')),
       plausible: figuresFor(pick('plausible')),
       empty: figuresFor(pick('empty')),
-      pairedDeltaMs: pairedDelta(rounds, 'xcapi'),
-      minimalDeltaMs: pairedDelta(rounds, 'minimal'),
-      plausibleDeltaMs: pairedDelta(rounds, 'plausible'),
+      none: figuresFor(pick('none')),
+      ownCosts: {
+        emptyScript: ownCostsOver(rounds, 'emptyScript'),
+        noScript: ownCostsOver(rounds, 'noScript'),
+      },
       xcapiMinusPlausibleScriptMs: medianDifference(
         rounds,
         'xcapi',
@@ -260,6 +295,39 @@ export async function measureClientMainThread({
   }
 }
 
+/** How each baseline is named wherever a figure over it is printed. */
+export const BASELINE_LABEL: Record<Baseline, string> = {
+  noScript: 'over an empty page (no script at all)',
+  emptyScript: 'over a page with an empty script tag',
+};
+
+/** xcapi's own JavaScript CPU over Plausible's (both over `baseline`), or undefined. */
+export function mainThreadRatio(m: ClientMainThread, baseline: Baseline): number | undefined {
+  const { xcapi, plausible } = m.ownCosts[baseline];
+  return plausible.scriptDuration > 0 ? xcapi.scriptDuration / plausible.scriptDuration : undefined;
+}
+
+/** xcapi's own JavaScript CPU over the minimal capture's (both over `baseline`), or undefined. */
+export function minimalCaptureRatio(m: ClientMainThread, baseline: Baseline): number | undefined {
+  const { xcapi, minimal } = m.ownCosts[baseline];
+  return minimal.scriptDuration > 0 ? xcapi.scriptDuration / minimal.scriptDuration : undefined;
+}
+
+/**
+ * One line for the console: ScriptDuration per variant, then own costs and
+ * ratios over each baseline, each labelled.
+ */
+export function summarizeMainThread(m: ClientMainThread): string {
+  const cpu = (v: VariantFigures) =>
+    `${v.scriptDurationMs.median.toFixed(2)} ms (p90 ${v.scriptDurationMs.p90.toFixed(2)})`;
+  const ratio = (value: number | undefined) => value?.toFixed(2) ?? 'n/a';
+  const over = (b: Baseline) => {
+    const own = m.ownCosts[b];
+    return `own CPU ${BASELINE_LABEL[b]}: xcapi ${own.xcapi.scriptDuration.toFixed(2)} ms, minimal capture ${own.minimal.scriptDuration.toFixed(2)} ms, Plausible ${own.plausible.scriptDuration.toFixed(2)} ms, xcapi/minimal ${ratio(minimalCaptureRatio(m, b))}, xcapi/Plausible ${ratio(mainThreadRatio(m, b))}`;
+  };
+  return `main thread (${m.loadsPerVariant} loads each): ScriptDuration xcapi ${cpu(m.xcapi)}, Plausible ${cpu(m.plausible)}, empty script ${cpu(m.empty)}, no script ${cpu(m.none)}; ${over('noScript')}; ${over('emptyScript')}`;
+}
+
 /** Counts and seconds: whole numbers, 0 included. */
 const count = (value: number) => Number.isInteger(value) && value >= 0;
 
@@ -271,4 +339,5 @@ if (import.meta.filename === process.argv[1]) {
     profileLoads: process.argv.includes('--profile') ? numberArg('--profile', 10, count) : 0,
   });
   console.log(JSON.stringify(figures, null, 2));
+  console.log(summarizeMainThread(figures));
 }

@@ -13,17 +13,30 @@
  *
  * The Worker is the edge behind bench/cost-worker.ts, which counts Worker
  * requests, queue operations, Durable Object requests and SQLite rows where
- * they happen; CPU time is the workerd processes' own (`/proc`). Each shape
- * starts after the previous one is idle (every message written was consumed
- * and the counts stood still), so its counts are its own; a warm-up first
- * creates the Durable Objects and runs their first housekeeping alarm.
+ * they happen; CPU time is the workerd processes' own (`/proc`). That CPU
+ * includes local workerd's HTTP server and its queue and Durable Object
+ * plumbing, which Cloudflare does not bill as Worker CPU, so the same run
+ * first sends as many requests as the browser shape to a route the Worker
+ * answers at once (a 404 through the same entry point) and prices each
+ * shape's CPU net of that per-request baseline; the gross figure is kept
+ * beside it. Each shape starts after the previous one is idle (every message
+ * written was consumed and the counts stood still), so its counts are its
+ * own; a warm-up first creates the Durable Objects and runs their first
+ * housekeeping alarm.
+ *
+ * A run's figures can be saved (`--save`) and shown later as "before" beside
+ * a new run (`--before`); `npm run bench` does the same with
+ * `COST_BEFORE_FILE` (./lib/cost-report.ts) when it exists.
  *
  *   node bench/cost.ts                      # 300 beacons, 500 in server calls, 500 CSV rows
  *   node bench/cost.ts --conversions 100    # every shape 100
+ *   node bench/cost.ts --save bench/cost-before.json   # keep this run as "before"
+ *   node bench/cost.ts --before bench/cost-before.json # a new run beside the saved one
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { startCliProcess } from '../cli/cli-process.ts';
 import { type FakeXServer, startFakeX } from '../test/fake-x/server.ts';
 import { TEST_ACCOUNT } from '../test/fake-x/test-account.ts';
@@ -52,16 +65,38 @@ export interface ShapeCost {
   duplicates: number;
   /** The meter's counts over the whole shape. */
   counts: MeterReading;
-  /** workerd CPU over the shape, or null where /proc cannot be read. */
+  /** workerd CPU over the shape (gross), or null where /proc cannot be read. */
   cpuMs: number | null;
+  /** CPU per conversion: gross, the baseline's share, net (what `perConversion.cpuMs` prices). */
+  cpuPerConversion: CpuPerConversion | null;
   perConversion: PerConversion;
   dollarsPerMillion: CostPerMillion;
+}
+
+/** workerd CPU per conversion, before and after taking out the requests' baseline. */
+export interface CpuPerConversion {
+  grossMs: number;
+  /** The baseline's CPU per request times the shape's Worker requests per conversion. */
+  baselineMs: number;
+  /** Gross less the baseline, at least 0: what is priced as Worker CPU. */
+  netMs: number;
+}
+
+/** The requests the Worker answers at once, measured the same way as the shapes. */
+export interface CpuBaseline {
+  /** What was sent, e.g. `POST /no-such-route (404)`. */
+  route: string;
+  requests: number;
+  /** workerd CPU over them, or null where /proc cannot be read. */
+  cpuMs: number | null;
+  cpuMsPerRequest: number | null;
 }
 
 export interface CostFigures {
   measuredAt: string;
   command: string;
   browserHoldSeconds: number;
+  baseline: CpuBaseline;
   shapes: ShapeCost[];
 }
 
@@ -146,6 +181,24 @@ function sendBeacons(edge: LocalWorker, ids: string[]): Promise<void> {
   );
 }
 
+/** A path no route serves: the edge answers 404 without reading the body. */
+const BASELINE_PATH = '/no-such-route';
+
+/** `n` beacon-shaped requests to `BASELINE_PATH`, as many in flight as the shapes send. */
+function sendBaseline(edge: LocalWorker, n: number): Promise<void> {
+  return inParallel(
+    Array.from({ length: n }, (_, i) => async () => {
+      const res = await fetch(new URL(BASELINE_PATH, edge.url), {
+        method: 'POST',
+        headers: { ...PURCHASE_BEACON_HEADERS, 'cf-connecting-ip': `203.0.113.${i % 250}` },
+        body: JSON.stringify({ ...JSON.parse(PURCHASE_BEACON_BODY), conversion_id: `base-${i}` }),
+      });
+      await res.arrayBuffer();
+      if (res.status !== 404) throw new Error(`POST ${BASELINE_PATH} answered ${res.status}`);
+    }),
+  );
+}
+
 function sendServerCalls(edge: LocalWorker, ids: string[]): Promise<void> {
   const calls: (() => Promise<void>)[] = [];
   for (let i = 0; i < ids.length; i += EVENTS_PER_CALL) {
@@ -182,17 +235,48 @@ async function uploadCsv(edge: LocalWorker, dir: string, idPrefix: string, rows:
   if (code !== 0) throw new Error(`x-capi-edge upload exited ${code}: ${stderr.slice(0, 300)}`);
 }
 
-function perConversion(counts: MeterReading, cpu: number | null, n: number): PerConversion {
+/**
+ * The shape's CPU per conversion, gross and net of the baseline: each Worker
+ * request (inbound or queue invocation) is taken to carry the baseline's
+ * per-request CPU.
+ */
+export function cpuPerConversion(
+  cpu: number | null,
+  workerRequestsPerConversion: number,
+  n: number,
+  baseline: CpuBaseline,
+): CpuPerConversion | null {
+  if (cpu === null || baseline.cpuMsPerRequest === null) return null;
+  const grossMs = cpu / n;
+  const baselineMs = baseline.cpuMsPerRequest * workerRequestsPerConversion;
+  return { grossMs, baselineMs, netMs: Math.max(0, grossMs - baselineMs) };
+}
+
+function perConversion(
+  counts: MeterReading,
+  n: number,
+  cpu: CpuPerConversion | null,
+): PerConversion {
   const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
   const q = counts.queueOperations;
   return {
-    workerRequests: (counts.workerRequests.fetch + counts.workerRequests.queue) / n,
+    workerRequests: workerRequestsOf(counts) / n,
     queueOperations: (q.written + q.read + q.deleted) / n,
     durableObjectRequests: sum(Object.values(counts.durableObjectRequests)) / n,
     rowsRead: sum(counts.statements.map((s) => s.rowsRead)) / n,
     rowsWritten: (sum(counts.statements.map((s) => s.rowsWritten)) + counts.alarmsSet) / n,
-    cpuMs: cpu === null ? null : cpu / n,
+    cpuMs: cpu?.netMs ?? null,
   };
+}
+
+/** Billed Worker requests in a reading: inbound requests and queue consumer invocations. */
+function workerRequestsOf(counts: MeterReading): number {
+  return counts.workerRequests.fetch + counts.workerRequests.queue;
+}
+
+/** CPU between two readings, or null when either could not be read. */
+function cpuBetween(before: number | undefined, after: number | undefined): number | null {
+  return before === undefined || after === undefined ? null : after - before;
 }
 
 /**
@@ -223,6 +307,19 @@ export async function measureCost(sizes: Record<ShapeName, number>): Promise<Cos
       await sleep(1000);
       await meter(edge, true);
 
+      // The baseline: as many requests as the browser shape sends, answered at once.
+      const baselineCpuBefore = cpuMs(pids);
+      await sendBaseline(edge, sizes.browser);
+      const baselineCpu = cpuBetween(baselineCpuBefore, cpuMs(pids));
+      const baselineRequests = workerRequestsOf(await meter(edge, true));
+      const baseline: CpuBaseline = {
+        route: `POST ${BASELINE_PATH} (404), beacon headers and body`,
+        requests: baselineRequests,
+        cpuMs: baselineCpu,
+        cpuMsPerRequest:
+          baselineCpu === null || baselineRequests === 0 ? null : baselineCpu / baselineRequests,
+      };
+
       const shapes: ShapeCost[] = [];
       const plan: [ShapeName, string, (ids: string[]) => Promise<void>][] = [
         ['browser', 'browser beacons, one conversion each', (ids) => sendBeacons(edge, ids)],
@@ -252,8 +349,9 @@ export async function measureCost(sizes: Record<ShapeName, number>): Promise<Cos
           .received(TEST_ACCOUNT.pixelId)
           .conversions.filter((c) => wanted.has(c.conversion_id));
         const delivered = new Set(copies.map((c) => c.conversion_id)).size;
-        const cpu = cpuBefore === undefined || cpuAfter === undefined ? null : cpuAfter - cpuBefore;
-        const per = perConversion(counts, cpu, n);
+        const cpu = cpuBetween(cpuBefore, cpuAfter);
+        const cpuPer = cpuPerConversion(cpu, workerRequestsOf(counts) / n, n, baseline);
+        const per = perConversion(counts, n, cpuPer);
         shapes.push({
           shape,
           how,
@@ -262,6 +360,7 @@ export async function measureCost(sizes: Record<ShapeName, number>): Promise<Cos
           duplicates: copies.length - delivered,
           counts,
           cpuMs: cpu,
+          cpuPerConversion: cpuPer,
           perConversion: per,
           dollarsPerMillion: costPerMillion(per),
         });
@@ -270,6 +369,7 @@ export async function measureCost(sizes: Record<ShapeName, number>): Promise<Cos
         measuredAt: new Date().toISOString(),
         command: `node bench/cost.ts --browser ${sizes.browser} --server ${sizes.server} --csv ${sizes.csv}`,
         browserHoldSeconds: HOLD_SECONDS,
+        baseline,
         shapes,
       };
     } finally {
@@ -281,25 +381,52 @@ export async function measureCost(sizes: Record<ShapeName, number>): Promise<Cos
   }
 }
 
-/** One line per shape, for the console. */
-export function summarizeCost(figures: CostFigures): string {
-  return figures.shapes
-    .map((s) => {
-      const p = s.perConversion;
-      return `cost ${s.shape}: $${s.dollarsPerMillion.total.toFixed(2)} per million conversions (per conversion: ${p.workerRequests.toFixed(2)} Worker requests, ${p.queueOperations.toFixed(2)} queue operations, ${p.durableObjectRequests.toFixed(2)} DO requests, ${p.rowsWritten.toFixed(2)} rows written, ${p.rowsRead.toFixed(1)} rows read, ${p.cpuMs?.toFixed(2) ?? 'n/a'} ms CPU; ${s.delivered}/${s.conversions} delivered)`;
-    })
-    .join('\n');
+/** One line per shape, for the console; with `before`, that run's total beside each. */
+export function summarizeCost(figures: CostFigures, before?: CostFigures): string {
+  const b = figures.baseline;
+  const head = `cost baseline: ${b.requests} requests to ${b.route}, ${b.cpuMsPerRequest?.toFixed(2) ?? 'n/a'} ms workerd CPU per request`;
+  const lines = figures.shapes.map((s) => {
+    const p = s.perConversion;
+    const c = s.cpuPerConversion;
+    const cpu = c
+      ? `${c.grossMs.toFixed(2)} ms workerd CPU gross, ${c.netMs.toFixed(2)} ms net of the baseline (priced)`
+      : 'n/a ms CPU';
+    const earlier = before?.shapes.find((e) => e.shape === s.shape);
+    const was = earlier ? `; before: $${earlier.dollarsPerMillion.total.toFixed(2)}` : '';
+    return `cost ${s.shape}: $${s.dollarsPerMillion.total.toFixed(2)} per million conversions${was} (per conversion: ${p.workerRequests.toFixed(2)} Worker requests, ${p.queueOperations.toFixed(2)} queue operations, ${p.durableObjectRequests.toFixed(2)} DO requests, ${p.rowsWritten.toFixed(2)} rows written, ${p.rowsRead.toFixed(1)} rows read, ${cpu}; ${s.delivered}/${s.conversions} delivered)`;
+  });
+  return [head, ...lines].join('\n');
+}
+
+/** A run saved with `--save`, or undefined when `file` does not exist. */
+export async function readSavedCost(file: string): Promise<CostFigures | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as CostFigures;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const count = (n: number) => Number.isInteger(n) && n > 0 && n <= 100_000;
   const all = numberArg('--conversions', 0, count);
+  // The sizes are read by numberArg; parseArgs takes the two file options.
+  const { values: files } = parseArgs({
+    options: { before: { type: 'string' }, save: { type: 'string' } },
+    strict: false,
+  });
+  const beforeFile = typeof files.before === 'string' ? files.before : undefined;
+  const before = beforeFile ? await readSavedCost(beforeFile) : undefined;
+  if (beforeFile && !before) throw new Error(`${beforeFile} does not exist`);
   const figures = await measureCost({
     browser: numberArg('--browser', all || 300, count),
     server: numberArg('--server', all || 500, count),
     csv: numberArg('--csv', all || 500, count),
   });
+  const saveFile = typeof files.save === 'string' ? files.save : undefined;
+  if (saveFile) await writeFile(saveFile, `${JSON.stringify(figures, null, 2)}\n`);
   console.log(JSON.stringify(figures));
-  console.log(summarizeCost(figures));
+  console.log(summarizeCost(figures, before));
   process.exit(0);
 }

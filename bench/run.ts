@@ -9,17 +9,11 @@
  *     node bench/run.ts --only cost   # one part again; the others from bench/results.json
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import type { VariantFigures } from './client-main-thread.ts';
 import type { DeliveryOutcome } from './delivery-figures.ts';
 import type { LoadFigures } from './ingest-throughput.ts';
+import { COST_BEFORE_FILE } from './lib/cost-report.ts';
 import { describeMachine } from './lib/machine.ts';
-import {
-  type BenchResults,
-  mainThreadRatio,
-  minimalCaptureRatio,
-  type PartOutcome,
-  renderBenchmarks,
-} from './lib/report.ts';
+import { type BenchResults, type PartOutcome, renderBenchmarks } from './lib/report.ts';
 
 const quick = process.argv.includes('--quick');
 
@@ -49,7 +43,7 @@ const SETTINGS = quick
   : {
       pageLoads: 50,
       warmupLoads: 3,
-      mainThreadLimitSeconds: 150,
+      mainThreadLimitSeconds: 200,
       profileLoads: 5,
       apiProbeLoads: 15,
       apiWarmupLoads: 1,
@@ -106,12 +100,7 @@ async function summaryLines(results: BenchResults): Promise<string[]> {
       lines.push(`size ${f.file}: ${f.raw} B raw, ${f.gzip} B gzip, ${f.brotli} B brotli`);
   }
   if (mainThread.ok) {
-    const m = mainThread.value;
-    const cpu = (v: VariantFigures) =>
-      `${v.scriptDurationMs.median.toFixed(2)} ms (p90 ${v.scriptDurationMs.p90.toFixed(2)})`;
-    lines.push(
-      `main thread (${m.loadsPerVariant} loads each): ScriptDuration xcapi ${cpu(m.xcapi)}, Plausible ${cpu(m.plausible)}, empty ${cpu(m.empty)}; own CPU xcapi ${m.pairedDeltaMs.scriptDuration.toFixed(2)} ms, minimal capture ${m.minimalDeltaMs.scriptDuration.toFixed(2)} ms, Plausible ${m.plausibleDeltaMs.scriptDuration.toFixed(2)} ms; xcapi/minimal ${minimalCaptureRatio(m)?.toFixed(2) ?? 'n/a'}, xcapi/Plausible ${mainThreadRatio(m)?.toFixed(2) ?? 'n/a'}`,
-    );
+    lines.push((await import('./client-main-thread.ts')).summarizeMainThread(mainThread.value));
   }
   if (apiFloor.ok) {
     const f = apiFloor.value;
@@ -135,7 +124,9 @@ async function summaryLines(results: BenchResults): Promise<string[]> {
     }
   }
   if (upload.ok) lines.push((await import('./upload.ts')).summarizeUpload(upload.value));
-  if (cost.ok) lines.push((await import('./cost.ts')).summarizeCost(cost.value));
+  if (cost.ok) {
+    lines.push((await import('./cost.ts')).summarizeCost(cost.value, results.costBefore));
+  }
   lines.push(
     delivery.status === 'measured'
       ? `delivery: ${delivery.summary}`
@@ -255,11 +246,13 @@ async function main(): Promise<number> {
     return 2;
   }
 
+  const costBefore = await (await import('./cost.ts')).readSavedCost(COST_BEFORE_FILE);
   let results: BenchResults;
   if (isPartName(only)) {
     // One part again; the rest of the report (machine, date included) is the last full run's.
     const earlier = JSON.parse(await readFile('bench/results.json', 'utf8')) as BenchResults;
     results = { ...earlier, [only]: await PARTS[only]() };
+    delete results.costBefore;
   } else {
     results = {
       command: quick ? 'node bench/run.ts --quick' : 'npm run bench',
@@ -269,6 +262,7 @@ async function main(): Promise<number> {
       totalSeconds: (performance.now() - started) / 1000,
     };
   }
+  if (costBefore) results.costBefore = costBefore;
   await writeFile('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
   await writeFile('BENCHMARKS.md', renderBenchmarks(results));
   console.log(

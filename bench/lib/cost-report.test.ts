@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ShapeCost } from '../cost.ts';
+import { type CostFigures, type CpuBaseline, cpuPerConversion, type ShapeCost } from '../cost.ts';
 import { costPerMillion } from './cloudflare-prices.ts';
-import { costSection, rowsWrittenByTable, tableOf } from './cost-report.ts';
+import { costSection, percentChange, rowsWrittenByTable, tableOf } from './cost-report.ts';
 import type { MeterReading } from './meter-reading.ts';
 
 const counts: MeterReading = {
@@ -52,8 +52,9 @@ function shape(overrides: Partial<ShapeCost> = {}): ShapeCost {
     duplicates: 0,
     counts,
     cpuMs: 600,
-    perConversion,
-    dollarsPerMillion: costPerMillion(perConversion),
+    cpuPerConversion: { grossMs: 6, baselineMs: 1.01 * 2, netMs: 6 - 1.01 * 2 },
+    perConversion: { ...perConversion, cpuMs: 6 - 1.01 * 2 },
+    dollarsPerMillion: costPerMillion({ ...perConversion, cpuMs: 6 - 1.01 * 2 }),
     ...overrides,
   };
 }
@@ -81,24 +82,78 @@ describe('rowsWrittenByTable', () => {
   });
 });
 
-describe('costSection', () => {
-  it('prints units, dollars against the targets, the price table and what rows pay for', () => {
-    const text = costSection({
-      ok: true,
-      value: {
-        measuredAt: '2026-12-07T06:00:00.000Z',
-        command: 'node bench/cost.ts --browser 100 --server 100 --csv 100',
-        browserHoldSeconds: 1,
-        shapes: [shape()],
-      },
+const baseline: CpuBaseline = {
+  route: 'POST /no-such-route (404)',
+  requests: 100,
+  cpuMs: 200,
+  cpuMsPerRequest: 2,
+};
+
+function figures(shapes: ShapeCost[], measuredAt = '2026-12-07T06:00:00.000Z'): CostFigures {
+  return {
+    measuredAt,
+    command: 'node bench/cost.ts --browser 100 --server 100 --csv 100',
+    browserHoldSeconds: 1,
+    baseline,
+    shapes,
+  };
+}
+
+describe('cpuPerConversion', () => {
+  it("takes the baseline's CPU off each Worker request, never below 0", () => {
+    expect(cpuPerConversion(600, 1.01, 100, baseline)).toEqual({
+      grossMs: 6,
+      baselineMs: 2.02,
+      netMs: 6 - 2.02,
     });
+    expect(cpuPerConversion(100, 1, 100, baseline)?.netMs).toBe(0);
+    expect(cpuPerConversion(null, 1, 100, baseline)).toBeNull();
+    expect(cpuPerConversion(600, 1, 100, { ...baseline, cpuMsPerRequest: null })).toBeNull();
+  });
+});
+
+describe('percentChange', () => {
+  it.each([
+    [20, 2.4, '-88%'],
+    [20, 19.99, '0%'],
+    [10, 12, '+20%'],
+  ])('%d to %d is %s', (was, now, text) => {
+    expect(percentChange(was, now)).toBe(text);
+  });
+});
+
+describe('costSection', () => {
+  it('prints units, CPU gross and net, dollars against the targets, the price table and what rows pay for', () => {
+    const text = costSection({ ok: true, value: figures([shape()]) });
     expect(text).toContain('## 7. Cost per million conversions');
     expect(text).toContain('developers.cloudflare.com/workers/platform/pricing/');
     expect(text).toMatch(/list prices as of \d{4}-\d{2}-\d{2}/);
     expect(text).toContain('`node bench/cost.ts --browser 100 --server 100 --csv 100`');
-    // 1.01 * 0.30 + 3 * 0.40 + 0.02 * 0.15 + 11.02 * 1 + 2 * 0.001 + 6 * 0.02 = 12.65
-    expect(text).toContain('**$12.65** | $2.60 (not met)');
+    expect(text).toContain('**Worker CPU is priced on the net figure**');
+    expect(text).toContain('CPU baseline: 100 requests to POST /no-such-route (404), 2.00 ms');
+    // 1.01 * 0.30 + 3 * 0.40 + 0.02 * 0.15 + 11.02 * 1 + 2 * 0.001 + 3.98 * 0.02 = 12.61
+    expect(text).toContain('| 6.00 | 2.02 | 3.98 | **$12.61** | $2.60 (not met) |');
     expect(text).toMatch(/`RateBudget claims` \| 8\.00 \| dedup memory/);
+    expect(text).not.toContain('**Before**');
+  });
+
+  it('shows a saved earlier run as before, beside this run as after', () => {
+    const earlier = shape({
+      perConversion: { ...shape().perConversion, rowsWritten: 18.02 },
+      dollarsPerMillion: costPerMillion({ ...shape().perConversion, rowsWritten: 18.02 }),
+    });
+    const text = costSection(
+      { ok: true, value: figures([shape()]) },
+      figures([earlier], '2026-12-01T06:00:00.000Z'),
+    );
+    // before: 12.61 + 7 rows written at $1 per million = 19.61
+    expect(text).toContain(
+      '| browser beacons, one conversion each | $19.61 | **$12.61** | -36% | $2.60 (not met) |',
+    );
+    expect(text).toContain(
+      '**Before** (`bench/cost-before.json`, measured 2026-12-01T06:00:00.000Z',
+    );
+    expect(text).toContain('**After** (this run), measured 2026-12-07T06:00:00.000Z');
   });
 
   it('says why when the part did not run', () => {

@@ -10,6 +10,9 @@ import { CLOUDFLARE_PRICES } from './cloudflare-prices.ts';
 import { notMeasured, num, table } from './markdown.ts';
 import type { StatementCount } from './meter-reading.ts';
 
+/** Where `npm run bench` finds the saved run it shows as "before" beside a new one. */
+export const COST_BEFORE_FILE = 'bench/cost-before.json';
+
 /** Dollars per million conversions the design aims at, where it names one. */
 export const COST_TARGETS: Partial<Record<ShapeName, number>> = { browser: 2.6, server: 1.2 };
 
@@ -24,6 +27,8 @@ const ROWS_PAY_FOR: Record<string, string> = {
     'per-conversion status for 7 days (`GET /status/conversions/:id`): inserted as waiting when the consumer first sees it, updated to sent; its indexes are written with it',
   'DeliveryLedger counts':
     'hourly counters per event for `GET /status`: one upsert when accepted and one when sent',
+  'DeliveryLedger tallies':
+    'per-event tallies for `GET /status` in 5-minute buckets: where accepted conversions came from (one upsert per conversion) and those skipped on purpose',
   'DeliveryLedger pixel': 'the delivery state behind `/health`',
   'DeliveryLedger held': 'conversions held while X refuses the pixel or an event',
   'DeliveryLedger dead_letters': 'dead letters (30 days)',
@@ -76,12 +81,15 @@ function countsTable(shapes: ShapeCost[]): string {
       'DO requests',
       'rows written',
       'rows read',
-      'workerd CPU ms',
+      'workerd CPU ms, gross',
+      'baseline CPU ms',
+      'Worker CPU ms, net (priced)',
       '$ per million conversions',
       'target',
     ],
     shapes.map((s) => {
       const p = s.perConversion;
+      const c = s.cpuPerConversion;
       return [
         s.how,
         `${num(s.conversions)} (${num(s.delivered)}${s.duplicates > 0 ? `, ${num(s.duplicates)} twice` : ''})`,
@@ -90,7 +98,9 @@ function countsTable(shapes: ShapeCost[]): string {
         num(p.durableObjectRequests, 3),
         num(p.rowsWritten, 2),
         num(p.rowsRead, 2),
-        num(p.cpuMs, 2),
+        num(c?.grossMs, 2),
+        num(c?.baselineMs, 2),
+        num(c?.netMs, 2),
         `**$${num(s.dollarsPerMillion.total, 2)}**`,
         targetCell(s),
       ];
@@ -139,11 +149,49 @@ function rowsTable(shapes: ShapeCost[]): string {
   );
 }
 
+/**
+ * `now` against `was`, signed, in whole percent.
+ *
+ * @example
+ * percentChange(20, 2.4); // '-88%'
+ */
+export function percentChange(was: number, now: number): string {
+  const pct = Math.round(((now - was) / was) * 100);
+  return pct === 0 ? '0%' : `${pct > 0 ? '+' : ''}${pct}%`;
+}
+
+/** Each shape's total before and after, against its target. */
+function beforeAfterTable(after: CostFigures, before: CostFigures): string {
+  return table(
+    ['shape', 'before: $ per million', 'after (this run): $ per million', 'change', 'target'],
+    after.shapes.map((s) => {
+      const earlier = before.shapes.find((e) => e.shape === s.shape);
+      const was = earlier?.dollarsPerMillion.total;
+      const now = s.dollarsPerMillion.total;
+      return [
+        s.how,
+        was === undefined ? 'n/a' : `$${num(was, 2)}`,
+        `**$${num(now, 2)}**`,
+        was === undefined || was === 0 ? 'n/a' : percentChange(was, now),
+        targetCell(s),
+      ];
+    }),
+  );
+}
+
+function baselineLine(f: CostFigures): string {
+  const b = f.baseline;
+  return `CPU baseline: ${num(b.requests)} requests to ${b.route}, ${num(b.cpuMsPerRequest, 2)} ms of workerd CPU per request.`;
+}
+
 /** The cost part's result as the report holds it (a `PartOutcome` of ./report.ts fits). */
 type CostOutcome = { ok: true; value: CostFigures } | { ok: false; error: string };
 
-/** BENCHMARKS.md's cost section. */
-export function costSection(outcome: CostOutcome): string {
+/**
+ * BENCHMARKS.md's cost section; with `before` (a saved earlier run), its
+ * totals and counts beside this run's.
+ */
+export function costSection(outcome: CostOutcome, before?: CostFigures): string {
   const prices = CLOUDFLARE_PRICES;
   const p = prices.perMillion;
   const head = `## 7. Cost per million conversions at Cloudflare's list prices
@@ -160,10 +208,21 @@ operations (each message written, read and deleted, per 64 KB with Cloudflare's 
 of metadata), Durable Object requests (each method called on a stub, each alarm) and
 SQLite rows (the \`rowsRead\` / \`rowsWritten\` of every cursor, as workerd counts them:
 index entries included; \`setAlarm\` as one row written). CPU is the workerd processes'
-own (\`/proc\`) over the shape, so it includes local workerd's HTTP server, queue and
-Durable Object plumbing: an upper bound of what Cloudflare would bill as Worker CPU.
+own (\`/proc\`, 10 ms ticks) over the shape, so the gross figure includes local workerd's
+HTTP server, queue and Durable Object plumbing, which Cloudflare does not bill as Worker
+CPU. So the same run first sends as many requests as the browser shape, with the
+beacon's headers and body, to a path no route serves (the Worker answers 404 at once,
+through the same entry point), measures their CPU the same way, and takes that
+per-request baseline off each Worker request of a shape (inbound requests and queue
+consumer invocations alike): **Worker CPU is priced on the net figure**; gross and net
+are both printed. The net figure still holds the Durable Object and queue plumbing
+beyond one request's, so it remains an upper bound.
 A warm-up creates both Durable Objects first; each shape starts when the previous one is
 idle, so its counts are its own.
+
+A run saved as \`${COST_BEFORE_FILE}\` (\`node bench/cost.ts --save ${COST_BEFORE_FILE}\`) is
+shown as **before** beside each new run (**after**); \`node bench/cost.ts --before <file>\`
+prints the same comparison on the console.
 
 Prices: ${prices.plan}, list prices as of ${prices.asOf}, per unit beyond the monthly
 included amounts; sources: ${prices.sources.map((s) => `<${s}>`).join(', ')}.
@@ -178,13 +237,31 @@ included amounts; sources: ${prices.sources.map((s) => `<${s}>`).join(', ')}.
 | SQLite rows read | $${num(p.rowsRead, 3)} per million |
 
 Durable Object duration is not counted (the objects answer in milliseconds, then idle).`;
-  if (!outcome.ok) return `${head}\n\n${notMeasured(outcome.error)}`;
-  const f = outcome.value;
-  return `${head}
+  const saved = before
+    ? `
 
-Measured ${f.measuredAt} by \`${f.command}\`. Per conversion, **today's design (before)**:
+**Before** (\`${COST_BEFORE_FILE}\`, measured ${before.measuredAt} by \`${before.command}\`), per conversion:
+
+${countsTable(before.shapes)}
+
+${baselineLine(before)}`
+    : '';
+  if (!outcome.ok) return `${head}\n\n${notMeasured(outcome.error)}${saved}`;
+  const f = outcome.value;
+  const comparison = before
+    ? `
+
+Dollars per million conversions, before and after:
+
+${beforeAfterTable(f, before)}`
+    : '';
+  return `${head}${comparison}
+
+**After** (this run), measured ${f.measuredAt} by \`${f.command}\`, per conversion:
 
 ${countsTable(f.shapes)}
+
+${baselineLine(f)}
 
 Dollars per million conversions, by item:
 
@@ -193,5 +270,5 @@ ${dollarsTable(f.shapes)}
 What each row written pays for (rows per conversion, by table; the floor the guarantees
 need is about one):
 
-${rowsTable(f.shapes)}`;
+${rowsTable(f.shapes)}${saved}`;
 }

@@ -17,14 +17,22 @@ export const TWCLID = '26al4tn7x9n5o40h6sd2ds3kbt';
 export const PAGE_URL = `${SHOP_ORIGIN}/products/mug?utm_source=twitter&twclid=${TWCLID}`;
 export const SCRIPT_URL = `${SHOP_ORIGIN}/xcapi.js`;
 
-/** The shop page: marks around a synchronous script tag, then some content. */
-function pageHtml(scriptAttributes: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Mug - Shop</title>
-<script>performance.mark('bench:before-script')</script>
+/**
+ * The shop page: marks around a synchronous script tag, then some content;
+ * with `scriptAttributes` null, the same page without any script (no tag, no
+ * marks), so nothing on it runs JavaScript.
+ */
+function pageHtml(scriptAttributes: string | null): string {
+  const scripts =
+    scriptAttributes === null
+      ? ''
+      : `<script>performance.mark('bench:before-script')</script>
 <script src="/xcapi.js"${scriptAttributes}></script>
 <script>performance.mark('bench:after-script')</script>
-</head><body><h1>Mug</h1><p>A mug.</p>
+`;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Mug - Shop</title>
+${scripts}</head><body><h1>Mug</h1><p>A mug.</p>
 <form data-xcapi-event="lead"><input type="email" name="email"><button>Go</button></form>
 </body></html>`;
 }
@@ -78,21 +86,25 @@ interface PageMarks {
   responseEnd: number;
 }
 
+/** `loadLanding`'s script for the page without any script (see `pageHtml`). */
+export const NO_SCRIPT = null;
+
 /**
- * Loads the landing page once in `context` with `script` as `/xcapi.js` and
- * reads the figures at `load`. The page stays open, so a caller can look at
- * what the script left behind.
+ * Loads the landing page once in `context` with `script` as `/xcapi.js` (or,
+ * with `NO_SCRIPT`, the page without any script) and reads the figures at
+ * `load`. The page stays open, so a caller can look at what the script left
+ * behind.
  *
  * @example
  * const { sample } = await loadLanding(context, 'var a = 1 + 1');
  */
 export async function loadLanding(
   context: BrowserContext,
-  script: string,
+  script: string | typeof NO_SCRIPT,
   { profile = false, scriptAttributes = '' }: LoadOptions = {},
 ): Promise<{ sample: LoadSample; beacons: SentBeacon[]; profile?: CpuProfile }> {
   const beacons: SentBeacon[] = [];
-  const html = pageHtml(scriptAttributes);
+  const html = pageHtml(script === NO_SCRIPT ? null : scriptAttributes);
   await context.route('**/*', (route) => {
     const request = route.request();
     const url = new URL(request.url());
@@ -100,7 +112,7 @@ export async function loadLanding(
     if (request.method() === 'GET' && url.pathname === '/products/mug') {
       return route.fulfill({ status: 200, contentType: 'text/html', body: html });
     }
-    if (request.method() === 'GET' && url.pathname === '/xcapi.js') {
+    if (request.method() === 'GET' && url.pathname === '/xcapi.js' && script !== NO_SCRIPT) {
       return route.fulfill({ status: 200, contentType: 'text/javascript', body: script });
     }
     if (request.method() === 'POST') beacons.push({ path: url.pathname, body: request.postData() });
@@ -130,7 +142,9 @@ export async function loadLanding(
   );
   const cookies = await context.cookies(SHOP_ORIGIN);
   const sample: LoadSample = {
-    evaluationMs: marks.after - Math.max(marks.before, marks.responseEnd),
+    // No script tag: nothing blocked the parser.
+    evaluationMs:
+      script === NO_SCRIPT ? 0 : marks.after - Math.max(marks.before, marks.responseEnd),
     scriptDurationMs: metric('ScriptDuration'),
     taskDurationMs: metric('TaskDuration'),
     storedTwclid: cookies.some((cookie) => cookie.name === '_twclid'),
@@ -190,7 +204,7 @@ export type Round<K extends string> = Record<K, LoadSample>;
  */
 export async function loadInRounds<K extends string>(
   browser: Browser,
-  scripts: Record<K, string>,
+  scripts: Record<K, string | typeof NO_SCRIPT>,
   rounds: number,
   warmupRounds: number,
   deadline: number,

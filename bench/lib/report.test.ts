@@ -79,9 +79,19 @@ const mainThread: ClientMainThread = {
   minimal: variant([1.4, 1.5, 1.6], 3),
   plausible: variant([3.4, 3.5, 3.6], 3),
   empty: variant([0.4, 0.5, 0.6], 0),
-  pairedDeltaMs: { evaluation: 3, scriptDuration: 2, taskDuration: 2.5 },
-  minimalDeltaMs: { evaluation: 1, scriptDuration: 1.6, taskDuration: 1.5 },
-  plausibleDeltaMs: { evaluation: 4, scriptDuration: 3.2, taskDuration: 3.5 },
+  none: variant([0, 0, 0], 0),
+  ownCosts: {
+    emptyScript: {
+      xcapi: { evaluation: 3, scriptDuration: 2, taskDuration: 2.5 },
+      minimal: { evaluation: 1, scriptDuration: 1.6, taskDuration: 1.5 },
+      plausible: { evaluation: 4, scriptDuration: 3.2, taskDuration: 3.5 },
+    },
+    noScript: {
+      xcapi: { evaluation: 3.5, scriptDuration: 2.5, taskDuration: 9 },
+      minimal: { evaluation: 1.5, scriptDuration: 1.25, taskDuration: 8 },
+      plausible: { evaluation: 4.5, scriptDuration: 3.6, taskDuration: 10 },
+    },
+  },
   xcapiMinusPlausibleScriptMs: -1.1,
   xcapiMinusMinimalScriptMs: 0.45,
 };
@@ -167,17 +177,21 @@ describe('renderBenchmarks', () => {
     );
   });
 
-  it("puts Plausible's tracker beside the script and the empty baseline, with the ratio", () => {
+  it("puts Plausible's tracker beside the script and both baselines, with a ratio over each, labelled", () => {
     const markdown = renderBenchmarks(
       results({ mainThread: { ok: true, seconds: 9, value: mainThread } }),
     );
     expect(markdown).toContain('| `dist/xcapi.js` | 2.50 (p90 2.60) |');
     expect(markdown).toContain("| Plausible's tracker | 3.50 (p90 3.60) |");
     expect(markdown).toContain('| empty script (baseline) | 0.50 (p90 0.60) |');
+    expect(markdown).toContain('| empty page, no script at all (baseline) | 0.00 (p90 0.00) |');
     expect(markdown).toContain(
-      '**Main-thread JavaScript CPU, xcapi / Plausible (own costs): 0.63**',
+      '**Main-thread JavaScript CPU over an empty page (no script at all), xcapi / Plausible (own costs): 0.69**',
     );
-    expect(markdown).toContain('xcapi minus Plausible: -1.10 ms');
+    expect(markdown).toContain(
+      '**Main-thread JavaScript CPU over a page with an empty script tag, xcapi / Plausible (own costs): 0.63**',
+    );
+    expect(markdown).toContain('Per round, xcapi minus Plausible: -1.10 ms');
     expect(markdown).not.toContain('Where the time goes');
   });
 
@@ -190,9 +204,11 @@ describe('renderBenchmarks', () => {
       '- Minimal correct capture: 1.60 ms of main-thread JavaScript CPU time',
     );
     expect(markdown).toContain(
-      '**Main-thread JavaScript CPU, xcapi / minimal capture (own costs): 1.25**',
+      '- Minimal correct capture: 1.25 ms of main-thread JavaScript CPU time',
     );
-    expect(markdown).toContain('xcapi minus the minimal capture: 0.45 ms (median)');
+    expect(markdown).toContain('xcapi / minimal capture: 2.00.');
+    expect(markdown).toContain('xcapi / minimal capture: 1.25.');
+    expect(markdown).toContain('xcapi minus the minimal\ncapture: 0.45 ms (median)');
     expect(markdown).toContain('### First use of each Web API');
     expect(markdown).toContain('**Not measured in this run:** browserType.launch: no chromium');
   });
@@ -216,7 +232,9 @@ describe('renderBenchmarks', () => {
       "| `navigator.sendBeacon` | `navigator.sendBeacon('/events', '{}');` | 0.70 | no | yes |",
     );
     expect(part).toContain('1.25 ms** of main-thread JavaScript CPU');
-    expect(part).toContain('The minimal capture, measured above as a whole: 1.60 ms.');
+    expect(part).toContain(
+      'The minimal capture, measured above as a whole (over a page with an empty script tag, as the probes are): 1.60 ms.',
+    );
   });
 
   it('shows the profile summaries when the run profiled', () => {
@@ -287,11 +305,16 @@ describe('renderBenchmarks', () => {
     );
     const note = markdown.slice(markdown.indexOf('## Against real peers, in one run'));
     expect(note).toContain(
-      "Plausible's tracker\n  (own costs over an empty script): **0.63** (2.00 ms\n  against 3.20 ms",
+      'own costs over an empty page (no script at all): **0.69** (2.50 ms\n  against 3.60 ms)',
+    );
+    expect(note).toContain(
+      'own costs over a page with an empty script tag: **0.63** (2.00 ms\n  against 3.20 ms)',
     );
     expect(note).toContain('`node bench/client-main-thread.ts --loads 50`');
-    expect(note).toContain('the minimal correct capture (same run, same measure): **1.25**');
-    expect(note).toContain('(2.00 ms against 1.60 ms)');
+    expect(note).toContain(
+      'the minimal correct capture (same run, same measure, over an empty page (no script at all)): **2.00**',
+    );
+    expect(note).toContain('(2.50 ms against 1.25 ms)');
     expect(note).toContain('over the minimal ingest: **0.90**');
     expect(note).toContain('3.10 ms against\n  2.80 ms');
     expect(note).toContain('`node bench/ingest-throughput.ts --seconds 10`');

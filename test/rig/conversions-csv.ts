@@ -5,8 +5,10 @@
  * million rows costs no memory. The bad rows (chosen by the caller) have an
  * email the edge refuses and no other identifier.
  */
-import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
 
 export interface ConversionsCsvOptions {
   rows: number;
@@ -22,6 +24,38 @@ export function generatedId(idPrefix: string, row: number): string {
   return `${idPrefix}-${row}`;
 }
 
+const HEADER = [
+  'event',
+  'transaction_id',
+  'Email Address',
+  'twclid',
+  'value',
+  'currency',
+  'description',
+];
+
+/** The generated rows, one at a time, so none but the current is held. */
+function* conversionRows(
+  rows: number,
+  idPrefix: string,
+  badRows: ReadonlySet<number>,
+  delimiter: string,
+): Generator<string[]> {
+  for (let row = 1; row <= rows; row += 1) {
+    const bad = badRows.has(row);
+    yield [
+      'purchase',
+      generatedId(idPrefix, row),
+      bad ? 'not-an-email' : `buyer${row}@example.com`,
+      bad ? '' : `26al4tn7x9n5o40h6sd2d${row % 10_000}`,
+      `${(row % 500) + 1}.${String(row % 100).padStart(2, '0')}`,
+      'EUR',
+      // The delimiter and quotes inside a field: csv-stringify quotes it, as exports do.
+      `Order ${row}${delimiter} mug "large"`,
+    ];
+  }
+}
+
 /**
  * Writes the file and resolves when it is on disk.
  *
@@ -32,20 +66,9 @@ export async function writeConversionsCsv(
   path: string,
   { rows, idPrefix, badRows = new Set(), delimiter = ',' }: ConversionsCsvOptions,
 ): Promise<void> {
-  const out = createWriteStream(path);
-  const d = delimiter;
-  let chunk = `event${d}transaction_id${d}Email Address${d}twclid${d}value${d}currency${d}description\n`;
-  for (let row = 1; row <= rows; row += 1) {
-    const bad = badRows.has(row);
-    const email = bad ? 'not-an-email' : `buyer${row}@example.com`;
-    const twclid = bad ? '' : `26al4tn7x9n5o40h6sd2d${row % 10_000}`;
-    const value = `${(row % 500) + 1}.${String(row % 100).padStart(2, '0')}`;
-    chunk += `purchase${d}${generatedId(idPrefix, row)}${d}${email}${d}${twclid}${d}${value}${d}EUR${d}"Order ${row}${d} mug ""large"""\n`;
-    if (chunk.length > 64 * 1024) {
-      if (!out.write(chunk)) await once(out, 'drain');
-      chunk = '';
-    }
-  }
-  out.end(chunk);
-  await once(out, 'finish');
+  await pipeline(
+    Readable.from(conversionRows(rows, idPrefix, badRows, delimiter)),
+    stringify({ header: true, columns: HEADER, delimiter }),
+    createWriteStream(path),
+  );
 }
