@@ -7,28 +7,15 @@
  *   error; an hourly series for the chart.
  * - `GET /status/conversions/:conversion_id` (`?event=name`): one conversion.
  * - `GET /status/`: the page that shows the JSON (./status-page.ts).
- * Counts live in the pixel's `DeliveryLedger`, the budget in its `RateBudget`.
+ * Counts and the budget live in the pixel's `DeliveryLedger`.
  */
 import { Hono } from 'hono';
 import { requireLedger } from '../delivery/ledger-stub.ts';
-import type { Env } from '../env.ts';
 import { invalidParameter, XApiError } from '../errors.ts';
 import { type AppEnv, requireConfig } from '../http/context.ts';
 import { requireServerKey } from '../http/require-server-key.ts';
 import { CONVERSION_ID, CONVERSION_ID_RULE } from '../ingest/event-schema.ts';
 import { STATUS_PAGE } from './status-page.ts';
-
-async function budgetOf(env: Env, pixelId: string) {
-  const ns = env.RATE_BUDGET;
-  if (!ns) return null;
-  const usage = await ns.get(ns.idFromName(pixelId)).usage();
-  return {
-    limit: usage.limit,
-    used: usage.used,
-    window_seconds: usage.windowSeconds,
-    resets_at: usage.resetsAt === null ? null : new Date(usage.resetsAt).toISOString(),
-  };
-}
 
 export const statusRoute = new Hono<AppEnv>()
   .get('/status/', function statusPage(c) {
@@ -41,15 +28,18 @@ export const statusRoute = new Hono<AppEnv>()
   })
   .get('/status', requireServerKey(), async function status(c) {
     const { pixelId } = requireConfig(c);
-    const [ledger, budget] = await Promise.all([
-      requireLedger(c.env, pixelId).status(),
-      budgetOf(c.env, pixelId),
-    ]);
+    const ledger = await requireLedger(c.env, pixelId).status();
+    const { budget } = ledger;
     return c.json({
       pixel_id: pixelId,
       delivery: ledger.delivery,
       windows: ledger.windows,
-      budget,
+      budget: {
+        limit: budget.limit,
+        used: budget.used,
+        window_seconds: budget.windowSeconds,
+        resets_at: budget.resetsAt === null ? null : new Date(budget.resetsAt).toISOString(),
+      },
       last_error: ledger.last_error,
       hourly: ledger.hourly,
     });
