@@ -77,6 +77,7 @@ import {
 } from './message.ts';
 import {
   type BudgetUsage,
+  budgetSettings,
   type Claim,
   DEDUP_WINDOW_MS,
   RateBudget,
@@ -235,13 +236,7 @@ export class DeliveryLedger extends DurableObject<Env> {
     this.sql.exec('INSERT OR IGNORE INTO pixel (id, changed_at) VALUES (1, ?)', Date.now());
     this.rows = new ConversionRows(this.sql);
     // A broken setting elsewhere must not stop delivery: its own fields fall back to defaults.
-    const config = settingsOf(configFor(env));
-    this.budget = new RateBudget(this.sql, this.rows, {
-      limitEvents: config.rateLimit.events,
-      windowMs: config.rateLimit.windowSeconds * 1000,
-      serverBudgetPercent: config.serverBudgetPercent,
-      maxRows: config.dedupMaxRows,
-    });
+    this.budget = new RateBudget(this.sql, this.rows, budgetSettings(settingsOf(configFor(env))));
   }
 
   /**

@@ -52,6 +52,7 @@
  * browser claims are deferred and the cap is logged. Server rows are never
  * evicted: X's quota bounds them.
  */
+import type { EdgeConfig } from '../config.ts';
 import { log } from '../log.ts';
 import type { ConversionRow, ConversionRows } from './conversion-rows.ts';
 import type { ConversionSource } from './message.ts';
@@ -83,7 +84,7 @@ export interface DeliveredClaim extends Claim {
 }
 
 /** The answer to `reserve`: every claim lands in exactly one list, as the same object. */
-export interface Reservation<C extends Claim = Claim> {
+export interface Reservation<C = Claim> {
   /** Claimed and paid for from the budget: send these now, then `settle` them. */
   granted: C[];
   /** X already accepted these within 48 hours (or a server copy holds them): acknowledge without sending. */
@@ -132,6 +133,16 @@ export interface BudgetSettings {
   maxRows: number;
 }
 
+/** The budget's settings from the edge's configuration. */
+export function budgetSettings(config: EdgeConfig): BudgetSettings {
+  return {
+    limitEvents: config.rateLimit.events,
+    windowMs: config.rateLimit.windowSeconds * 1000,
+    serverBudgetPercent: config.serverBudgetPercent,
+    maxRows: config.dedupMaxRows,
+  };
+}
+
 /** What a claim meets: the row of its key (X's copy or a waiting server copy) and any lease. */
 type Seen = { source: ConversionSource; state: 'leased' | 'delivered' | 'waiting' } | undefined;
 
@@ -176,6 +187,7 @@ export class RateBudget {
    */
   reserve<C extends Claim>(claims: C[], now: number): Reservation<C> {
     this.sql.exec('DELETE FROM spending WHERE at <= ?', now - this.settings.windowMs);
+    for (const [key, lease] of this.leases) if (lease.until <= now) this.leases.delete(key);
     const result: Reservation<C> = {
       granted: [],
       duplicates: [],
@@ -349,20 +361,22 @@ export class RateBudget {
     return undefined;
   }
 
-  /** Whether one more browser row fits, evicting the oldest browser-delivered rows at the cap. */
+  /**
+   * Whether one more browser row fits (a lease is a row to come), evicting
+   * the oldest browser-delivered rows at the cap.
+   */
   private roomForBrowserRow(): boolean {
     const { maxRows } = this.settings;
-    if (this.rows.count() < maxRows) return true;
-    const evicted = this.rows.evictBrowserSent(
-      Math.max(EVICTION_CHUNK, this.rows.count() - maxRows + 1),
-    );
+    const used = () => this.rows.count() + this.leases.size;
+    if (used() < maxRows) return true;
+    const evicted = this.rows.evictBrowserSent(Math.max(EVICTION_CHUNK, used() - maxRows + 1));
     if (evicted > 0) {
       log.warn('dedup memory full: oldest browser-delivered rows evicted (DEDUP_MAX_ROWS)', {
         max_rows: maxRows,
         count: evicted,
       });
     }
-    return this.rows.count() < maxRows;
+    return used() < maxRows;
   }
 
   /** Events granted within the current window, to one source or to all. */
