@@ -169,6 +169,25 @@ export interface LedgerReport {
   lastError?: { status: number | null; code: string; message: string };
 }
 
+/** A report of `entries` with nothing learned yet. */
+export function emptyReport(entries: EntryInfo[]): LedgerReport {
+  return {
+    entries,
+    sent: [],
+    released: [],
+    duplicates: [],
+    waiting: [],
+    held: [],
+    deadLetters: [],
+    isolated: [],
+  };
+}
+
+/** An entry without its body, as `finish` takes it. */
+export function infoOf({ body: _body, ...info }: LedgerEntry): EntryInfo {
+  return info;
+}
+
 export interface NewDeadLetter {
   key: string;
   event: string;

@@ -237,24 +237,12 @@ async function deliverPixel(pixel: PixelDelivery, units: Unit[]): Promise<Step> 
   }
   const step = combine(steps);
 
-  const infos: EntryInfo[] = entries.map(({ body: _body, ...info }) =>
-    pixel.addressDropped.has(info.key) ? { ...info, warning: SEAL_KEY_GONE.code } : info,
-  );
+  const infos = entries.map((entry) => {
+    const info = infoOf(entry);
+    return pixel.addressDropped.has(info.key) ? { ...info, warning: SEAL_KEY_GONE.code } : info;
+  });
   try {
-    await pixel.ledger.finish(
-      {
-        entries: infos,
-        sent: [],
-        released: [],
-        duplicates: [],
-        waiting: [],
-        held: [],
-        deadLetters: [],
-        isolated: [],
-        ...step.report,
-      },
-      pixel.plan.now,
-    );
+    await pixel.ledger.finish({ ...emptyReport(infos), ...step.report }, pixel.plan.now);
   } catch (err) {
     // What the ledger was to keep goes back to the queue instead. Delivered
     // ones are then unrecorded: a redelivered copy could be resent once,

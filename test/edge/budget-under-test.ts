@@ -78,21 +78,21 @@ let counter = 0;
  * storage with `settings` (again for a restart of the object).
  */
 export async function withStorage<R>(
-  test: (open: (settings: Partial<Env>) => BudgetUnderTest) => R,
+  test: (open: (settings: Partial<Env>) => BudgetUnderTest, sql: SqlStorage) => R,
 ): Promise<R> {
   counter += 1;
   const namespace = env.DELIVERY_LEDGER;
   if (!namespace) throw new Error('DELIVERY_LEDGER binding missing from wrangler.toml');
   const stub = namespace.get(namespace.idFromName(`budget-${Date.now()}-${counter}`));
   return runInDurableObject(stub, (_instance, state) =>
-    test((settings) => {
+    test((settings): BudgetUnderTest => {
       const config = settingsOf(configFor({ ...env, ...settings } as Env));
       const rows = new ConversionRows(state.storage.sql);
       return new BudgetUnderTest(
         new RateBudget(state.storage.sql, rows, budgetSettings(config)),
         rows,
       );
-    }),
+    }, state.storage.sql),
   );
 }
 
