@@ -330,19 +330,19 @@ export class DeliveryLedger extends DurableObject<Env> {
    * a conversion is `sent` only on X's 2xx.
    *
    * @example
-   * await ledger.finish({ ...emptyReport(), entries, sent: [{ key, source: 'server', debugId }] });
+   * await ledger.finish({ ...emptyReport(entries), sent: [{ key, source: 'server', debugId }] });
    */
   finish(report: LedgerReport, now: number = Date.now()): void {
     const pixel = this.pixel();
     const info = new Map(report.entries.map((e) => [`${e.source}/${e.key}`, e]));
-    const infoOf = (key: string, source?: ConversionSource) =>
+    const entryOf = (key: string, source?: ConversionSource) =>
       info.get(`${source ?? 'server'}/${key}`) ??
       info.get(`${source ?? 'browser'}/${key}`) ??
       info.get(`browser/${key}`);
     const counts = new CountChanges();
 
     const delivered = report.sent.flatMap(({ key, source, debugId }) => {
-      const entry = infoOf(key, source);
+      const entry = entryOf(key, source);
       if (!entry) return [];
       return [
         {
@@ -353,7 +353,7 @@ export class DeliveryLedger extends DurableObject<Env> {
       ];
     });
     const released = report.released.flatMap(({ key, source }) => {
-      const entry = infoOf(key, source);
+      const entry = entryOf(key, source);
       return entry ? [claimOf(entry)] : [];
     });
     const firstSeen: EntryInfo[] = [];
@@ -361,7 +361,7 @@ export class DeliveryLedger extends DurableObject<Env> {
       { delivered, released },
       now,
     )) {
-      const entry = infoOf(claim.key, claim.source);
+      const entry = entryOf(claim.key, claim.source);
       if (isNew && entry) firstSeen.push(entry);
       if (newlySent) counts.add(now, claim.event, { sent: 1 });
       this.sql.exec('DELETE FROM held WHERE key = ?', claim.key);
@@ -373,7 +373,7 @@ export class DeliveryLedger extends DurableObject<Env> {
       if (duplicate.probe) this.dropHeldCopy(duplicate.key, duplicate.source);
     }
     for (const w of report.waiting) {
-      const entry = infoOf(w.key);
+      const entry = entryOf(w.key);
       if (entry) this.markWaiting(entry, w.reason, w.tried, w.error ?? null, now, counts);
     }
     for (const isolated of report.isolated) {
@@ -389,7 +389,7 @@ export class DeliveryLedger extends DurableObject<Env> {
       );
     }
     for (const h of report.held) {
-      const entry = infoOf(h.key, h.body.source) ?? entryFor(h.body);
+      const entry = entryOf(h.key, h.body.source) ?? entryFor(h.body);
       this.hold(entry, h.reason, h.body, h.error, now, counts, true);
     }
     for (const letter of report.deadLetters) {

@@ -20,7 +20,7 @@ import type { Env } from '../env.ts';
 import { errorName, log } from '../log.ts';
 import { MAX_CONVERSIONS_PER_REQUEST, type XConversion } from '../x-api/conversion.ts';
 import type { SendOutcome } from '../x-api/x-client.ts';
-import { type Admission, type EntryInfo, entryFor } from './delivery-ledger.ts';
+import { type Admission, emptyReport, entryFor, infoOf } from './delivery-ledger.ts';
 import {
   type Action,
   combine,
