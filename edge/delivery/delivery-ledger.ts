@@ -307,7 +307,9 @@ export class DeliveryLedger extends DurableObject<Env> {
       held.push(index);
       changed = true;
     });
-    const reservation = this.budget.reserve(claims, now);
+    const reservation = this.budget.reserve(claims, now, ({ index }) =>
+      this.countAccepted([infoOf(entries[index] as LedgerEntry)], counts),
+    );
     counts.write(this.sql);
     if (changed) this.scheduleAlarm(now);
     const indexes = (list: { index: number }[]) => list.map((c) => c.index);

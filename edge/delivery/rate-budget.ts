@@ -183,9 +183,14 @@ export class RateBudget {
   /**
    * Claims what is neither delivered nor in flight, as far as the budget
    * allows (one event each): server claims first, then browser claims within
-   * their share.
+   * their share. `firstSeen` hears of each conversion this call wrote the
+   * first row of (a server copy now waiting), for the ledger's counts.
    */
-  reserve<C extends Claim>(claims: C[], now: number): Reservation<C> {
+  reserve<C extends Claim>(
+    claims: C[],
+    now: number,
+    firstSeen: (claim: C) => void = () => {},
+  ): Reservation<C> {
     this.sql.exec('DELETE FROM spending WHERE at <= ?', now - this.settings.windowMs);
     for (const [key, lease] of this.leases) if (lease.until <= now) this.leases.delete(key);
     const result: Reservation<C> = {
@@ -232,7 +237,9 @@ export class RateBudget {
         deferredBy[claim.source] += 1;
         result.deferred.push(claim);
         // A waiting server copy holds its id against browser copies arriving meanwhile.
-        if (claim.source === 'server') this.rows.put(waitingRow(claim, row, now), row);
+        if (claim.source === 'server' && this.rows.put(waitingRow(claim, row, now), row)) {
+          firstSeen(claim);
+        }
       }
     }
     for (const source of ['server', 'browser'] as const) {
