@@ -23,7 +23,7 @@
  */
 
 import type { Env } from '../edge/env.ts';
-import edge, { DeliveryLedger as EdgeLedger, RateBudget as EdgeRateBudget } from '../edge/index.ts';
+import edge, { DeliveryLedger as EdgeLedger } from '../edge/index.ts';
 import { METER_PATH, type MeterReading, type StatementCount } from './lib/meter-reading.ts';
 
 interface PendingStatement {
@@ -121,7 +121,6 @@ function metered(env: Env): Env {
   if (!copy) {
     copy = { ...env };
     if (env.DELIVERY_QUEUE) copy.DELIVERY_QUEUE = meteredQueue(env.DELIVERY_QUEUE);
-    if (env.RATE_BUDGET) copy.RATE_BUDGET = meteredNamespace(env.RATE_BUDGET, 'RateBudget');
     if (env.DELIVERY_LEDGER) {
       copy.DELIVERY_LEDGER = meteredNamespace(env.DELIVERY_LEDGER, 'DeliveryLedger');
     }
@@ -190,13 +189,6 @@ function reading(): MeterReading {
     statements,
     alarmsSet: meter.alarmsSet,
   };
-}
-
-export class RateBudget extends EdgeRateBudget {
-  constructor(ctx: DurableObjectState, env: Env) {
-    meterStorage(ctx, 'RateBudget');
-    super(ctx, metered(env));
-  }
 }
 
 export class DeliveryLedger extends EdgeLedger {

@@ -22,7 +22,7 @@ export interface HealthAnswer {
 
 /**
  * The pixel's rate budget in `GET /status` (edge/routes/status.ts builds it
- * from `RateBudget.usage()`); null when the edge has no `RATE_BUDGET` binding.
+ * from its ledger's budget).
  */
 export interface StatusBudget {
   limit: number;
@@ -34,7 +34,7 @@ export interface StatusBudget {
 /** One pixel in `GET /status`: the ledger's view with the pixel and its budget. */
 export type PixelStatus = LedgerStatus & {
   pixel_id: string;
-  budget: StatusBudget | null;
+  budget: StatusBudget;
 };
 
 /** `GET /status`: one pixel, or every pixel the key may read when the edge serves several. */

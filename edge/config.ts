@@ -91,7 +91,7 @@ export interface EdgeConfig {
   serverBudgetPercent: number;
   /** BROWSER_HOLD_SECONDS: how long a browser copy waits on the queue before it may be sent. */
   browserHoldSeconds: number;
-  /** DEDUP_MAX_ROWS: most conversion ids a pixel's `RateBudget` remembers. */
+  /** DEDUP_MAX_ROWS: most conversion rows (dedup and status) a pixel's ledger keeps. */
   dedupMaxRows: number;
   /** HEALTH_CACHE_SECONDS: how long an anonymous `/health` reuses the delivery state read last. */
   healthCacheSeconds: number;

@@ -1,9 +1,8 @@
 /**
  * @module
  * The Worker's entry point: HTTP through the Hono app; the delivery queue and
- * its dead letter queue (edge/delivery); and the Durable Object classes, one
- * of each per pixel: `RateBudget` (edge/delivery/rate-budget.ts) and
- * `DeliveryLedger` (edge/delivery/delivery-ledger.ts).
+ * its dead letter queue (edge/delivery); and the Durable Object class, one per
+ * pixel: `DeliveryLedger` (edge/delivery/delivery-ledger.ts).
  */
 import { appFor } from './app.ts';
 import { configFor, settingsOf } from './config.ts';
@@ -15,7 +14,6 @@ import type { Env } from './env.ts';
 import { sendConversions } from './x-api/x-client.ts';
 
 export { DeliveryLedger } from './delivery/delivery-ledger.ts';
-export { RateBudget } from './delivery/rate-budget.ts';
 
 export default {
   fetch(request, env, ctx) {

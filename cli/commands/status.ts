@@ -46,8 +46,7 @@ function windowTable(events: Record<string, EventWindow>): string {
   );
 }
 
-function budgetText(budget: StatusBudget | null): string {
-  if (budget === null) return 'not tracked (the edge has no RATE_BUDGET binding)';
+function budgetText(budget: StatusBudget): string {
   const resets = budget.resets_at ? `, resets at ${budget.resets_at}` : '';
   return `${budget.used.toLocaleString('en-US')} of ${budget.limit.toLocaleString('en-US')} events per ${budget.window_seconds} s${resets}`;
 }

@@ -10,11 +10,11 @@
 import type { Env } from '../env.ts';
 import { errorName, log } from '../log.ts';
 import { ledgerOf } from './ledger-stub.ts';
-import { eventName, isDeliveryMessage, ledgerKey } from './message.ts';
+import { conversionsOf, type DeliveryMessage, eventName, ledgerKey } from './message.ts';
 
 /** The log line for one dead letter, without identifiers. */
-export function describeDeadLetter(body: unknown): Record<string, unknown> {
-  if (isDeliveryMessage(body)) {
+export function describeDeadLetter(body: DeliveryMessage | undefined): Record<string, unknown> {
+  if (body) {
     return {
       msg: 'conversion undelivered after max_retries: kept as a dead letter',
       pixel_id: body.pixelId,
@@ -27,31 +27,35 @@ export function describeDeadLetter(body: unknown): Record<string, unknown> {
 }
 
 /**
- * Keeps every dead letter in its pixel's ledger.
+ * Keeps every conversion of every dead-lettered message in its pixel's ledger.
  *
  * @example
  * if (batch.queue === DEAD_LETTER_QUEUE_NAME) return keepDeadLetters(batch, env);
  */
 export async function keepDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const msg of batch.messages) {
-    const body = msg.body;
-    const { msg: line, ...fields } = describeDeadLetter(body);
-    log.error(String(line), { ...fields, message_id: msg.id });
-    if (!isDeliveryMessage(body)) {
+    const conversions = conversionsOf(msg.body);
+    if (!conversions) {
+      const { msg: line, ...fields } = describeDeadLetter(undefined);
+      log.error(String(line), { ...fields, message_id: msg.id });
       msg.ack();
       continue;
     }
     try {
-      const ledger = ledgerOf(env, body.pixelId);
-      if (!ledger) throw new Error('DELIVERY_LEDGER binding missing');
-      await ledger.keepDeadLetter({
-        key: ledgerKey(body),
-        event: eventName(body),
-        reason: 'expired',
-        status: null,
-        message: 'gave up after max_retries: X kept failing (5xx or timeouts)',
-        body,
-      });
+      for (const body of conversions) {
+        const { msg: line, ...fields } = describeDeadLetter(body);
+        log.error(String(line), { ...fields, message_id: msg.id });
+        const ledger = ledgerOf(env, body.pixelId);
+        if (!ledger) throw new Error('DELIVERY_LEDGER binding missing');
+        await ledger.keepDeadLetter({
+          key: ledgerKey(body),
+          event: eventName(body),
+          reason: 'expired',
+          status: null,
+          message: 'gave up after max_retries: X kept failing (5xx or timeouts)',
+          body,
+        });
+      }
       msg.ack();
     } catch (err) {
       log.error('could not keep dead letter, retrying', {

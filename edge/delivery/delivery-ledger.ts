@@ -1,12 +1,14 @@
 /**
  * @module
  * `DeliveryLedger`: one SQLite-backed Durable Object per pixel that remembers
- * what happened after the 202, beside `RateBudget` (quota and dedup) which it
- * leaves alone. Why a Durable Object: the pixel's delivery state must be one
- * truth that concurrent consumer invocations update atomically, and its
- * SQLite needs no other binding. Each method runs its SQL without awaiting
- * anything else, so each is atomic; only the alarm and `redrive` await the
- * queue, and they delete exactly the rows they re-enqueued.
+ * what happened after the 202 and paces what goes to X (its `RateBudget`,
+ * ./rate-budget.ts: quota and dedup). Why a Durable Object: the pixel's
+ * delivery state must be one truth that concurrent consumer invocations
+ * update atomically, and its SQLite needs no other binding. The consumer
+ * calls it twice per batch: `begin` (hold, dedup, budget) and `finish` (what
+ * X answered). Each method runs its SQL without awaiting anything else, so
+ * each is atomic; only the alarm and `redrive` await the queue, and they
+ * delete exactly the rows they re-enqueued.
  *
  * What it keeps, and for how long:
  * - `pixel`: the delivery state `/health` reports (./delivery-health.ts) and
@@ -28,8 +30,9 @@
  * - `dead_letters`: conversions given up on (X's 400 for that conversion
  *   alone, or waiting past the give-up age), with X's reason and the queue
  *   payload, 30 days; redrive puts them back on the queue.
- * - `conversions`: per conversion id its state, attempts, times and X's
- *   `debug_id`, no identifiers, 7 days and at most `MAX_STATUS_ROWS` rows.
+ * - conversion rows (./conversion-rows.ts): per conversion its state,
+ *   attempts, times and X's `debug_id`, no identifiers, 7 days and at most
+ *   `MAX_STATUS_ROWS` rows; the same row is the dedup memory.
  * - `counts`: per 5-minute bucket and event, accepted / sent / dead-lettered
  *   and identifier coverage, 25 hours: fixed size, for `/status` windows.
  *
@@ -39,7 +42,9 @@
 import { DurableObject } from 'cloudflare:workers';
 import { configFor, settingsOf } from '../config.ts';
 import type { Env } from '../env.ts';
+import { type ConversionRow, ConversionRows } from './conversion-rows.ts';
 import { type DeliveryFlags, type DeliveryHealth, deliveryHealth } from './delivery-health.ts';
+import { CountChanges, createCountTable } from './event-counts.ts';
 import {
   addTallies,
   createTallyTable,
@@ -49,9 +54,7 @@ import {
 } from './event-tallies.ts';
 import {
   BUCKET_MS,
-  COUNT_COLUMNS,
   type ConversionView,
-  type CountColumn,
   type DeadLetterPage,
   type DeadLetterQuery,
   type DeadLetterReason,
@@ -66,10 +69,20 @@ import {
 import {
   type ConversionSource,
   type DeliveryMessage,
+  eventName,
+  ledgerKey,
   MAX_MESSAGES_PER_SEND,
-  sourceOf,
+  queueBodies,
   withoutAttempt,
 } from './message.ts';
+import {
+  type BudgetUsage,
+  budgetSettings,
+  type Claim,
+  DEDUP_WINDOW_MS,
+  RateBudget,
+  type Reservation,
+} from './rate-budget.ts';
 import { addressKeyGone, SEAL_KEY_GONE } from './seal-address.ts';
 import type { HoldReason } from './verdict.ts';
 
@@ -80,7 +93,6 @@ export const EVENT_PROBE_INTERVAL_MS = 60 * 60_000;
 /** How long a conversion is held before it becomes a dead letter. */
 export const HOLD_MAX_MS = 7 * 24 * 60 * 60_000;
 export const DEAD_LETTER_KEEP_MS = 30 * 24 * 60 * 60_000;
-export const STATUS_KEEP_MS = 7 * 24 * 60 * 60_000;
 export const MAX_STATUS_ROWS = 1_000_000;
 const COUNTS_KEEP_MS = 25 * 60 * 60_000;
 /** Held conversions released per alarm run; the alarm runs again at once for the rest. */
@@ -96,18 +108,22 @@ export type WaitingReason =
   | 'redriven'
   | HoldReason;
 
-/** One message as the consumer first presents it. */
-export interface LedgerEntry {
-  key: string;
-  event: string;
-  conversionId: string;
+/** One conversion as the consumer presents it: what its row and counts need, and its body. */
+export interface LedgerEntry extends Claim {
   /** The tag it will be sent with now. */
   eventId: string;
-  acceptedAt: number;
   probe: boolean;
+  /** `sourceLabel` (./event-tallies.ts): browser, server or the webhook. */
+  label: string;
   coverage: Coverage;
   body: DeliveryMessage;
 }
+
+/** An entry as `finish` needs it again: without its body. */
+export type EntryInfo = Omit<LedgerEntry, 'body'> & {
+  /** A warning code its status shows (its sealed address could not be opened). */
+  warning?: string;
+};
 
 export interface Coverage {
   twclid: boolean;
@@ -116,19 +132,30 @@ export interface Coverage {
   ipUserAgent: boolean;
 }
 
+/**
+ * The answer to `begin`: each entry's index in exactly one list. Held ones
+ * are stored in the ledger; the rest are `RateBudget`'s answer.
+ */
+export type Admission = { held: number[] } & {
+  [list in keyof Omit<Reservation, 'retryAfterSeconds'>]: number[];
+} & { retryAfterSeconds: number };
+
 /** What one consumer invocation learned about the pixel's conversions. */
 export interface LedgerReport {
-  sent: { key: string; debugId?: string }[];
+  /** Every conversion of the invocation (those named below are among them). */
+  entries: EntryInfo[];
+  /** Granted and accepted by X. */
+  sent: { key: string; source: ConversionSource; debugId?: string }[];
+  /** Granted and not accepted: their claims are freed. */
+  released: { key: string; source: ConversionSource }[];
   /**
-   * Copies RateBudget's dedup acked unsent: X has the conversion, or another
-   * copy (a server copy) is on its way. They say nothing about that copy's fate.
+   * Copies the dedup acked unsent: X has the conversion, or another copy (a
+   * server copy) is on its way. They say nothing about that copy's fate.
    */
   duplicates: { key: string; probe: boolean; source: ConversionSource }[];
   waiting: { key: string; reason: WaitingReason; tried: boolean; error?: string }[];
   held: { key: string; event: string; reason: HoldReason; body: DeliveryMessage; error: string }[];
   deadLetters: NewDeadLetter[];
-  /** Conversions sent without the address they were accepted with: no configured key opens it. */
-  addressDropped: string[];
   /** Events whose tag X refused with a 404. */
   isolated: { event: string; eventId: string; message: string }[];
   /** X refused the credentials or pixel. */
@@ -137,7 +164,28 @@ export interface LedgerReport {
   failing?: string;
   /** The budget (ours or X's 429) is spent until then. */
   budgetUntil?: number;
+  /** X answered 429: grant nothing for this many seconds. */
+  pauseSeconds?: number;
   lastError?: { status: number | null; code: string; message: string };
+}
+
+/** A report of `entries` with nothing learned yet. */
+export function emptyReport(entries: EntryInfo[]): LedgerReport {
+  return {
+    entries,
+    sent: [],
+    released: [],
+    duplicates: [],
+    waiting: [],
+    held: [],
+    deadLetters: [],
+    isolated: [],
+  };
+}
+
+/** An entry without its body, as `finish` takes it. */
+export function infoOf({ body: _body, ...info }: LedgerEntry): EntryInfo {
+  return info;
 }
 
 export interface NewDeadLetter {
@@ -170,6 +218,8 @@ interface PixelRow {
 
 export class DeliveryLedger extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly rows: ConversionRows;
+  private readonly budget: RateBudget;
   /**
    * When old rows were last pruned. In memory: after the object restarts, the
    * first alarm prunes at once.
@@ -187,7 +237,7 @@ export class DeliveryLedger extends DurableObject<Env> {
         changed_at INTEGER NOT NULL DEFAULT 0, last_error TEXT);
       CREATE TABLE IF NOT EXISTS isolated (
         event TEXT PRIMARY KEY, event_id TEXT NOT NULL, since INTEGER NOT NULL,
-        reason TEXT NOT NULL, last_probe_at INTEGER NOT NULL);
+        reason TEXT NOT NULL, last_probe_at INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS held (
         key TEXT PRIMARY KEY, event TEXT NOT NULL, reason TEXT NOT NULL,
         held_at INTEGER NOT NULL, release INTEGER NOT NULL DEFAULT 0, body TEXT NOT NULL);
@@ -198,50 +248,34 @@ export class DeliveryLedger extends DurableObject<Env> {
         reason TEXT NOT NULL, status INTEGER, message TEXT NOT NULL,
         accepted_at INTEGER NOT NULL, dead_at INTEGER NOT NULL, body TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS dead_letters_order ON dead_letters (dead_at, key);
-      CREATE TABLE IF NOT EXISTS conversions (
-        key TEXT PRIMARY KEY, conversion_id TEXT NOT NULL, event TEXT NOT NULL,
-        state TEXT NOT NULL, waiting_reason TEXT, attempts INTEGER NOT NULL DEFAULT 0,
-        accepted_at INTEGER NOT NULL, sent_at INTEGER, debug_id TEXT, error TEXT,
-        updated_at INTEGER NOT NULL, warning TEXT);
-      CREATE INDEX IF NOT EXISTS conversions_id ON conversions (conversion_id);
-      CREATE INDEX IF NOT EXISTS conversions_waiting ON conversions (state, accepted_at);
-      CREATE INDEX IF NOT EXISTS conversions_updated ON conversions (updated_at);
-      CREATE TABLE IF NOT EXISTS counts (
-        bucket INTEGER NOT NULL, event TEXT NOT NULL,
-        accepted INTEGER NOT NULL DEFAULT 0, sent INTEGER NOT NULL DEFAULT 0,
-        dead_lettered INTEGER NOT NULL DEFAULT 0, twclid INTEGER NOT NULL DEFAULT 0,
-        email INTEGER NOT NULL DEFAULT 0, phone INTEGER NOT NULL DEFAULT 0,
-        ip_user_agent INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (bucket, event));
     `);
+    createCountTable(this.sql);
     createTallyTable(this.sql);
-    // Ledgers created before conversions carried a warning get the column.
-    if (
-      !this.sql
-        .exec("SELECT 1 FROM pragma_table_info('conversions') WHERE name = 'warning'")
-        .toArray()[0]
-    ) {
-      this.sql.exec('ALTER TABLE conversions ADD COLUMN warning TEXT');
-    }
     // Delivery counts as ok from the moment the ledger first exists.
     this.sql.exec('INSERT OR IGNORE INTO pixel (id, changed_at) VALUES (1, ?)', Date.now());
+    this.rows = new ConversionRows(this.sql);
+    // A broken setting elsewhere must not stop delivery: its own fields fall back to defaults.
+    this.budget = new RateBudget(this.sql, this.rows, budgetSettings(settingsOf(configFor(env))));
   }
 
   /**
-   * Records conversions the consumer is about to send and holds those that
-   * must wait: every one while the pixel is refused, and those of a refused
-   * event (unless `X_EVENTS` now maps the event to another tag, which
-   * releases the event). Probes are never held. Returns the held keys.
+   * The first of the consumer's two calls per batch. Holds the entries that
+   * must wait (every one while the pixel is refused, and those of a refused
+   * event, unless `X_EVENTS` now maps the event to another tag, which
+   * releases the event; probes are never held), then asks the budget which of
+   * the others may go now. `budgetShare`: the pixels sharing this one's ad
+   * account, whose quota they split.
    *
    * @example
-   * const { held } = await ledger.admit(entries, config.events);
+   * const admission = await ledger.begin(entries, { ...config.events });
    */
-  admit(
+  begin(
     entries: LedgerEntry[],
     eventIds: Readonly<Record<string, string>>,
     now: number = Date.now(),
-  ): { held: string[] } {
-    for (const entry of entries) this.observe(entry, now);
-
+    budgetShare = 1,
+  ): Admission {
+    this.budget.share(budgetShare);
     let changed = false;
     const isolated = new Map<string, string>();
     for (const row of this.sql.exec<{ event: string; event_id: string }>(
@@ -256,66 +290,97 @@ export class DeliveryLedger extends DurableObject<Env> {
       }
     }
 
-    const pixel = this.pixel();
-    const held: string[] = [];
-    for (const entry of entries) {
-      if (entry.probe) continue;
-      const reason: HoldReason | undefined =
-        pixel.blocked_since !== null
+    const blocked = this.pixel().blocked_since !== null;
+    const counts = new CountChanges();
+    const held: number[] = [];
+    const claims: (Claim & { index: number })[] = [];
+    entries.forEach((entry, index) => {
+      const reason: HoldReason | undefined = entry.probe
+        ? undefined
+        : blocked
           ? 'pixel_refused'
           : isolated.get(entry.event) === entry.eventId
             ? 'event_not_found'
             : undefined;
-      if (!reason) continue;
-      this.hold(entry.key, entry.event, reason, entry.body, null, now);
-      held.push(entry.key);
+      if (!reason) {
+        claims.push({ ...claimOf(entry), index });
+        return;
+      }
+      this.hold(entry, reason, entry.body, null, now, counts);
+      held.push(index);
       changed = true;
-    }
+    });
+    const reservation = this.budget.reserve(claims, now, ({ index }) =>
+      this.countAccepted([infoOf(entries[index] as LedgerEntry)], counts),
+    );
+    counts.write(this.sql);
     if (changed) this.scheduleAlarm(now);
-    return { held };
+    const indexes = (list: { index: number }[]) => list.map((c) => c.index);
+    return {
+      held,
+      granted: indexes(reservation.granted),
+      duplicates: indexes(reservation.duplicates),
+      inFlight: indexes(reservation.inFlight),
+      deferred: indexes(reservation.deferred),
+      retryAfterSeconds: reservation.retryAfterSeconds,
+    };
   }
 
   /**
-   * Records what happened to the conversions one invocation handled and
-   * updates the delivery state. A delivery (or X's 400 for one conversion's
-   * content) while the pixel was refused releases every held conversion; a
-   * delivery of a refused event releases that event. Duplicates change no
-   * state or count: a conversion is `sent` only on X's 2xx.
+   * The second call: records what happened to the batch and updates the
+   * delivery state. A sent conversion costs its one row (written by the
+   * budget's `settle`). A delivery (or X's 400 for one conversion's content)
+   * while the pixel was refused releases every held conversion; a delivery of
+   * a refused event releases that event. Duplicates change no state or count:
+   * a conversion is `sent` only on X's 2xx.
    *
    * @example
-   * await ledger.settle({ ...emptyReport(), sent: [{ key, debugId }] });
+   * await ledger.finish({ ...emptyReport(entries), sent: [{ key, source: 'server', debugId }] });
    */
-  settle(report: LedgerReport, now: number = Date.now()): void {
+  finish(report: LedgerReport, now: number = Date.now()): void {
     const pixel = this.pixel();
-    for (const { key, debugId } of report.sent) {
-      const row = this.sql
-        .exec<{ event: string; state: string }>(
-          'SELECT event, state FROM conversions WHERE key = ?',
-          key,
-        )
-        .toArray()[0];
-      this.sql.exec(
-        `UPDATE conversions SET state = 'sent', waiting_reason = NULL, attempts = attempts + 1,
-           sent_at = ?, debug_id = ?, error = NULL, updated_at = ? WHERE key = ?`,
-        now,
-        debugId ?? null,
-        now,
-        key,
-      );
-      if (row && row.state !== 'sent') this.count(now, row.event, { sent: 1 });
-      this.sql.exec('DELETE FROM held WHERE key = ?', key);
-      if (row) this.clearIsolation(row.event, now);
+    const info = new Map(report.entries.map((e) => [`${e.source}/${e.key}`, e]));
+    const entryOf = (key: string, source?: ConversionSource) =>
+      info.get(`${source ?? 'server'}/${key}`) ??
+      info.get(`${source ?? 'browser'}/${key}`) ??
+      info.get(`browser/${key}`);
+    const counts = new CountChanges();
+
+    const delivered = report.sent.flatMap(({ key, source, debugId }) => {
+      const entry = entryOf(key, source);
+      if (!entry) return [];
+      return [
+        {
+          ...claimOf(entry),
+          ...(debugId ? { debugId } : {}),
+          ...(entry.warning ? { warning: entry.warning } : {}),
+        },
+      ];
+    });
+    const released = report.released.flatMap(({ key, source }) => {
+      const entry = entryOf(key, source);
+      return entry ? [claimOf(entry)] : [];
+    });
+    const firstSeen: EntryInfo[] = [];
+    for (const { claim, firstSeen: isNew, newlySent } of this.budget.settle(
+      { delivered, released },
+      now,
+    )) {
+      const entry = entryOf(claim.key, claim.source);
+      if (isNew && entry) firstSeen.push(entry);
+      if (newlySent) counts.add(now, claim.event, { sent: 1 });
+      this.sql.exec('DELETE FROM held WHERE key = ?', claim.key);
+      this.clearIsolation(claim.event, now);
     }
     // A duplicate leaves the surviving copy's state and counts alone: only X's
     // 2xx makes a conversion sent. A probe that is one stops standing for the held copy.
     for (const duplicate of report.duplicates) {
       if (duplicate.probe) this.dropHeldCopy(duplicate.key, duplicate.source);
     }
-    for (const key of report.addressDropped) {
-      this.sql.exec('UPDATE conversions SET warning = ? WHERE key = ?', SEAL_KEY_GONE.code, key);
+    for (const w of report.waiting) {
+      const entry = entryOf(w.key);
+      if (entry) this.markWaiting(entry, w.reason, w.tried, w.error ?? null, now, counts);
     }
-    for (const w of report.waiting)
-      this.markWaiting(w.key, w.reason, w.tried, w.error ?? null, now);
     for (const isolated of report.isolated) {
       this.sql.exec(
         `INSERT INTO isolated (event, event_id, since, reason, last_probe_at) VALUES (?, ?, ?, ?, ?)
@@ -329,23 +394,28 @@ export class DeliveryLedger extends DurableObject<Env> {
       );
     }
     for (const h of report.held) {
-      this.hold(h.key, h.event, h.reason, h.body, h.error, now, true);
+      const entry = entryOf(h.key, h.body.source) ?? entryFor(h.body);
+      this.hold(entry, h.reason, h.body, h.error, now, counts, true);
     }
     for (const letter of report.deadLetters) {
       // A probe X refused for its content leaves the held set, or every later probe would pick it again.
-      if (letter.body.probe) this.dropHeldCopy(letter.key, sourceOf(letter.body));
-      this.deadLetter(letter, now);
+      if (letter.body.probe) this.dropHeldCopy(letter.key, letter.body.source);
+      this.deadLetter(letter, now, counts);
     }
+    this.countAccepted(firstSeen, counts);
+    counts.write(this.sql);
 
     if (tookCredentials(report)) {
       if (pixel.blocked_since !== null) {
         this.sql.exec("UPDATE held SET release = 1 WHERE reason = 'pixel_refused' AND release = 0");
       }
-      this.sql.exec(
-        `UPDATE pixel SET blocked_since = NULL, blocked_reason = NULL, failing_since = NULL,
-           failing_reason = NULL, changed_at = ? WHERE id = 1 AND (blocked_since IS NOT NULL OR failing_since IS NOT NULL)`,
-        now,
-      );
+      if (pixel.blocked_since !== null || pixel.failing_since !== null) {
+        this.sql.exec(
+          `UPDATE pixel SET blocked_since = NULL, blocked_reason = NULL, failing_since = NULL,
+             failing_reason = NULL, changed_at = ? WHERE id = 1`,
+          now,
+        );
+      }
     }
     if (report.refused) {
       this.sql.exec(
@@ -363,6 +433,7 @@ export class DeliveryLedger extends DurableObject<Env> {
         report.failing,
       );
     }
+    if (report.pauseSeconds !== undefined) this.budget.pause(report.pauseSeconds, now);
     if (report.budgetUntil !== undefined) {
       this.sql.exec(
         `UPDATE pixel SET budget_since = CASE WHEN COALESCE(budget_until, 0) > ? THEN budget_since ELSE ? END,
@@ -397,19 +468,21 @@ export class DeliveryLedger extends DurableObject<Env> {
     return deliveryHealth(this.flags(), now);
   }
 
-  /** Counts per event for the last hour and day, the last X error, and an hourly series. */
-  status(now: number = Date.now()): LedgerStatus {
+  /** Counts per event for the last hour and day, the budget, the last X error, and an hourly series. */
+  status(now: number = Date.now(), budgetShare = 1): LedgerStatus & { budget: BudgetUsage } {
+    this.budget.share(budgetShare);
     const pixel = this.pixel();
-    return readStatus(this.sql, {
+    const counts = readStatus(this.sql, this.rows, {
       delivery: deliveryHealth(this.flags(pixel), now),
       lastError: pixel.last_error,
       now,
     });
+    return { ...counts, budget: this.budget.usage(now) };
   }
 
   /** One conversion's state, or null when the ledger does not know it. */
   conversion(conversionId: string, event?: string): ConversionView | null {
-    return readConversion(this.sql, conversionId, event);
+    return readConversion(this.rows, conversionId, event);
   }
 
   /**
@@ -430,17 +503,18 @@ export class DeliveryLedger extends DurableObject<Env> {
 
   /** Keeps a conversion Cloudflare gave up on (it ran out of `max_retries`). */
   keepDeadLetter(letter: NewDeadLetter, now: number = Date.now()): void {
-    this.observe(entryFor(letter.key, letter.event, letter.body), now);
+    const counts = new CountChanges();
     this.sql.exec('DELETE FROM held WHERE key = ?', letter.key);
-    this.deadLetter(letter, now);
+    this.deadLetter(letter, now, counts);
+    counts.write(this.sql);
     this.scheduleAlarm(now);
   }
 
   /**
    * Puts up to `limit` matching dead letters back on the delivery queue,
-   * oldest first, as they were accepted (same conversion id: RateBudget's
-   * dedup keeps X from getting one twice), and says how many still match:
-   * one call never re-enqueues an unbounded number.
+   * oldest first, as they were accepted (same conversion id: the dedup keeps
+   * X from getting one twice), and says how many still match: one call never
+   * re-enqueues an unbounded number.
    */
   async redrive(
     filter: RedriveFilter,
@@ -459,39 +533,31 @@ export class DeliveryLedger extends DurableObject<Env> {
       ids ? 1 : null,
       JSON.stringify(ids ?? []),
     ];
-    const rows = this.sql
+    const letters = this.sql
       .exec<{ key: string; event: string; dead_at: number; body: string }>(
         `SELECT key, event, dead_at, body ${matching} ORDER BY dead_at, key LIMIT ?`,
         ...params,
         Math.min(Math.max(1, limit), MAX_REDRIVE_PER_CALL),
       )
       .toArray();
-    let redriven = 0;
-    for (let i = 0; i < rows.length; i += MAX_MESSAGES_PER_SEND) {
-      const chunk = rows.slice(i, i + MAX_MESSAGES_PER_SEND);
-      await this.enqueue(chunk.map((r) => JSON.parse(r.body) as DeliveryMessage));
-      for (const { key, event, dead_at } of chunk) {
-        this.sql.exec('DELETE FROM dead_letters WHERE key = ?', key);
-        const wasDead = this.sql
-          .exec(
-            `UPDATE conversions SET state = 'waiting', waiting_reason = 'redriven', updated_at = ?
-             WHERE key = ? AND state = 'dead_lettered' RETURNING 1`,
-            now,
-            key,
-          )
-          .toArray().length;
-        // No longer dead: uncounted where it was counted, so a redrive that X then
-        // takes is counted sent, not sent and dead.
-        if (wasDead > 0 && Math.floor(dead_at / BUCKET_MS) * BUCKET_MS > now - COUNTS_KEEP_MS) {
-          this.count(dead_at, event, { dead_lettered: -1 });
-        }
+    const counts = new CountChanges();
+    await this.enqueue(letters.map((r) => JSON.parse(r.body) as DeliveryMessage));
+    for (const { key, event, dead_at } of letters) {
+      this.sql.exec('DELETE FROM dead_letters WHERE key = ?', key);
+      const row = this.rows.get(key);
+      if (row?.state !== 'dead_lettered') continue;
+      this.rows.put({ ...row, state: 'waiting', waiting_reason: 'redriven', updated_at: now }, row);
+      // No longer dead: uncounted where it was counted, so a redrive that X then
+      // takes is counted sent, not sent and dead.
+      if (Math.floor(dead_at / BUCKET_MS) * BUCKET_MS > now - COUNTS_KEEP_MS) {
+        counts.add(dead_at, event, { dead_lettered: -1 });
       }
-      redriven += chunk.length;
     }
+    counts.write(this.sql);
     const remaining = this.sql
       .exec<{ n: number }>(`SELECT COUNT(*) AS n ${matching}`, ...params)
       .one().n;
-    return { redriven, remaining };
+    return { redriven: letters.length, remaining };
   }
 
   /**
@@ -513,14 +579,13 @@ export class DeliveryLedger extends DurableObject<Env> {
         RELEASE_PER_ALARM,
       )
       .toArray();
-    for (let i = 0; i < released.length; i += MAX_MESSAGES_PER_SEND) {
-      const chunk = released.slice(i, i + MAX_MESSAGES_PER_SEND);
-      await this.enqueue(chunk.map((r) => JSON.parse(r.body) as DeliveryMessage));
-      for (const { key } of chunk)
-        this.sql.exec('DELETE FROM held WHERE key = ? AND release = 1', key);
+    await this.enqueue(released.map((r) => JSON.parse(r.body) as DeliveryMessage));
+    for (const { key } of released) {
+      this.sql.exec('DELETE FROM held WHERE key = ? AND release = 1', key);
     }
 
     // Expiry first: a conversion given up on is not sent out as a probe.
+    const counts = new CountChanges();
     for (const row of this.sql
       .exec<{ key: string; event: string; body: string }>(
         'SELECT key, event, body FROM held WHERE held_at <= ? AND release = 0',
@@ -538,8 +603,10 @@ export class DeliveryLedger extends DurableObject<Env> {
           body: JSON.parse(row.body) as DeliveryMessage,
         },
         now,
+        counts,
       );
     }
+    counts.write(this.sql);
     const pixel = this.pixel();
     if (pixel.blocked_since !== null && now - pixel.last_probe_at >= PROBE_INTERVAL_MS) {
       this.sql.exec('UPDATE pixel SET last_probe_at = ? WHERE id = 1', now);
@@ -570,45 +637,23 @@ export class DeliveryLedger extends DurableObject<Env> {
   }
 
   private async enqueue(bodies: DeliveryMessage[]): Promise<void> {
+    if (bodies.length === 0) return;
     const queue = this.env.DELIVERY_QUEUE;
     if (!queue) throw new Error('DELIVERY_QUEUE binding missing');
     // Held and dead-lettered bodies are kept without attempt state; a probe adds its flag.
-    await queue.sendBatch(bodies.map((body) => ({ body, contentType: 'json' as const })));
-  }
-
-  private observe(entry: LedgerEntry, now: number): void {
-    const known = this.sql.exec('SELECT 1 FROM conversions WHERE key = ?', entry.key).toArray()[0];
-    if (known) return;
-    this.sql.exec(
-      `INSERT INTO conversions (key, conversion_id, event, state, waiting_reason, accepted_at, updated_at)
-       VALUES (?, ?, ?, 'waiting', 'queued', ?, ?)`,
-      entry.key,
-      entry.conversionId,
-      entry.event,
-      entry.acceptedAt,
-      now,
-    );
-    const c = entry.coverage;
-    this.count(entry.acceptedAt, entry.event, {
-      accepted: 1,
-      twclid: c.twclid ? 1 : 0,
-      email: c.email ? 1 : 0,
-      phone: c.phone ? 1 : 0,
-      ip_user_agent: c.ipUserAgent ? 1 : 0,
-    });
-    addTallies(this.sql, 'source', [{ event: entry.event, label: sourceLabel(entry.body) }], {
-      at: entry.acceptedAt,
-      bucketMs: BUCKET_MS,
-    });
+    const messages = queueBodies(bodies).map((body) => ({ body, contentType: 'json' as const }));
+    for (let i = 0; i < messages.length; i += MAX_MESSAGES_PER_SEND) {
+      await queue.sendBatch(messages.slice(i, i + MAX_MESSAGES_PER_SEND));
+    }
   }
 
   private hold(
-    key: string,
-    event: string,
+    entry: EntryInfo,
     reason: HoldReason,
     body: DeliveryMessage,
     error: string | null,
     now: number,
+    counts: CountChanges,
     tried = false,
   ): void {
     this.sql.exec(
@@ -617,46 +662,60 @@ export class DeliveryLedger extends DurableObject<Env> {
       `INSERT INTO held (key, event, reason, held_at, release, body) VALUES (?, ?, ?, ?, 0, ?)
        ON CONFLICT (key) DO UPDATE SET reason = excluded.reason, release = 0,
          body = CASE WHEN json_extract(held.body, '$.source') = 'browser'
-                       AND COALESCE(json_extract(excluded.body, '$.source'), 'server') = 'server'
+                       AND json_extract(excluded.body, '$.source') = 'server'
                      THEN excluded.body ELSE held.body END`,
-      key,
-      event,
+      entry.key,
+      entry.event,
       reason,
       now,
       JSON.stringify(withoutAttempt(body)),
     );
-    this.markWaiting(key, reason, tried, error, now);
+    this.markWaiting(entry, reason, tried, error, now, counts);
   }
 
   /** Forgets the held copy of `key` if it is the `source` one (a probe of it came back settled). */
   private dropHeldCopy(key: string, source: ConversionSource): void {
     this.sql.exec(
-      `DELETE FROM held WHERE key = ? AND COALESCE(json_extract(body, '$.source'), 'server') = ?`,
+      `DELETE FROM held WHERE key = ? AND json_extract(body, '$.source') = ?`,
       key,
       source,
     );
   }
 
-  /** A conversion still waiting, now for `reason`; a failed try counts as an attempt. */
+  /**
+   * A conversion still waiting, now for `reason`; a failed try counts as an
+   * attempt. A row already saying so is not written again; a sent or
+   * dead-lettered one is left alone.
+   */
   private markWaiting(
-    key: string,
+    entry: EntryInfo,
     reason: string,
     tried: boolean,
     error: string | null,
     now: number,
+    counts: CountChanges,
   ): void {
-    this.sql.exec(
-      `UPDATE conversions SET state = 'waiting', waiting_reason = ?, attempts = attempts + ?,
-         error = COALESCE(?, error), updated_at = ? WHERE key = ? AND state = 'waiting'`,
-      reason,
-      tried ? 1 : 0,
-      error,
-      now,
-      key,
+    const row = this.rows.get(entry.key);
+    if (row && row.state !== 'waiting') return;
+    if (row && row.waiting_reason === reason && !tried && (error === null || row.error === error)) {
+      return;
+    }
+    this.rows.put(
+      {
+        ...(row ?? newRow(entry, now)),
+        state: 'waiting',
+        waiting_reason: reason,
+        attempts: (row?.attempts ?? 0) + (tried ? 1 : 0),
+        error: error ?? row?.error ?? null,
+        warning: entry.warning ?? row?.warning ?? null,
+        updated_at: now,
+      },
+      row,
     );
+    if (!row) this.countAccepted([entry], counts);
   }
 
-  private deadLetter(letter: NewDeadLetter, now: number): void {
+  private deadLetter(letter: NewDeadLetter, now: number, counts: CountChanges): void {
     this.sql.exec(
       `INSERT OR REPLACE INTO dead_letters
          (key, conversion_id, event, reason, status, message, accepted_at, dead_at, body)
@@ -671,20 +730,44 @@ export class DeliveryLedger extends DurableObject<Env> {
       now,
       JSON.stringify(withoutAttempt(letter.body)),
     );
-    const row = this.sql
-      .exec<{ state: string }>('SELECT state FROM conversions WHERE key = ?', letter.key)
-      .toArray()[0];
+    const row = this.rows.get(letter.key);
     // X already has the conversion (another copy was sent): the letter is kept, the state stays sent.
     if (row?.state === 'sent') return;
-    this.sql.exec(
-      `UPDATE conversions SET state = 'dead_lettered', waiting_reason = NULL,
-         attempts = attempts + ?, error = ?, updated_at = ? WHERE key = ?`,
-      letter.reason === 'rejected' ? 1 : 0,
-      letter.message,
-      now,
-      letter.key,
+    const entry = entryFor(letter.body);
+    this.rows.put(
+      {
+        ...(row ?? newRow(entry, now)),
+        state: 'dead_lettered',
+        waiting_reason: null,
+        attempts: (row?.attempts ?? 0) + (letter.reason === 'rejected' ? 1 : 0),
+        error: letter.message,
+        updated_at: now,
+      },
+      row,
     );
-    if (row?.state !== 'dead_lettered') this.count(now, letter.event, { dead_lettered: 1 });
+    if (!row) this.countAccepted([entry], counts);
+    if (row?.state !== 'dead_lettered') counts.add(now, letter.event, { dead_lettered: 1 });
+  }
+
+  /** Counts conversions seen for the first time: accepted, coverage and source. */
+  private countAccepted(entries: readonly EntryInfo[], counts: CountChanges): void {
+    for (const { acceptedAt, event, coverage: c } of entries) {
+      counts.add(acceptedAt, event, {
+        accepted: 1,
+        twclid: c.twclid ? 1 : 0,
+        email: c.email ? 1 : 0,
+        phone: c.phone ? 1 : 0,
+        ip_user_agent: c.ipUserAgent ? 1 : 0,
+      });
+    }
+    const byBucket = new Map<number, { event: string; label: string }[]>();
+    for (const { acceptedAt, event, label } of entries) {
+      const bucket = Math.floor(acceptedAt / BUCKET_MS) * BUCKET_MS;
+      byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), { event, label }]);
+    }
+    for (const [at, tallies] of byBucket) {
+      addTallies(this.sql, 'source', tallies, { at, bucketMs: BUCKET_MS });
+    }
   }
 
   /**
@@ -720,19 +803,6 @@ export class DeliveryLedger extends DurableObject<Env> {
     if (isolated) this.releaseEvent(event, now);
   }
 
-  private count(at: number, event: string, add: Partial<Record<CountColumn, number>>): void {
-    const bucket = Math.floor(at / BUCKET_MS) * BUCKET_MS;
-    const columns = COUNT_COLUMNS.map((c) => add[c] ?? 0);
-    this.sql.exec(
-      `INSERT INTO counts (bucket, event, ${COUNT_COLUMNS.join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (bucket, event) DO UPDATE SET
-       ${COUNT_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`,
-      bucket,
-      event,
-      ...columns,
-    );
-  }
-
   private pixel(): PixelRow {
     return this.sql.exec<PixelRow>('SELECT * FROM pixel WHERE id = 1').one();
   }
@@ -760,15 +830,7 @@ export class DeliveryLedger extends DurableObject<Env> {
 
   private prune(now: number): void {
     this.prunedAt = now;
-    this.sql.exec('DELETE FROM conversions WHERE updated_at <= ?', now - STATUS_KEEP_MS);
-    const total = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM conversions').one().n;
-    if (total > MAX_STATUS_ROWS) {
-      this.sql.exec(
-        `DELETE FROM conversions WHERE key IN (SELECT key FROM conversions
-         WHERE state = 'sent' ORDER BY updated_at LIMIT ?)`,
-        total - MAX_STATUS_ROWS,
-      );
-    }
+    this.rows.prune(now, { maxRows: MAX_STATUS_ROWS, dedupWindowMs: DEDUP_WINDOW_MS });
     this.sql.exec('DELETE FROM dead_letters WHERE dead_at <= ?', now - DEAD_LETTER_KEEP_MS);
     this.sql.exec('DELETE FROM counts WHERE bucket <= ?', now - COUNTS_KEEP_MS);
     pruneTallies(this.sql, now - COUNTS_KEEP_MS);
@@ -791,6 +853,7 @@ export class DeliveryLedger extends DurableObject<Env> {
     // Housekeeping an hour after the last, while there is anything to prune: counted
     // from `now`, every batch would push it out again and a busy pixel never prunes.
     if (
+      this.rows.count() > 0 ||
       this.sql.exec('SELECT 1 FROM counts UNION ALL SELECT 1 FROM tallies LIMIT 1').toArray()[0]
     ) {
       due.push(this.prunedAt + HOUR_MS);
@@ -809,15 +872,17 @@ function tookCredentials(report: LedgerReport): boolean {
 }
 
 /** The ledger entry for a message (coverage read from its identifiers). */
-export function entryFor(key: string, event: string, body: DeliveryMessage): LedgerEntry {
+export function entryFor(body: DeliveryMessage): LedgerEntry {
   const ids = body.conversion.identifiers;
   return {
-    key,
-    event,
+    key: ledgerKey(body),
+    source: body.source,
+    event: eventName(body),
     conversionId: body.conversion.conversion_id,
     eventId: body.conversion.event_id,
     acceptedAt: body.acceptedAt,
     probe: body.probe === true,
+    label: sourceLabel(body),
     coverage: {
       twclid: ids.some((i) => 'twclid' in i),
       email: ids.some((i) => 'hashed_email' in i),
@@ -825,5 +890,30 @@ export function entryFor(key: string, event: string, body: DeliveryMessage): Led
       ipUserAgent: body.sealedAddress !== undefined || ids.some((i) => 'ip_address' in i),
     },
     body,
+  };
+}
+
+/** What the budget needs of an entry. */
+function claimOf(entry: EntryInfo): Claim {
+  const { key, source, conversionId, event, acceptedAt } = entry;
+  return { key, source, conversionId, event, acceptedAt };
+}
+
+/** The row of a conversion seen for the first time. */
+function newRow(entry: EntryInfo, now: number): ConversionRow {
+  return {
+    key: entry.key,
+    conversion_id: entry.conversionId,
+    event: entry.event,
+    source: entry.source,
+    state: 'waiting',
+    waiting_reason: 'queued',
+    attempts: 0,
+    accepted_at: entry.acceptedAt,
+    sent_at: null,
+    debug_id: null,
+    error: null,
+    warning: entry.warning ?? null,
+    updated_at: now,
   };
 }

@@ -17,12 +17,18 @@ import { XApiError } from '../errors.ts';
 import { errorName, log } from '../log.ts';
 import type { WebhookSource } from '../webhooks/webhook-event.ts';
 import type { XConversion } from '../x-api/conversion.ts';
-import { type ConversionSource, type DeliveryMessage, MAX_MESSAGES_PER_SEND } from './message.ts';
+import {
+  type ConversionSource,
+  type DeliveryMessage,
+  MAX_MESSAGES_PER_SEND,
+  type QueuedConversions,
+  queueBodies,
+} from './message.ts';
 import { sealAddress } from './seal-address.ts';
 
 /** Where accepted conversions go: the pixel's queue, sealed with the configured key. */
 export interface DispatchTarget {
-  queue: Queue<DeliveryMessage> | undefined;
+  queue: Queue<QueuedConversions> | undefined;
   pixelId: string;
   config: EdgeConfig;
 }
@@ -40,8 +46,8 @@ function eventNamesByTag(events: EdgeConfig['events']): ReadonlyMap<string, stri
 }
 
 /**
- * Stores each conversion as one message on the delivery queue; `via` names
- * the shop webhook server copies came from.
+ * Stores the conversions on the delivery queue, as many per message as fit
+ * (./message.ts); `via` names the shop webhook server copies came from.
  *
  * @throws XApiError 503 when the queue is missing or refuses the messages.
  */
@@ -62,7 +68,7 @@ export async function dispatchConversions(
   // A browser copy waits so that the backend's copy of the same conversion,
   // usually sent within seconds, reaches the consumer first (./rate-budget.ts).
   const hold = source === 'browser' ? config.browserHoldSeconds : 0;
-  const messages = await Promise.all(
+  const bodies = await Promise.all(
     conversions.map(async (built) => {
       const { conversion, sealedAddress } = await sealAddress(config, pixelId, built);
       const body: DeliveryMessage = { pixelId, source, conversion, acceptedAt };
@@ -70,9 +76,14 @@ export async function dispatchConversions(
       const event = names.get(conversion.event_id);
       if (event !== undefined) body.event = event;
       if (sealedAddress) body.sealedAddress = sealedAddress;
-      return { body, contentType: 'json' as const, ...(hold > 0 ? { delaySeconds: hold } : {}) };
+      return body;
     }),
   );
+  const messages = queueBodies(bodies).map((body) => ({
+    body,
+    contentType: 'json' as const,
+    ...(hold > 0 ? { delaySeconds: hold } : {}),
+  }));
   // A failure after some chunks were stored still answers 503: the caller's
   // retry re-sends those, and the consumer's dedup forwards them once.
   try {

@@ -31,7 +31,7 @@ export function sourceLabel(body: { via?: string; source?: string }): string {
 export function createTallyTable(sql: SqlStorage): void {
   sql.exec(`CREATE TABLE IF NOT EXISTS tallies (
     bucket INTEGER NOT NULL, event TEXT NOT NULL, kind TEXT NOT NULL, label TEXT NOT NULL,
-    n INTEGER NOT NULL, PRIMARY KEY (bucket, event, kind, label))`);
+    n INTEGER NOT NULL, PRIMARY KEY (bucket, event, kind, label)) WITHOUT ROWID`);
 }
 
 /** Adds one to `label` of `event` per entry, in the bucket of `at`: one row per event and label. */

@@ -5,6 +5,7 @@
  * and `/dead-letters`, and the shapes they answer with. Kept apart from the
  * Durable Object, which owns the writes and the delivery decisions.
  */
+import type { ConversionRows, ConversionState } from './conversion-rows.ts';
 import type { DeliveryHealth } from './delivery-health.ts';
 import { readTallies, type SkipReason } from './event-tallies.ts';
 import { SEAL_KEY_GONE } from './seal-address.ts';
@@ -40,7 +41,7 @@ export interface DeadLetterView {
 export interface ConversionView {
   conversion_id: string;
   event: string;
-  state: 'waiting' | 'sent' | 'dead_lettered';
+  state: ConversionState;
   waiting_reason: string | null;
   attempts: number;
   accepted_at: string;
@@ -133,6 +134,7 @@ export function isDeadLetterCursor(cursor: string): boolean {
 /** Counts per event for the last hour and day, the last X error, and an hourly series. */
 export function readStatus(
   sql: SqlStorage,
+  rows: ConversionRows,
   pixel: {
     delivery: DeliveryHealth;
     lastError: string | null;
@@ -172,14 +174,21 @@ export function readStatus(
   }
   return {
     delivery: pixel.delivery,
-    windows: { '1h': readWindow(sql, now - HOUR_MS), '24h': readWindow(sql, now - 24 * HOUR_MS) },
+    windows: {
+      '1h': readWindow(sql, rows, now - HOUR_MS),
+      '24h': readWindow(sql, rows, now - 24 * HOUR_MS),
+    },
     last_error: lastError,
     hourly,
   };
 }
 
 /** Per event since `since`: counts from the buckets, waiting ones from the status rows. */
-function readWindow(sql: SqlStorage, since: number): { events: Record<string, EventWindow> } {
+function readWindow(
+  sql: SqlStorage,
+  rows: ConversionRows,
+  since: number,
+): { events: Record<string, EventWindow> } {
   const events: Record<string, EventWindow> = {};
   const bucket = Math.floor(since / BUCKET_MS) * BUCKET_MS;
   for (const row of sql.exec<Record<CountColumn, number> & { event: string }>(
@@ -204,11 +213,7 @@ function readWindow(sql: SqlStorage, since: number): { events: Record<string, Ev
       },
     };
   }
-  for (const row of sql.exec<{ event: string; waiting_reason: string; n: number }>(
-    `SELECT event, waiting_reason, COUNT(*) AS n FROM conversions
-       WHERE state = 'waiting' AND accepted_at >= ? GROUP BY event, waiting_reason`,
-    since,
-  )) {
+  for (const row of rows.waiting(since)) {
     const entry = events[row.event] ?? emptyWindow();
     events[row.event] = entry;
     entry.waiting[row.waiting_reason] = row.n;
@@ -228,39 +233,23 @@ function readWindow(sql: SqlStorage, since: number): { events: Record<string, Ev
 
 /** One conversion's state, or null when the ledger does not know it. */
 export function readConversion(
-  sql: SqlStorage,
+  rows: ConversionRows,
   conversionId: string,
   event?: string,
 ): ConversionView | null {
-  const row = sql
-    .exec<{
-      conversion_id: string;
-      event: string;
-      state: ConversionView['state'];
-      waiting_reason: string | null;
-      attempts: number;
-      accepted_at: number;
-      sent_at: number | null;
-      debug_id: string | null;
-      error: string | null;
-      warning: string | null;
-    }>(
-      `SELECT conversion_id, event, state, waiting_reason, attempts, accepted_at, sent_at, debug_id, error,
-         warning FROM conversions WHERE conversion_id = ? AND (? IS NULL OR event = ?)
-         ORDER BY updated_at DESC LIMIT 1`,
-      conversionId,
-      event ?? null,
-      event ?? null,
-    )
-    .toArray()[0];
-  if (!row) return null;
-  const { warning, ...view } = row;
+  const found = rows.byConversionId(conversionId, event);
+  if (!found) return null;
   return {
-    ...view,
-    waiting_reason: row.state === 'waiting' ? row.waiting_reason : null,
-    accepted_at: iso(row.accepted_at) as string,
-    sent_at: iso(row.sent_at),
-    ...(warning === SEAL_KEY_GONE.code ? { warnings: [SEAL_KEY_GONE] } : {}),
+    conversion_id: found.conversion_id,
+    event: found.event,
+    state: found.state,
+    waiting_reason: found.state === 'waiting' ? found.waiting_reason : null,
+    attempts: found.attempts,
+    accepted_at: iso(found.accepted_at) as string,
+    sent_at: iso(found.sent_at),
+    debug_id: found.debug_id,
+    error: found.error,
+    ...(found.warning === SEAL_KEY_GONE.code ? { warnings: [SEAL_KEY_GONE] } : {}),
   };
 }
 

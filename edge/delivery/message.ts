@@ -20,7 +20,7 @@ export const MAX_MESSAGES_PER_SEND = 100;
 /**
  * Who sent a conversion: `server` (a call with the server key) or `browser`
  * (a beacon or form, which anyone can forge). Server copies win dedup and
- * budget; see edge/delivery/rate-budget.ts.
+ * budget; see ./rate-budget.ts.
  */
 export type ConversionSource = 'server' | 'browser';
 
@@ -28,8 +28,7 @@ export type ConversionSource = 'server' | 'browser';
 export interface DeliveryMessage {
   /** The pixel (Universal Website Tag) the conversion belongs to. */
   pixelId: string;
-  /** Absent on messages queued by earlier versions, which count as `server` (as they did). */
-  source?: ConversionSource;
+  source: ConversionSource;
   /** The shop webhook a server copy came from (absent: a `POST /events` call), for `/status`. */
   via?: WebhookSource;
   /** The conversion without its `{ip_address, user_agent}` identifier (see `sealedAddress`). */
@@ -58,20 +57,10 @@ export interface DeliveryMessage {
   failures?: number;
 }
 
-/** Who sent it; messages queued before copies had a source count as server copies. */
-export function sourceOf(message: Pick<DeliveryMessage, 'source'>): ConversionSource {
-  return message.source ?? 'server';
-}
-
 /** The message without what one delivery attempt added (probe flag, failures): how the ledger keeps it. */
 export function withoutAttempt(body: DeliveryMessage): DeliveryMessage {
   const { probe: _probe, failures: _failures, ...kept } = body;
   return kept;
-}
-
-/** Dedup key: X deduplicates by conversion id per event, so the same id on two events is two conversions. */
-export function dedupKey(conversion: XConversion): string {
-  return `${conversion.event_id}:${conversion.conversion_id}`;
 }
 
 /**
@@ -83,34 +72,54 @@ export function eventName(message: DeliveryMessage): string {
 }
 
 /**
- * The ledger's key for a conversion: event name and conversion id. Unlike
- * `dedupKey` it survives a corrected tag.
+ * A conversion's one key, for its dedup, status, held and dead-letter rows:
+ * conversion id and event name (X counts a conversion id once per event).
+ * The event's name, not its tag, so it survives a corrected tag; the
+ * conversion id first, so a lookup by conversion id reads one range.
  */
 export function ledgerKey(message: DeliveryMessage): string {
-  return `${eventName(message)}:${message.conversion.conversion_id}`;
+  return `${message.conversion.conversion_id}:${eventName(message)}`;
 }
-
-const BROWSER_CLAIM_PREFIX = 'browser/';
 
 /**
- * What the consumer asks `RateBudget` for: the dedup key, prefixed `browser/`
- * for a browser copy (event tag ids never contain `/`, so the prefix cannot
- * be forged by an id). One string keeps reservation answers matched to the
- * copy that asked.
- *
- * @example
- * claimKey({ ...msg, source: 'browser' }); // 'browser/o9d2g:order-1'
+ * One queue message: the conversions of one pixel that one call accepted (or
+ * that the ledger puts back), as many as fit in `MAX_QUEUE_BODY_BYTES`.
+ * Cloudflare bills a queue message per 64 KB written, read and deleted, so a
+ * call of 100 conversions costs one message, not 100.
  */
-export function claimKey(message: Pick<DeliveryMessage, 'conversion' | 'source'>): string {
-  const key = dedupKey(message.conversion);
-  return message.source === 'browser' ? `${BROWSER_CLAIM_PREFIX}${key}` : key;
+export interface QueuedConversions {
+  conversions: DeliveryMessage[];
 }
 
-/** The dedup key and source a claim stands for (inverse of `claimKey`). */
-export function parseClaim(claim: string): { key: string; source: ConversionSource } {
-  return claim.startsWith(BROWSER_CLAIM_PREFIX)
-    ? { key: claim.slice(BROWSER_CLAIM_PREFIX.length), source: 'browser' }
-    : { key: claim, source: 'server' };
+/** Room in one queue message, under Cloudflare's 64 KB billing unit (its ~100 B of metadata aside). */
+export const MAX_QUEUE_BODY_BYTES = 60_000;
+
+/** Packs conversions into as few queue bodies as fit, in order. */
+export function queueBodies(conversions: readonly DeliveryMessage[]): QueuedConversions[] {
+  const encoder = new TextEncoder();
+  const bodies: QueuedConversions[] = [];
+  let current: DeliveryMessage[] = [];
+  let bytes = 0;
+  for (const conversion of conversions) {
+    const size = encoder.encode(JSON.stringify(conversion)).length + 1;
+    if (current.length > 0 && bytes + size > MAX_QUEUE_BODY_BYTES) {
+      bodies.push({ conversions: current });
+      current = [];
+      bytes = 0;
+    }
+    current.push(conversion);
+    bytes += size;
+  }
+  if (current.length > 0) bodies.push({ conversions: current });
+  return bodies;
+}
+
+/** The conversions of a queue body, or undefined when it is not one ingest or the ledger wrote. */
+export function conversionsOf(body: unknown): DeliveryMessage[] | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { conversions } = body as Partial<QueuedConversions>;
+  if (!Array.isArray(conversions) || conversions.length === 0) return undefined;
+  return conversions.every(isDeliveryMessage) ? conversions : undefined;
 }
 
 /** True when `value` has the shape of a `DeliveryMessage` (queue bodies are untyped at runtime). */
@@ -119,7 +128,7 @@ export function isDeliveryMessage(value: unknown): value is DeliveryMessage {
   const v = value as Partial<DeliveryMessage>;
   return (
     typeof v.pixelId === 'string' &&
-    (v.source === undefined || v.source === 'server' || v.source === 'browser') &&
+    (v.source === 'server' || v.source === 'browser') &&
     typeof v.acceptedAt === 'number' &&
     typeof v.conversion === 'object' &&
     v.conversion !== null &&

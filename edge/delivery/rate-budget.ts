@@ -1,11 +1,11 @@
 /**
  * @module
- * `RateBudget`: one SQLite-backed Durable Object per pixel (ad account), the
- * single place that knows how many events we sent X recently and which
- * conversions X already accepted. A Durable Object is single-threaded, and
- * every method here runs without an `await`, so each call is atomic: two
- * consumer invocations can never both spend the last of the budget or both
- * claim the same conversion.
+ * `RateBudget`: the part of the pixel's `DeliveryLedger` (./delivery-ledger.ts)
+ * that knows how many events we sent X recently and which conversions X
+ * already accepted. The Durable Object is single-threaded, and every method
+ * here runs without an `await`, so each call is atomic: two consumer
+ * invocations can never both spend the last of the budget or both claim the
+ * same conversion.
  *
  * Budget: a sliding window log (one row per grant and source) of
  * `X_RATE_LIMIT_EVENTS` events per `X_RATE_LIMIT_WINDOW_SECONDS` (X documents
@@ -20,9 +20,12 @@
  * different edges); the consumer asks this object first. A conversion is
  * *leased* when reserved and marked *delivered* (for 48 hours) only after X
  * accepted it; a failed send releases the lease so a retry can claim it again.
- * So nothing is skipped that X has not taken (at-least-once is kept), and the
- * only way to send twice is a crash between X's 200 and `settle`, which X's own
- * `conversion_id` dedup then absorbs.
+ * So nothing is skipped that X has not taken (at-least-once is kept). Leases
+ * live in memory, for the seconds between `reserve` and `settle`: writing them
+ * would cost a row per conversion. The only ways to send twice are a restart
+ * of the object while a lease is out and a crash between X's 200 and `settle`,
+ * both of which X's own `conversion_id` dedup absorbs. Delivered is the
+ * conversion's row (./conversion-rows.ts), written once, by `settle`.
  *
  * Server copies are authoritative. Anyone can send a browser call claiming
  * `conversion_id: "order-1001"`, and a page's beacon often shares the id of
@@ -43,17 +46,16 @@
  *   browser copy arriving meanwhile is a duplicate, not a rival.
  * A late settle of a browser copy never overwrites a server row.
  *
- * Rows are bounded (`DEDUP_MAX_ROWS`): expired rows go first (every call);
- * at the cap, the oldest browser-delivered rows are evicted (a redelivered
- * copy of one could then be sent again, which X's own dedup absorbs); if none
- * is left to evict, new browser claims are deferred and the cap is logged.
- * Server rows are never evicted: X's quota bounds them.
+ * Rows are bounded (`DEDUP_MAX_ROWS`): at the cap, the oldest
+ * browser-delivered rows are evicted (a redelivered copy of one could then be
+ * sent again, which X's own dedup absorbs); if none is left to evict, new
+ * browser claims are deferred and the cap is logged. Server rows are never
+ * evicted: X's quota bounds them.
  */
-import { DurableObject } from 'cloudflare:workers';
-import { configFor, settingsOf } from '../config.ts';
-import type { Env } from '../env.ts';
+import type { EdgeConfig } from '../config.ts';
 import { log } from '../log.ts';
-import { type ConversionSource, parseClaim } from './message.ts';
+import type { ConversionRow, ConversionRows } from './conversion-rows.ts';
+import type { ConversionSource } from './message.ts';
 
 /** How long X-accepted conversion ids are remembered. */
 export const DEDUP_WINDOW_MS = 48 * 60 * 60 * 1000;
@@ -64,23 +66,37 @@ const ROW_CAP_RETRY_MS = 60 * 1000;
 /** Browser-delivered rows evicted at once when the cap is reached. */
 const EVICTION_CHUNK = 100;
 
-/**
- * The answer to `reserve`: every claim (see `claimKey` in ./message.ts) lands
- * in exactly one list.
- */
-export interface Reservation {
+/** One copy of a conversion asking to be sent. */
+export interface Claim {
+  /** The conversion's key (`ledgerKey` in ./message.ts). */
+  key: string;
+  source: ConversionSource;
+  conversionId: string;
+  event: string;
+  acceptedAt: number;
+}
+
+/** A claim X accepted, with what its row records beside. */
+export interface DeliveredClaim extends Claim {
+  debugId?: string;
+  /** A warning code the conversion's status shows (the sealed address was lost). */
+  warning?: string;
+}
+
+/** The answer to `reserve`: every claim lands in exactly one list, as the same object. */
+export interface Reservation<C = Claim> {
   /** Claimed and paid for from the budget: send these now, then `settle` them. */
-  granted: string[];
+  granted: C[];
   /** X already accepted these within 48 hours (or a server copy holds them): acknowledge without sending. */
-  duplicates: string[];
+  duplicates: C[];
   /**
    * Another consumer holds these right now (a redelivered or resent copy):
    * check back soon; they become duplicates once the holder delivers them, or
    * free again if it fails or its lease (`LEASE_MS`) runs out.
    */
-  inFlight: string[];
+  inFlight: C[];
   /** No budget (or, for browser claims, no dedup room) left for these: try again after `retryAfterSeconds`. */
-  deferred: string[];
+  deferred: C[];
   /** Seconds until the budget can take the `deferred` claims (0 if none). */
   retryAfterSeconds: number;
 }
@@ -88,98 +104,109 @@ export interface Reservation {
 /** What happened to granted claims. */
 export interface Settlement {
   /** X accepted these: remember them for 48 hours. */
-  delivered: string[];
+  delivered: DeliveredClaim[];
   /** Not delivered (failed, rejected or dry run): free the claim. */
-  released: string[];
+  released: Claim[];
 }
 
-type ClaimState = 'leased' | 'delivered' | 'waiting';
-type ClaimRow = {
-  source: ConversionSource;
-  state: ClaimState;
-};
+/** A delivered claim whose row `settle` wrote, and whether that made it newly seen or newly sent. */
+export interface Recorded {
+  claim: DeliveredClaim;
+  firstSeen: boolean;
+  newlySent: boolean;
+}
 
-/** What a claim meets in the dedup table (see the module header for the cases). */
-function verdictFor(source: ConversionSource, row: ClaimRow | undefined) {
-  if (!row) return 'claim';
+/** The budget as `/status` shows it. */
+export interface BudgetUsage {
+  limit: number;
+  used: number;
+  windowSeconds: number;
+  /** When the oldest grant in the window leaves it (epoch ms), or null. */
+  resetsAt: number | null;
+}
+
+export interface BudgetSettings {
+  limitEvents: number;
+  windowMs: number;
+  /** Percent of the budget no browser copy may spend. */
+  serverBudgetPercent: number;
+  maxRows: number;
+}
+
+/** The budget's settings from the edge's configuration. */
+export function budgetSettings(config: EdgeConfig): BudgetSettings {
+  return {
+    limitEvents: config.rateLimit.events,
+    windowMs: config.rateLimit.windowSeconds * 1000,
+    serverBudgetPercent: config.serverBudgetPercent,
+    maxRows: config.dedupMaxRows,
+  };
+}
+
+/** What a claim meets: the row of its key (X's copy or a waiting server copy) and any lease. */
+type Seen = { source: ConversionSource; state: 'leased' | 'delivered' | 'waiting' } | undefined;
+
+/** What a claim meets in the dedup memory (see the module header for the cases). */
+function verdictFor(source: ConversionSource, seen: Seen) {
+  if (!seen) return 'claim';
   if (source === 'browser') {
-    if (row.source === 'server' || row.state === 'delivered') return 'duplicate';
-    return row.state === 'leased' ? 'in-flight' : 'claim';
+    if (seen.source === 'server' || seen.state === 'delivered') return 'duplicate';
+    return seen.state === 'leased' ? 'in-flight' : 'claim';
   }
-  if (row.source === 'browser' || row.state === 'waiting') return 'claim';
-  return row.state === 'delivered' ? 'duplicate' : 'in-flight';
+  if (seen.source === 'browser' || seen.state === 'waiting') return 'claim';
+  return seen.state === 'delivered' ? 'duplicate' : 'in-flight';
 }
 
-export class RateBudget extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
-  private readonly limitEvents: number;
-  private readonly windowMs: number;
+export class RateBudget {
   /** Most events browser copies may spend per window. */
-  private readonly browserLimit: number;
-  private readonly maxRows: number;
-  /** Rows in `claims`, kept in step with every insert and delete (COUNT(*) reads them all). */
-  private rows: number;
+  private browserLimit = 1;
+  /** Events per window for this pixel: X's per-account quota over the pixels sharing it. */
+  private limitEvents = 1;
+  /** Claims granted and not settled yet: key to holder and lease end. */
+  private readonly leases = new Map<string, { source: ConversionSource; until: number }>();
 
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.sql = ctx.storage.sql;
-    // A broken setting elsewhere must not stop the budget: its own fields fall back to defaults.
-    const result = configFor(env);
-    const config = settingsOf(result);
-    this.limitEvents = config.rateLimit.events;
-    this.windowMs = config.rateLimit.windowSeconds * 1000;
-    this.browserLimit = Math.max(
-      1,
-      Math.floor((this.limitEvents * (100 - config.serverBudgetPercent)) / 100),
-    );
-    this.maxRows = config.dedupMaxRows;
-    this.sql.exec(`
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly rows: ConversionRows,
+    private readonly settings: BudgetSettings,
+  ) {
+    this.share(1);
+    sql.exec(`
       CREATE TABLE IF NOT EXISTS spending (
-        at INTEGER NOT NULL, events INTEGER NOT NULL, source TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS spending_at ON spending (at);
-      CREATE TABLE IF NOT EXISTS claims (
-        key TEXT PRIMARY KEY, source TEXT NOT NULL, state TEXT NOT NULL,
-        expires_at INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS claims_expiry ON claims (expires_at);
-      CREATE INDEX IF NOT EXISTS claims_eviction ON claims (source, state, expires_at);
+        at INTEGER NOT NULL, source TEXT NOT NULL, events INTEGER NOT NULL,
+        PRIMARY KEY (at, source)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS pause (id INTEGER PRIMARY KEY CHECK (id = 1), until INTEGER NOT NULL);
     `);
-    this.migrateSourcelessTables();
-    this.rows =
-      this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM claims').toArray()[0]?.n ?? 0;
   }
 
-  /** Tables written before copies had a source: their rows were all treated as server rows. */
-  private migrateSourcelessTables(): void {
-    const old = new Set(
-      this.sql
-        .exec<{ name: string }>(
-          "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('grants', 'conversions')",
-        )
-        .toArray()
-        .map((t) => t.name),
+  /**
+   * Takes this pixel's part of the quota: X limits per ad account, so the
+   * `pixels` sharing an account split it evenly (at least one event each).
+   */
+  share(pixels: number): this {
+    const { limitEvents, serverBudgetPercent } = this.settings;
+    this.limitEvents = Math.max(1, Math.floor(limitEvents / Math.max(1, pixels)));
+    this.browserLimit = Math.max(
+      1,
+      Math.floor((this.limitEvents * (100 - serverBudgetPercent)) / 100),
     );
-    if (old.has('grants')) {
-      this.sql.exec("INSERT INTO spending SELECT at, events, 'server' FROM grants");
-      this.sql.exec('DROP TABLE grants');
-    }
-    if (old.has('conversions')) {
-      this.sql.exec(
-        "INSERT OR IGNORE INTO claims SELECT key, 'server', state, expires_at FROM conversions",
-      );
-      this.sql.exec('DROP TABLE conversions');
-    }
+    return this;
   }
 
   /**
    * Claims what is neither delivered nor in flight, as far as the budget
    * allows (one event each): server claims first, then browser claims within
-   * their share. `claims` come from `claimKey` (./message.ts); a plain dedup
-   * key is a server claim.
+   * their share. `firstSeen` hears of each conversion this call wrote the
+   * first row of (a server copy now waiting), for the ledger's counts.
    */
-  reserve(claims: string[], now: number = Date.now()): Reservation {
-    this.prune(now);
-    const result: Reservation = {
+  reserve<C extends Claim>(
+    claims: C[],
+    now: number,
+    firstSeen: (claim: C) => void = () => {},
+  ): Reservation<C> {
+    this.sql.exec('DELETE FROM spending WHERE at <= ?', now - this.settings.windowMs);
+    for (const [key, lease] of this.leases) if (lease.until <= now) this.leases.delete(key);
+    const result: Reservation<C> = {
       granted: [],
       duplicates: [],
       inFlight: [],
@@ -191,17 +218,13 @@ export class RateBudget extends DurableObject<Env> {
     let browserAvailable = this.browserLimit - this.spent('browser');
     const spent = { server: 0, browser: 0 };
     const deferredBy = { server: 0, browser: 0, rowCap: 0 };
-    const waitingUntil = now + Math.max(this.windowMs, pausedUntil - now) + LEASE_MS;
-    const parsed = claims.map((claim) => ({ claim, ...parseClaim(claim) }));
     const ordered = [
-      ...parsed.filter((c) => c.source === 'server'),
-      ...parsed.filter((c) => c.source === 'browser'),
+      ...claims.filter((c) => c.source === 'server'),
+      ...claims.filter((c) => c.source === 'browser'),
     ];
-    for (const { claim, key, source } of ordered) {
-      const row = this.sql
-        .exec<ClaimRow>('SELECT source, state FROM claims WHERE key = ?', key)
-        .toArray()[0];
-      const verdict = verdictFor(source, row);
+    for (const claim of ordered) {
+      const row = this.rows.get(claim.key);
+      const verdict = verdictFor(claim.source, this.seen(claim.key, row, now));
       if (verdict === 'duplicate') {
         result.duplicates.push(claim);
         continue;
@@ -210,32 +233,36 @@ export class RateBudget extends DurableObject<Env> {
         result.inFlight.push(claim);
         continue;
       }
-      if (source === 'browser' && !row && !this.roomForBrowserRow()) {
+      if (claim.source === 'browser' && !row && !this.roomForBrowserRow()) {
         deferredBy.rowCap += 1;
         result.deferred.push(claim);
         continue;
       }
       const affordable =
-        source === 'server' ? available > 0 : available > 0 && browserAvailable > 0;
+        claim.source === 'server' ? available > 0 : available > 0 && browserAvailable > 0;
       if (affordable) {
         available -= 1;
-        if (source === 'browser') browserAvailable -= 1;
-        spent[source] += 1;
+        if (claim.source === 'browser') browserAvailable -= 1;
+        spent[claim.source] += 1;
         result.granted.push(claim);
-        this.write(key, source, 'leased', now + LEASE_MS, row);
+        this.leases.set(claim.key, { source: claim.source, until: now + LEASE_MS });
       } else {
-        deferredBy[source] += 1;
+        deferredBy[claim.source] += 1;
         result.deferred.push(claim);
-        if (source === 'server') this.write(key, source, 'waiting', waitingUntil, row);
+        // A waiting server copy holds its id against browser copies arriving meanwhile.
+        if (claim.source === 'server' && this.rows.put(waitingRow(claim, row, now), row)) {
+          firstSeen(claim);
+        }
       }
     }
     for (const source of ['server', 'browser'] as const) {
       if (spent[source] > 0) {
         this.sql.exec(
-          'INSERT INTO spending (at, events, source) VALUES (?, ?, ?)',
+          `INSERT INTO spending (at, source, events) VALUES (?, ?, ?)
+           ON CONFLICT (at, source) DO UPDATE SET events = events + excluded.events`,
           now,
-          spent[source],
           source,
+          spent[source],
         );
       }
     }
@@ -252,8 +279,8 @@ export class RateBudget extends DurableObject<Env> {
     if (deferredBy.rowCap > 0) {
       waitMs = Math.max(waitMs, ROW_CAP_RETRY_MS);
       log.warn('dedup memory full: browser conversions wait until rows expire (DEDUP_MAX_ROWS)', {
-        rows: this.rows,
-        max_rows: this.maxRows,
+        rows: this.rows.count(),
+        max_rows: this.settings.maxRows,
         count: deferredBy.rowCap,
       });
     }
@@ -262,41 +289,51 @@ export class RateBudget extends DurableObject<Env> {
   }
 
   /**
-   * Records the outcome of a send: delivered claims are remembered for 48
-   * hours, released claims can be claimed again. A browser copy's outcome
-   * never overwrites a row a server copy took over meanwhile.
+   * Records the outcome of a send: a delivered claim's row is written (the one
+   * write a sent conversion costs) and remembered for 48 hours; a released
+   * claim can be claimed again. A browser copy's outcome never overwrites a
+   * row a server copy took over meanwhile.
    */
-  settle(settlement: Settlement, now: number = Date.now()): void {
+  settle(settlement: Settlement, now: number): Recorded[] {
+    const recorded: Recorded[] = [];
     for (const claim of settlement.delivered) {
-      const { key, source } = parseClaim(claim);
-      const row = this.sql
-        .exec<ClaimRow>('SELECT source, state FROM claims WHERE key = ?', key)
-        .toArray()[0];
-      if (source === 'browser' && row?.source === 'server') continue;
-      this.write(key, source, 'delivered', now + DEDUP_WINDOW_MS, row);
+      const lease = this.leases.get(claim.key);
+      if (lease?.source === claim.source) this.leases.delete(claim.key);
+      const row = this.rows.get(claim.key);
+      if (claim.source === 'browser' && (row?.source === 'server' || lease?.source === 'server')) {
+        continue;
+      }
+      this.rows.put(
+        {
+          key: claim.key,
+          conversion_id: claim.conversionId,
+          event: claim.event,
+          source: claim.source,
+          state: 'sent',
+          waiting_reason: null,
+          attempts: (row?.attempts ?? 0) + 1,
+          accepted_at: row?.accepted_at ?? claim.acceptedAt,
+          sent_at: now,
+          debug_id: claim.debugId ?? null,
+          error: null,
+          warning: claim.warning ?? row?.warning ?? null,
+          updated_at: now,
+        },
+        row,
+      );
+      recorded.push({ claim, firstSeen: !row, newlySent: row?.state !== 'sent' });
     }
     for (const claim of settlement.released) {
-      const { key, source } = parseClaim(claim);
-      this.rows -= this.sql
-        .exec(
-          "DELETE FROM claims WHERE key = ? AND source = ? AND state = 'leased' RETURNING 1",
-          key,
-          source,
-        )
-        .toArray().length;
+      if (this.leases.get(claim.key)?.source === claim.source) this.leases.delete(claim.key);
     }
-  }
-
-  /** Rows currently kept for dedup (bounded by `DEDUP_MAX_ROWS` for browser claims). */
-  dedupRows(): number {
-    return this.rows;
+    return recorded;
   }
 
   /**
    * X answered 429: grant nothing until it said we may try again, whatever our
    * own count says (X's count is the one that matters).
    */
-  pause(retryAfterSeconds: number, now: number = Date.now()): void {
+  pause(retryAfterSeconds: number, now: number): void {
     const until = now + Math.max(0, retryAfterSeconds) * 1000;
     this.sql.exec(
       'INSERT INTO pause (id, until) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET until = MAX(until, excluded.until)',
@@ -307,66 +344,59 @@ export class RateBudget extends DurableObject<Env> {
   /**
    * The budget as `/status` shows it: events granted in the sliding window,
    * and when the oldest of them leaves it (null when none was granted). A
-   * read: it skips grants older than the window instead of deleting them
-   * (`reserve`, which writes anyway, prunes).
+   * read: it skips grants older than the window instead of deleting them.
    */
-  usage(now: number = Date.now()): {
-    limit: number;
-    used: number;
-    windowSeconds: number;
-    resetsAt: number | null;
-  } {
+  usage(now: number): BudgetUsage {
+    const { windowMs } = this.settings;
     const { used, oldest } = this.sql
       .exec<{ used: number | null; oldest: number | null }>(
         'SELECT SUM(events) AS used, MIN(at) AS oldest FROM spending WHERE at > ?',
-        now - this.windowMs,
+        now - windowMs,
       )
       .one();
     return {
       limit: this.limitEvents,
       used: used ?? 0,
-      windowSeconds: this.windowMs / 1000,
-      resetsAt: oldest === null ? null : oldest + this.windowMs,
+      windowSeconds: windowMs / 1000,
+      resetsAt: oldest === null ? null : oldest + windowMs,
     };
   }
 
-  /** Inserts or replaces a claim row; `existing` is what the caller just read for `key`. */
-  private write(
-    key: string,
-    source: ConversionSource,
-    state: ClaimState,
-    expiresAt: number,
-    existing: ClaimRow | undefined,
-  ): void {
-    this.sql.exec(
-      'INSERT OR REPLACE INTO claims (key, source, state, expires_at) VALUES (?, ?, ?, ?)',
-      key,
-      source,
-      state,
-      expiresAt,
-    );
-    if (!existing) this.rows += 1;
+  /** What a claim of `key` meets: an unexpired lease first, then the row's dedup state. */
+  private seen(key: string, row: ConversionRow | undefined, now: number): Seen {
+    const lease = this.leases.get(key);
+    if (lease && lease.until > now) return { source: lease.source, state: 'leased' };
+    if (lease) this.leases.delete(key);
+    if (!row) return undefined;
+    if (row.state === 'sent' && row.sent_at !== null && row.sent_at + DEDUP_WINDOW_MS > now) {
+      return { source: row.source, state: 'delivered' };
+    }
+    if (
+      row.state === 'waiting' &&
+      row.waiting_reason === 'rate_limited' &&
+      row.source === 'server'
+    ) {
+      return { source: 'server', state: 'waiting' };
+    }
+    return undefined;
   }
 
-  /** Whether one more browser row fits, evicting the oldest browser-delivered rows at the cap. */
+  /**
+   * Whether one more browser row fits (a lease is a row to come), evicting
+   * the oldest browser-delivered rows at the cap.
+   */
   private roomForBrowserRow(): boolean {
-    if (this.rows < this.maxRows) return true;
-    const evicted = this.sql
-      .exec(
-        `DELETE FROM claims WHERE key IN (
-           SELECT key FROM claims WHERE source = 'browser' AND state = 'delivered'
-           ORDER BY expires_at LIMIT ?) RETURNING 1`,
-        Math.max(EVICTION_CHUNK, this.rows - this.maxRows + 1),
-      )
-      .toArray().length;
-    this.rows -= evicted;
+    const { maxRows } = this.settings;
+    const used = () => this.rows.count() + this.leases.size;
+    if (used() < maxRows) return true;
+    const evicted = this.rows.evictBrowserSent(Math.max(EVICTION_CHUNK, used() - maxRows + 1));
     if (evicted > 0) {
       log.warn('dedup memory full: oldest browser-delivered rows evicted (DEDUP_MAX_ROWS)', {
-        max_rows: this.maxRows,
+        max_rows: maxRows,
         count: evicted,
       });
     }
-    return this.rows < this.maxRows;
+    return used() < maxRows;
   }
 
   /** Events granted within the current window, to one source or to all. */
@@ -404,17 +434,28 @@ export class RateBudget extends DurableObject<Env> {
         );
     for (const grant of grants) {
       excess -= grant.events;
-      if (excess <= 0) return grant.at + this.windowMs - now;
+      if (excess <= 0) return grant.at + this.settings.windowMs - now;
     }
     // More than the whole limit at once: the full window is the honest answer.
-    return this.windowMs;
+    return this.settings.windowMs;
   }
+}
 
-  /** Drops grants older than the window and expired leases, waits and dedup entries. */
-  private prune(now: number): void {
-    this.sql.exec('DELETE FROM spending WHERE at <= ?', now - this.windowMs);
-    this.rows -= this.sql
-      .exec('DELETE FROM claims WHERE expires_at <= ? RETURNING 1', now)
-      .toArray().length;
-  }
+/** The row of a server copy waiting for budget; the row it replaces keeps its history. */
+function waitingRow(claim: Claim, row: ConversionRow | undefined, now: number): ConversionRow {
+  return {
+    key: claim.key,
+    conversion_id: claim.conversionId,
+    event: claim.event,
+    source: 'server',
+    state: 'waiting',
+    waiting_reason: 'rate_limited',
+    attempts: row?.attempts ?? 0,
+    accepted_at: row?.accepted_at ?? claim.acceptedAt,
+    sent_at: null,
+    debug_id: null,
+    error: row?.error ?? null,
+    warning: row?.warning ?? null,
+    updated_at: now,
+  };
 }

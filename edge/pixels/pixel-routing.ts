@@ -102,12 +102,10 @@ export function pixelForHost(config: EdgeConfig, host: string): PixelConfig | un
   );
 }
 
-/**
- * The `RateBudget` a pixel spends from: its ad account's, since X limits per
- * account; a pixel without one has its own.
- */
-export function rateBudgetName(pixel: Pick<PixelEntry, 'id' | 'account'>): string {
-  return pixel.account === undefined ? pixel.id : `account:${pixel.account}`;
+/** How many pixels share `pixel`'s ad account (and so its quota): 1 when it names none. */
+export function budgetShare(config: EdgeConfig, pixel: Pick<PixelEntry, 'account'>): number {
+  if (pixel.account === undefined) return 1;
+  return config.pixels.filter((p) => p.account === pixel.account).length || 1;
 }
 
 /** The pixels a server key may read: all for `SERVER_KEY`, its own for `SERVER_KEY_<ID>`. */

@@ -6,7 +6,7 @@
  *   without identifiers.
  * - `POST /dead-letters/redrive` with `{"conversion_ids": [...]}`,
  *   `{"event", "reason"}` or `{}` (all), and `limit`: back on the delivery
- *   queue, same conversion ids, so RateBudget's dedup keeps X from getting one
+ *   queue, same conversion ids, so the ledger's dedup keeps X from getting one
  *   twice. At most `limit` (1,000 at most and by default) per call, oldest
  *   first; `remaining` says how many still match, for the next call.
  */

@@ -7,10 +7,10 @@
  *   error; an hourly series for the chart.
  * - `GET /status/conversions/:conversion_id` (`?event=name`): one conversion.
  * - `GET /status/`: the page that shows the JSON (./status-page.ts).
- * Counts live in the pixel's `DeliveryLedger`, the budget in its `RateBudget`.
+ * Counts and the budget live in the pixel's `DeliveryLedger`.
  */
 import { Hono } from 'hono';
-import type { EdgeConfig, PixelConfig } from '../config.ts';
+import type { EdgeConfig } from '../config.ts';
 import { requireLedger } from '../delivery/ledger-stub.ts';
 import type { Env } from '../env.ts';
 import { invalidParameter, XApiError } from '../errors.ts';
@@ -18,34 +18,28 @@ import { type AppEnv, requireConfig } from '../http/context.ts';
 import { scopeToPixel, visibleViews } from '../http/pixel-scope.ts';
 import { requireServerKey } from '../http/require-server-key.ts';
 import { CONVERSION_ID, CONVERSION_ID_RULE } from '../ingest/event-schema.ts';
-import { pixelNamed, rateBudgetName } from '../pixels/pixel-routing.ts';
+import { budgetShare, pixelNamed } from '../pixels/pixel-routing.ts';
 import { STATUS_PAGE } from './status-page.ts';
 
-async function budgetOf(env: Env, pixel: Pick<PixelConfig, 'id' | 'account'>) {
-  const ns = env.RATE_BUDGET;
-  if (!ns) return null;
-  const usage = await ns.get(ns.idFromName(rateBudgetName(pixel))).usage();
-  return {
-    ...(pixel.account === undefined ? {} : { account: pixel.account }),
-    limit: usage.limit,
-    used: usage.used,
-    window_seconds: usage.windowSeconds,
-    resets_at: usage.resetsAt === null ? null : new Date(usage.resetsAt).toISOString(),
-  };
-}
-
 /** One pixel's delivery counts, budget and last error. */
-async function statusOf(env: Env, view: EdgeConfig) {
-  const pixel = pixelNamed(view, view.pixelId) ?? { id: view.pixelId };
-  const [ledger, budget] = await Promise.all([
-    requireLedger(env, view.pixelId).status(),
-    budgetOf(env, pixel),
-  ]);
+async function statusOf(env: Env, config: EdgeConfig, view: EdgeConfig) {
+  const pixel: { account?: string } = pixelNamed(view, view.pixelId) ?? {};
+  const ledger = await requireLedger(env, view.pixelId).status(
+    Date.now(),
+    budgetShare(config, pixel),
+  );
+  const { budget } = ledger;
   return {
     pixel_id: view.pixelId,
     delivery: ledger.delivery,
     windows: ledger.windows,
-    budget,
+    budget: {
+      ...(pixel.account === undefined ? {} : { account: pixel.account }),
+      limit: budget.limit,
+      used: budget.used,
+      window_seconds: budget.windowSeconds,
+      resets_at: budget.resetsAt === null ? null : new Date(budget.resetsAt).toISOString(),
+    },
     last_error: ledger.last_error,
     hourly: ledger.hourly,
   };
@@ -63,7 +57,7 @@ export const statusRoute = new Hono<AppEnv>()
   .get('/status', requireServerKey(), async function status(c) {
     const config = requireConfig(c);
     const views = c.req.query('pixel') ? [scopeToPixel(c)] : visibleViews(c, config);
-    const statuses = await Promise.all(views.map((view) => statusOf(c.env, view)));
+    const statuses = await Promise.all(views.map((view) => statusOf(c.env, config, view)));
     // One pixel keeps the one-pixel answer; several are listed, each in that shape.
     return c.json(statuses.length === 1 ? statuses[0] : { pixels: statuses });
   })

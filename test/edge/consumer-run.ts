@@ -5,12 +5,12 @@
  * `getQueueResult` does not report (recorded by watching `msg.retry`).
  */
 import { createExecutionContext, getQueueResult } from 'cloudflare:test';
-import type { DeliveryMessage } from '../../edge/delivery/message.ts';
+import type { QueuedConversions } from '../../edge/delivery/message.ts';
 import { type DeliveryOptions, deliverBatch } from '../../edge/delivery/queue-consumer.ts';
 import type { Env } from '../../edge/env.ts';
 
 export async function runConsumer(
-  batch: MessageBatch<DeliveryMessage>,
+  batch: MessageBatch<QueuedConversions>,
   testEnv: Env,
   options: DeliveryOptions,
 ) {

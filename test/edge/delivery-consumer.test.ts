@@ -9,13 +9,14 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EdgeConfig } from '../../edge/config.ts';
 import { ledgerOf } from '../../edge/delivery/ledger-stub.ts';
-import type { DeliveryMessage } from '../../edge/delivery/message.ts';
+import type { DeliveryMessage, QueuedConversions } from '../../edge/delivery/message.ts';
 import type { SendToX } from '../../edge/delivery/queue-consumer.ts';
 import { sealAddress } from '../../edge/delivery/seal-address.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
 import type { SendOutcome } from '../../edge/x-api/x-client.ts';
 import { runConsumer } from './consumer-run.ts';
+import { queued } from './delivery-rig.ts';
 import { configOf, recordingQueue } from './hostile-harness.ts';
 
 type DeliveryOutcome = SendOutcome;
@@ -43,14 +44,14 @@ function batchOf(
   pixelId: string,
   conversions: XConversion[],
   attempts = 1,
-): MessageBatch<DeliveryMessage> {
-  return createMessageBatch<DeliveryMessage>(
+): MessageBatch<QueuedConversions> {
+  return createMessageBatch<QueuedConversions>(
     QUEUE,
     conversions.map((c, i) => ({
       id: `m-${c.conversion_id}-${i}`,
       timestamp: new Date(),
       attempts,
-      body: { pixelId, conversion: c, acceptedAt: Date.now() },
+      body: queued({ pixelId, conversion: c, acceptedAt: Date.now() }),
     })),
   );
 }
@@ -95,7 +96,7 @@ const dryRun = (): DeliveryOutcome => ({
 
 /** Runs the consumer on `batch`, with jitter 0 unless given. */
 function run(
-  batch: MessageBatch<DeliveryMessage>,
+  batch: MessageBatch<QueuedConversions>,
   send: SendToX,
   testEnv: Env = env,
   random: () => number = () => 0,
@@ -112,18 +113,18 @@ describe('deliverBatch: success', () => {
     const a = freshPixel();
     const b = freshPixel();
     const x = scriptedX(delivered);
-    const batch = createMessageBatch<DeliveryMessage>(QUEUE, [
+    const batch = createMessageBatch<QueuedConversions>(QUEUE, [
       ...['a1', 'a2', 'a3'].map((id) => ({
         id,
         timestamp: new Date(),
         attempts: 1,
-        body: { pixelId: a, conversion: conversion(id), acceptedAt: 1 },
+        body: queued({ pixelId: a, conversion: conversion(id), acceptedAt: 1 }),
       })),
       ...['b1', 'b2'].map((id) => ({
         id,
         timestamp: new Date(),
         attempts: 1,
-        body: { pixelId: b, conversion: conversion(id), acceptedAt: 1 },
+        body: queued({ pixelId: b, conversion: conversion(id), acceptedAt: 1 }),
       })),
     ]);
     const result = await run(batch, x.send);
@@ -140,18 +141,27 @@ describe('deliverBatch: success', () => {
     const built = conversion('ip1', {
       identifiers: [{ ip_address: '192.0.2.9', user_agent: 'Mozilla/5.0 Test' }],
     });
-    const { conversion: queued, sealedAddress } = await sealAddress(configOf(env), pixel, built);
+    const { conversion: sealedConversion, sealedAddress } = await sealAddress(
+      configOf(env),
+      pixel,
+      built,
+    );
     const seen: XConversion[] = [];
     const send: SendToX = async (_config, conversions) => {
       seen.push(...conversions);
       return delivered();
     };
-    const batch = createMessageBatch<DeliveryMessage>(QUEUE, [
+    const batch = createMessageBatch<QueuedConversions>(QUEUE, [
       {
         id: 'ip1',
         timestamp: new Date(),
         attempts: 1,
-        body: { pixelId: pixel, conversion: queued, sealedAddress, acceptedAt: 1 },
+        body: queued({
+          pixelId: pixel,
+          conversion: sealedConversion,
+          sealedAddress,
+          acceptedAt: 1,
+        }),
       },
     ]);
     const result = await run(batch, send);
@@ -207,12 +217,17 @@ describe('deliverBatch: transient failures', () => {
 
   it('counts failures carried by a re-enqueued message in the backoff', async () => {
     const unavailable = scriptedX(() => ({ kind: 'retryable', status: 503, reason: 'HTTP 503' }));
-    const batch = createMessageBatch<DeliveryMessage>(QUEUE, [
+    const batch = createMessageBatch<QueuedConversions>(QUEUE, [
       {
         id: 'carried',
         timestamp: new Date(),
         attempts: 1,
-        body: { pixelId: freshPixel(), conversion: conversion('c1'), acceptedAt: 1, failures: 3 },
+        body: queued({
+          pixelId: freshPixel(),
+          conversion: conversion('c1'),
+          acceptedAt: 1,
+          failures: 3,
+        }),
       },
     ]);
     const result = await run(batch, unavailable.send, { ...env, RETRY_BASE_SECONDS: '5' });
@@ -376,9 +391,9 @@ describe('deliverBatch: invalid conversions', () => {
     const failing = {
       idFromName: (name: string) => real.idFromName(name),
       get: (id: DurableObjectId) => ({
-        admit: (...args: Parameters<ReturnType<typeof real.get>['admit']>) =>
-          real.get(id).admit(...args),
-        settle: async () => {
+        begin: (...args: Parameters<ReturnType<typeof real.get>['begin']>) =>
+          real.get(id).begin(...args),
+        finish: async () => {
           throw new Error('ledger unavailable');
         },
       }),

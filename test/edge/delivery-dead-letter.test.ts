@@ -20,6 +20,7 @@ describe('keepDeadLetters', () => {
     const pixelId = `dl${Date.now().toString(36)}`;
     const message: DeliveryMessage = {
       pixelId,
+      source: 'server',
       event: 'purchase',
       conversion: {
         conversion_time: '2026-11-28T10:00:00.000Z',
@@ -34,7 +35,7 @@ describe('keepDeadLetters', () => {
       lines.push(String(line));
     });
     const batch = createMessageBatch<unknown>(DEAD_LETTER_QUEUE_NAME, [
-      { id: 'b', timestamp: new Date(), attempts: 1, body: message },
+      { id: 'b', timestamp: new Date(), attempts: 1, body: { conversions: [message] } },
       { id: 'c', timestamp: new Date(), attempts: 1, body: 'not a conversion' },
     ]);
     const ctx = createExecutionContext();

@@ -23,10 +23,16 @@ function conversions(n: number): XConversion[] {
 }
 
 describe('dispatchConversions', () => {
-  it('stores one message per conversion, in batches of at most 100', async () => {
-    const { queue, messages, batches } = recordingQueue();
+  it('stores the conversions of one call in as few queue messages as fit in 60 KB', async () => {
+    const { queue, messages, batches, sizes } = recordingQueue();
     await dispatchConversions({ queue, pixelId: 'o9d7n', config }, conversions(250), 'server');
-    expect(batches).toEqual([100, 100, 50]);
+    // Each conversion is about 0.5 KB here: 250 need three messages, in one sendBatch.
+    expect(batches).toEqual([sizes.length]);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(250);
+    expect(sizes.length).toBeLessThanOrEqual(3);
+    expect(messages.map((m) => m.conversion.conversion_id)).toEqual(
+      conversions(250).map((c) => c.conversion_id),
+    );
     const first = messages[0];
     expect(first?.pixelId).toBe('o9d7n');
     expect(first?.conversion.conversion_id).toBe('order-0');

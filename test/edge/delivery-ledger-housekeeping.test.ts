@@ -2,16 +2,18 @@
  * The ledger prunes old rows an hour after it last did, however often batches
  * arrive: each batch reschedules the alarm, and must not push housekeeping out.
  */
-import { runInDurableObject } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { type DeliveryLedger, entryFor } from '../../edge/delivery/delivery-ledger.ts';
+import {
+  type DeliveryLedger,
+  emptyReport,
+  entryFor,
+  infoOf,
+} from '../../edge/delivery/delivery-ledger.ts';
 import { ledgerOf } from '../../edge/delivery/ledger-stub.ts';
 import { HOUR_MS } from '../../edge/delivery/ledger-views.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
-import { emptyReport } from '../../edge/delivery/queue-consumer.ts';
-
-const EMPTY_REPORT = emptyReport();
 
 function alarmOf(stub: DurableObjectStub<DeliveryLedger>): Promise<number | null> {
   return runInDurableObject(stub, (_instance: DeliveryLedger, state) => state.storage.getAlarm());
@@ -24,6 +26,7 @@ describe('DeliveryLedger housekeeping', () => {
     if (!stub) throw new Error('DELIVERY_LEDGER binding missing from wrangler.toml');
     const body: DeliveryMessage = {
       pixelId,
+      source: 'server',
       event: 'purchase',
       acceptedAt: Date.now(),
       conversion: {
@@ -34,7 +37,14 @@ describe('DeliveryLedger housekeeping', () => {
       },
     };
     // A counted conversion: something to prune later.
-    await stub.admit([entryFor('k1', 'purchase', body)], {});
+    const entry = entryFor(body);
+    await stub.begin([entry], {});
+    await stub.finish({
+      ...emptyReport([infoOf(entry)]),
+      sent: [{ key: entry.key, source: 'server' }],
+    });
+    // A new object prunes at once; run that alarm now rather than have it race the steps below.
+    await runDurableObjectAlarm(stub);
 
     const prunedAt = Date.now();
     await stub.runDue(prunedAt);
@@ -42,7 +52,7 @@ describe('DeliveryLedger housekeeping', () => {
 
     // Batches settled every 10 minutes leave the prune where it was.
     for (const minutes of [10, 20, 30, 40, 50]) {
-      await stub.settle(EMPTY_REPORT, prunedAt + minutes * 60_000);
+      await stub.finish(emptyReport([]), prunedAt + minutes * 60_000);
       expect(await alarmOf(stub)).toBe(prunedAt + HOUR_MS);
     }
   });

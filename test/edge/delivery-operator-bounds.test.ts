@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { DeliveryLedger } from '../../edge/delivery/delivery-ledger.ts';
 import { MAX_REDRIVE_PER_CALL } from '../../edge/delivery/ledger-views.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';
-import { RateBudget } from '../../edge/delivery/rate-budget.ts';
+import { withStorage } from './budget-under-test.ts';
 import {
   conversion,
   freshPixel,
@@ -26,6 +26,7 @@ const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
 function letter(pixelId: string, id: string): DeliveryMessage {
   return {
     pixelId,
+    source: 'server',
     event: 'purchase',
     conversion: {
       conversion_time: '2026-11-28T10:00:00.000Z',
@@ -67,7 +68,7 @@ describe('POST /dead-letters/redrive', () => {
           const body = letter(pixelId, `dl-${String(i).padStart(4, '0')}`);
           own.keepDeadLetter(
             {
-              key: `purchase:${body.conversion.conversion_id}`,
+              key: `${body.conversion.conversion_id}:purchase`,
               event: 'purchase',
               reason: 'expired',
               status: null,
@@ -96,7 +97,7 @@ describe('POST /dead-letters/redrive', () => {
     for (const id of ['p-1', 'p-2', 'p-3']) {
       const body = message(pixel, 'purchase', conversion(account, 'purchase', id));
       await stub.keepDeadLetter({
-        key: `purchase:${id}`,
+        key: `${id}:purchase`,
         event: 'purchase',
         reason: 'expired',
         status: null,
@@ -123,18 +124,11 @@ describe('POST /dead-letters/redrive', () => {
 
 describe('reading the status writes nothing', () => {
   it("the budget's usage skips grants older than the window without deleting them", async () => {
-    const namespace = env.RATE_BUDGET;
-    if (!namespace) throw new Error('RATE_BUDGET binding missing from wrangler.toml');
-    const stub = namespace.get(namespace.idFromName(`usage-${Date.now().toString(36)}`));
-    await runInDurableObject(stub, (_instance: RateBudget, state) => {
-      const budget = new RateBudget(state, {
-        ...env,
-        X_RATE_LIMIT_EVENTS: '10',
-        X_RATE_LIMIT_WINDOW_SECONDS: '60',
-      });
-      budget.reserve(['o9d2g:a', 'o9d2g:b'], T0);
-      budget.reserve(['o9d2g:c'], T0 + 30_000);
-      const before = rowCounts(state.storage.sql);
+    await withStorage((open, sql) => {
+      const budget = open({ X_RATE_LIMIT_EVENTS: '10', X_RATE_LIMIT_WINDOW_SECONDS: '60' });
+      budget.reserve(['a', 'b'], T0);
+      budget.reserve(['c'], T0 + 30_000);
+      const before = rowCounts(sql);
       expect(budget.usage(T0 + 45_000)).toEqual({
         limit: 10,
         used: 3,
@@ -144,14 +138,14 @@ describe('reading the status writes nothing', () => {
       // The first grant has left the window and every lease has run out: still not deleted.
       expect(budget.usage(T0 + 61_000 + 5 * 60_000)).toMatchObject({ used: 0, resetsAt: null });
       expect(budget.usage(T0 + 61_000)).toMatchObject({ used: 1, resetsAt: T0 + 90_000 });
-      expect(rowCounts(state.storage.sql)).toEqual(before);
+      expect(rowCounts(sql)).toEqual(before);
     });
   });
 
   it('GET /status, /status/conversions/:id, /dead-letters and /health leave the ledger as it was', async () => {
     const { account, pixel, edge } = await freshPixel();
     await ledger(pixel).keepDeadLetter({
-      key: 'purchase:old-1',
+      key: 'old-1:purchase',
       event: 'purchase',
       reason: 'expired',
       status: null,

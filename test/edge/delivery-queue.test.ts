@@ -8,9 +8,9 @@
  */
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
-import type { DeliveryMessage } from '../../edge/delivery/message.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
 import { type FakeAccount, fakeXControl } from '../fake-x/control.ts';
+import { queued } from './delivery-rig.ts';
 
 const fakeX = fakeXControl(inject('fakeXUrl'));
 
@@ -35,7 +35,7 @@ async function enqueue(pixelId: string, conversions: XConversion[]): Promise<voi
   for (let i = 0; i < conversions.length; i += 100) {
     await queue.sendBatch(
       conversions.slice(i, i + 100).map((conversion) => ({
-        body: { pixelId, conversion, acceptedAt: Date.now() } satisfies DeliveryMessage,
+        body: queued({ pixelId, conversion, acceptedAt: Date.now() }),
         contentType: 'json' as const,
       })),
     );

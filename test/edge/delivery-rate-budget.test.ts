@@ -1,33 +1,20 @@
 /**
- * `RateBudget`, the per-pixel Durable Object: the exact sliding-window quota
- * and the lease/deliver/release dedup states. Runs inside a real SQLite-backed
- * object; a second instance over the same storage gets a small quota so the
- * window can be exhausted, and every call passes its own clock.
+ * `RateBudget`, the pixel ledger's budget: the exact sliding-window quota and
+ * the lease/deliver/release dedup states. Runs inside a real SQLite-backed
+ * object, and every call passes its own clock.
  */
-import { runInDurableObject } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { DEDUP_WINDOW_MS, LEASE_MS, RateBudget } from '../../edge/delivery/rate-budget.ts';
+import { DEDUP_WINDOW_MS, LEASE_MS } from '../../edge/delivery/rate-budget.ts';
+import { type BudgetUnderTest, withBudget as withSettings } from './budget-under-test.ts';
 
-let counter = 0;
-
-/** Runs `test` against a fresh object built with the given quota. */
-async function withBudget<R>(
+/** Runs `test` against a fresh budget with the given quota. */
+function withBudget<R>(
   quota: { events: string; windowSeconds: string },
-  test: (budget: RateBudget) => R,
+  test: (budget: BudgetUnderTest) => R,
 ): Promise<R> {
-  counter += 1;
-  const namespace = env.RATE_BUDGET;
-  if (!namespace) throw new Error('RATE_BUDGET binding missing from wrangler.toml');
-  const stub = namespace.get(namespace.idFromName(`budget-test-${Date.now()}-${counter}`));
-  return runInDurableObject(stub, (_instance: RateBudget, state) =>
-    test(
-      new RateBudget(state, {
-        ...env,
-        X_RATE_LIMIT_EVENTS: quota.events,
-        X_RATE_LIMIT_WINDOW_SECONDS: quota.windowSeconds,
-      }),
-    ),
+  return withSettings(
+    { X_RATE_LIMIT_EVENTS: quota.events, X_RATE_LIMIT_WINDOW_SECONDS: quota.windowSeconds },
+    test,
   );
 }
 

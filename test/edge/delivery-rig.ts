@@ -8,7 +8,7 @@ import { createMessageBatch } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { inject, vi } from 'vitest';
 import { ledgerOf } from '../../edge/delivery/ledger-stub.ts';
-import type { DeliveryMessage } from '../../edge/delivery/message.ts';
+import type { DeliveryMessage, QueuedConversions } from '../../edge/delivery/message.ts';
 import { type DeliveryOptions, deliverBatch } from '../../edge/delivery/queue-consumer.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XConversion, XIdentifier } from '../../edge/x-api/conversion.ts';
@@ -34,14 +34,21 @@ export function conversion(
   };
 }
 
-export function message(pixelId: string, event: string, c: XConversion): DeliveryMessage {
-  return { pixelId, event, conversion: c, acceptedAt: Date.now() };
+export function message(
+  pixelId: string,
+  event: string,
+  c: XConversion,
+  source: DeliveryMessage['source'] = 'server',
+): DeliveryMessage {
+  return { pixelId, source, event, conversion: c, acceptedAt: Date.now() };
 }
 
 export async function enqueue(messages: DeliveryMessage[]): Promise<void> {
   const queue = env.DELIVERY_QUEUE;
   if (!queue) throw new Error('DELIVERY_QUEUE binding missing from wrangler.toml');
-  await queue.sendBatch(messages.map((body) => ({ body, contentType: 'json' as const })));
+  await queue.sendBatch(
+    messages.map((body) => ({ body: queued(body), contentType: 'json' as const })),
+  );
 }
 
 /**
@@ -53,9 +60,14 @@ export async function consume(
   bindings: Env = env,
   options: Omit<DeliveryOptions, 'send'> = {},
 ): Promise<void> {
-  const batch = createMessageBatch<DeliveryMessage>(
+  const batch = createMessageBatch<QueuedConversions>(
     'x-capi-deliveries',
-    messages.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
+    messages.map((body, i) => ({
+      id: `m${i}`,
+      timestamp: new Date(),
+      attempts: 1,
+      body: queued(body),
+    })),
   );
   await deliverBatch(batch, bindings, { send: sendConversions, ...options });
 }
@@ -114,4 +126,11 @@ export async function freshPixel() {
   quiet();
   const account = await fakeX.addAccount();
   return { account, pixel: account.pixelId, edge: edgeFor(account.pixelId) };
+}
+
+/** A queue body as ingest writes it, of one conversion (a server copy unless it says otherwise). */
+export function queued(
+  body: Omit<DeliveryMessage, 'source'> & { source?: DeliveryMessage['source'] },
+): QueuedConversions {
+  return { conversions: [{ source: 'server', ...body }] };
 }

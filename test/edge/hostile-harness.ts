@@ -11,7 +11,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { createApp } from '../../edge/app.ts';
 import { type EdgeConfig, parseConfig, settingsOf } from '../../edge/config.ts';
-import type { DeliveryMessage } from '../../edge/delivery/message.ts';
+import type { DeliveryMessage, QueuedConversions } from '../../edge/delivery/message.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XErrorBody } from '../../edge/errors.ts';
 import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
@@ -22,14 +22,16 @@ export const SERVER_KEY = TEST_ACCOUNT.serverKey;
 export const EDGE_URL = 'https://edge.example/events';
 
 /** A queue that records what it is sent instead of storing it. */
-export interface QueueRecorder<Body = DeliveryMessage> {
-  readonly queue: Queue<Body>;
-  /** Every body sent, in order. */
-  readonly messages: Body[];
-  /** Every body with the delay it was sent with. */
-  readonly sent: { body: Body; delaySeconds?: number }[];
-  /** The size of each `sendBatch` call. */
+export interface QueueRecorder {
+  readonly queue: Queue<QueuedConversions>;
+  /** Every conversion sent, in order, out of the queue bodies that carried it. */
+  readonly messages: DeliveryMessage[];
+  /** Every conversion with the delay its queue message was sent with. */
+  readonly sent: { body: DeliveryMessage; delaySeconds?: number }[];
+  /** Queue messages per `sendBatch` call. */
   readonly batches: number[];
+  /** Conversions per queue message. */
+  readonly sizes: number[];
 }
 
 export interface RecorderOptions {
@@ -37,26 +39,27 @@ export interface RecorderOptions {
   refuse?: boolean;
 }
 
-/**
- * A fresh recorder (the delivery queue's message type unless told otherwise);
- * each body is copied through JSON, as the real queue does.
- */
-export function recordingQueue<Body = DeliveryMessage>(
-  options: RecorderOptions = {},
-): QueueRecorder<Body> {
-  const messages: Body[] = [];
-  const sent: { body: Body; delaySeconds?: number }[] = [];
+/** A fresh recorder of the delivery queue; each body is copied through JSON, as the real queue does. */
+export function recordingQueue(options: RecorderOptions = {}): QueueRecorder {
+  const messages: DeliveryMessage[] = [];
+  const sent: { body: DeliveryMessage; delaySeconds?: number }[] = [];
   const batches: number[] = [];
+  const sizes: number[] = [];
   const metrics = { backlogCount: 0, backlogBytes: 0 };
-  const record = (body: Body, delaySeconds: number | undefined) => {
-    const copy = JSON.parse(JSON.stringify(body)) as Body;
-    messages.push(copy);
-    sent.push(delaySeconds === undefined ? { body: copy } : { body: copy, delaySeconds });
+  const record = (body: QueuedConversions, delaySeconds: number | undefined) => {
+    const copy = JSON.parse(JSON.stringify(body)) as QueuedConversions;
+    sizes.push(copy.conversions.length);
+    for (const conversion of copy.conversions) {
+      messages.push(conversion);
+      sent.push(
+        delaySeconds === undefined ? { body: conversion } : { body: conversion, delaySeconds },
+      );
+    }
   };
   const refuse = () => {
     if (options.refuse) throw new Error('Queue is overloaded');
   };
-  const queue: Queue<Body> = {
+  const queue: Queue<QueuedConversions> = {
     metrics: async () => metrics,
     send: async (body, sendOptions) => {
       refuse();
@@ -71,7 +74,7 @@ export function recordingQueue<Body = DeliveryMessage>(
       return { metadata: { metrics } };
     },
   };
-  return { queue, messages, sent, batches };
+  return { queue, messages, sent, batches, sizes };
 }
 
 /** The configuration `env` gives, valid or not (broken fields read as their defaults). */

@@ -1,6 +1,6 @@
 /**
  * Attacks on delivery, end to end in workerd on simulated time: the real
- * routes accept the calls, the real consumer and `RateBudget` deliver them to
+ * routes accept the calls, the real consumer and ledger deliver them to
  * the fake X over HTTP, and the queue between them is a recorder that honours
  * each message's `delaySeconds` on a simulated clock (the budget gets the same
  * clock), so minutes of traffic run in a second and every run is the same.
@@ -9,8 +9,8 @@ import { createExecutionContext, createMessageBatch, runInDurableObject } from '
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { createApp } from '../../edge/app.ts';
-import type { DeliveryMessage } from '../../edge/delivery/message.ts';
-import { RateBudget } from '../../edge/delivery/rate-budget.ts';
+import { DeliveryLedger } from '../../edge/delivery/delivery-ledger.ts';
+import type { QueuedConversions } from '../../edge/delivery/message.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
 import { sendConversions } from '../../edge/x-api/x-client.ts';
@@ -24,7 +24,7 @@ const QUEUE = 'x-capi-deliveries';
 
 interface Queued {
   id: string;
-  body: DeliveryMessage;
+  body: QueuedConversions;
   visibleAt: number;
   attempts: number;
 }
@@ -34,18 +34,18 @@ function simulatedQueue(start: number) {
   let clock = start;
   let nextId = 0;
   const waiting: Queued[] = [];
-  const add = (body: DeliveryMessage, delaySeconds = 0, attempts = 1) => {
+  const add = (body: QueuedConversions, delaySeconds = 0, attempts = 1) => {
     nextId += 1;
     waiting.push({ id: `sim-${nextId}`, body, visibleAt: clock + delaySeconds * 1000, attempts });
   };
   const queue = {
-    async send(body: DeliveryMessage, options?: QueueSendOptions) {
+    async send(body: QueuedConversions, options?: QueueSendOptions) {
       add(body, options?.delaySeconds);
     },
-    async sendBatch(messages: Iterable<MessageSendRequest<DeliveryMessage>>) {
+    async sendBatch(messages: Iterable<MessageSendRequest<QueuedConversions>>) {
       for (const m of messages) add(m.body, m.delaySeconds);
     },
-  } as unknown as Queue<DeliveryMessage>;
+  } as unknown as Queue<QueuedConversions>;
 
   /** Runs the consumer on what is visible now, in batches of 100 as Cloudflare would. */
   async function consume(testEnv: Env): Promise<void> {
@@ -55,7 +55,7 @@ function simulatedQueue(start: number) {
     for (let i = 0; i < visible.length; i += 100) {
       const chunk = visible.slice(i, i + 100);
       for (const m of chunk) waiting.splice(waiting.indexOf(m), 1);
-      const batch = createMessageBatch<DeliveryMessage>(
+      const batch = createMessageBatch<QueuedConversions>(
         QUEUE,
         chunk.map((m) => ({
           id: m.id,
@@ -93,26 +93,32 @@ function simulatedQueue(start: number) {
 }
 
 /**
- * The pixel's real `RateBudget` storage, run under this test's quota settings
- * (the runtime builds Durable Objects with the Worker's own env, which the
- * test cannot change).
+ * The pixel's real `DeliveryLedger` storage, run under this test's quota
+ * settings (the runtime builds Durable Objects with the Worker's own env,
+ * which the test cannot change). One instance per object, as the runtime
+ * keeps one: its leases live in memory between `begin` and `finish`.
  */
-function budgetWith(settings: Env): NonNullable<Env['RATE_BUDGET']> {
-  const real = env.RATE_BUDGET;
-  if (!real) throw new Error('RATE_BUDGET binding missing from wrangler.toml');
-  const inside = <R>(id: DurableObjectId, use: (budget: RateBudget) => R) =>
-    runInDurableObject(real.get(id), (_instance: RateBudget, state) =>
-      use(new RateBudget(state, { ...env, ...settings })),
-    );
+function ledgerWith(settings: Partial<Env>): NonNullable<Env['DELIVERY_LEDGER']> {
+  const real = env.DELIVERY_LEDGER;
+  if (!real) throw new Error('DELIVERY_LEDGER binding missing from wrangler.toml');
+  const instances = new Map<string, DeliveryLedger>();
+  const inside = <R>(id: DurableObjectId, use: (ledger: DeliveryLedger) => R) =>
+    runInDurableObject(real.get(id), (_instance: DeliveryLedger, state) => {
+      let ledger = instances.get(id.toString());
+      if (!ledger) {
+        ledger = new DeliveryLedger(state, { ...env, ...settings });
+        instances.set(id.toString(), ledger);
+      }
+      return use(ledger);
+    });
   return {
     idFromName: (name: string) => real.idFromName(name),
     get: (id: DurableObjectId) => ({
-      reserve: (claims: string[], now?: number) => inside(id, (b) => b.reserve(claims, now)),
-      settle: (settlement: Parameters<RateBudget['settle']>[0], now?: number) =>
-        inside(id, (b) => b.settle(settlement, now)),
-      pause: (seconds: number, now?: number) => inside(id, (b) => b.pause(seconds, now)),
+      begin: (...args: Parameters<DeliveryLedger['begin']>) => inside(id, (l) => l.begin(...args)),
+      finish: (...args: Parameters<DeliveryLedger['finish']>) =>
+        inside(id, (l) => l.finish(...args)),
     }),
-  } as unknown as NonNullable<Env['RATE_BUDGET']>;
+  } as unknown as NonNullable<Env['DELIVERY_LEDGER']>;
 }
 
 const app = createApp('');
@@ -252,7 +258,7 @@ describe('crowding out the budget', () => {
     const sim = simulatedQueue(Date.now());
     const testEnv = envFor(account, sim, {
       BROWSER_HOLD_SECONDS: '0',
-      RATE_BUDGET: budgetWith({ X_RATE_LIMIT_EVENTS: '20', X_RATE_LIMIT_WINDOW_SECONDS: '60' }),
+      DELIVERY_LEDGER: ledgerWith({ X_RATE_LIMIT_EVENTS: '20', X_RATE_LIMIT_WINDOW_SECONDS: '60' }),
     });
     // One routed /48 of the documentation range, each call from another /64: the
     // per-address limit sees 200 clients (test/edge/trust-rate-limit.test.ts shows

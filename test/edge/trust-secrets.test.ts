@@ -9,7 +9,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../edge/app.ts';
 import { parseConfig } from '../../edge/config.ts';
-import type { DeliveryMessage } from '../../edge/delivery/message.ts';
+import type { DeliveryMessage, QueuedConversions } from '../../edge/delivery/message.ts';
 import { deliverBatch, type SendToX } from '../../edge/delivery/queue-consumer.ts';
 import { sealAddress } from '../../edge/delivery/seal-address.ts';
 import type { Env } from '../../edge/env.ts';
@@ -129,18 +129,22 @@ describe('seal key rotation with messages in flight', () => {
       conversion_id: id,
     }));
     const queued = await Promise.all(conversions.map((c) => sealAddress(before, pixel, c)));
-    const batch = createMessageBatch<DeliveryMessage>(
+    const batch = createMessageBatch<QueuedConversions>(
       'x-capi-deliveries',
       queued.map((q, i) => ({
         id: `rot-${i}`,
         timestamp: new Date(),
         attempts: 1,
         body: {
-          pixelId: pixel,
-          source: 'server',
-          conversion: q.conversion,
-          ...(q.sealedAddress ? { sealedAddress: q.sealedAddress } : {}),
-          acceptedAt: Date.now(),
+          conversions: [
+            {
+              pixelId: pixel,
+              source: 'server' as const,
+              conversion: q.conversion,
+              ...(q.sealedAddress ? { sealedAddress: q.sealedAddress } : {}),
+              acceptedAt: Date.now(),
+            },
+          ],
         },
       })),
     );

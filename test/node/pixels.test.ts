@@ -8,11 +8,11 @@ import { type EdgeConfig, parseConfig, settingsOf } from '../../edge/config.ts';
 import { XApiError } from '../../edge/errors.ts';
 import { parsePixels } from '../../edge/pixels/pixel-config.ts';
 import {
+  budgetShare,
   pixelForHost,
   pixelForOrigin,
   pixelView,
   queuedPixel,
-  rateBudgetName,
   serverPixel,
   visiblePixels,
 } from '../../edge/pixels/pixel-routing.ts';
@@ -254,13 +254,9 @@ describe('choosing the pixel', () => {
     expect(visiblePixels(config, undefined).map((p) => p.id)).toEqual(['o9d7n', 'p2k4m', 'q7r8s']);
   });
 
-  it('spends from the ad account budget when pixels share one', () => {
+  it('splits an ad account budget between the pixels sharing it', () => {
     const [a, b, c] = config.pixels;
-    expect([a, b, c].map((p) => rateBudgetName(p as never))).toEqual([
-      'o9d7n',
-      'account:18ce552mlaq',
-      'account:18ce552mlaq',
-    ]);
+    expect([a, b, c].map((p) => budgetShare(config, p as never))).toEqual([1, 2, 2]);
   });
 
   it('delivers a queued conversion as its pixel; with one pixel, also one of an earlier X_PIXEL_ID', () => {
