@@ -18,6 +18,11 @@ export const COST_TARGETS: Partial<Record<ShapeName, number>> = { browser: 2.6, 
 
 /** What the rows of each table (by Durable Object class) are kept for. */
 const ROWS_PAY_FOR: Record<string, string> = {
+  'DeliveryLedger conversions_<day>':
+    "a conversion's one row, written once when X accepts it: its 48-hour dedup and its 7-day status (`GET /status/conversions/:id`); days are dropped whole, so expiry writes no row",
+  'DeliveryLedger spending':
+    'the rate budget: one upsert per batch and source in the sliding-window log',
+  'DeliveryLedger pause': "X's 429 pause",
   'RateBudget claims':
     'dedup memory (48 hours): a claim per conversion, written when leased and again when marked delivered (`INSERT OR REPLACE` rewrites the row and its index entry)',
   'RateBudget spending':
@@ -26,14 +31,15 @@ const ROWS_PAY_FOR: Record<string, string> = {
   'DeliveryLedger conversions':
     'per-conversion status for 7 days (`GET /status/conversions/:id`): inserted as waiting when the consumer first sees it, updated to sent; its indexes are written with it',
   'DeliveryLedger counts':
-    'hourly counters per event for `GET /status`: one upsert when accepted and one when sent',
+    'counters per event and 5-minute bucket for `GET /status`: accepted, sent and coverage, one upsert per bucket and event per batch',
   'DeliveryLedger tallies':
-    'per-event tallies for `GET /status` in 5-minute buckets: where accepted conversions came from (one upsert per conversion) and those skipped on purpose',
+    'per-event tallies for `GET /status` in 5-minute buckets: where accepted conversions came from and those skipped on purpose, one upsert per batch',
   'DeliveryLedger pixel': 'the delivery state behind `/health`',
   'DeliveryLedger held': 'conversions held while X refuses the pixel or an event',
   'DeliveryLedger dead_letters': 'dead letters (30 days)',
   'DeliveryLedger isolated': 'events X refused, probed hourly',
-  'DeliveryLedger alarm': "the ledger's next alarm (`setAlarm`, billed as one row written)",
+  'DeliveryLedger alarm':
+    "the ledger's next alarm (`setAlarm`, billed as one row written; set again only when it moves)",
 };
 
 /**
@@ -48,7 +54,8 @@ export function tableOf(statement: string): string {
     /^(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+(\w+)/i.exec(
       statement,
     ) ?? /\bFROM\s+(\w+)/i.exec(statement);
-  return match?.[1] ?? 'schema';
+  // The ledger keeps conversion rows in one table per day (edge/delivery/conversion-rows.ts).
+  return match?.[1]?.replace(/^conversions_\d+$/, 'conversions_<day>') ?? 'schema';
 }
 
 /** Rows written per conversion by `Class table`, largest first. */
@@ -197,7 +204,7 @@ export function costSection(outcome: CostOutcome, before?: CostFigures): string 
   const head = `## 7. Cost per million conversions at Cloudflare's list prices
 
 \`bench/cost.ts\` sends conversions through the real path in local workerd (\`POST /events\`
--> delivery queue -> consumer -> the pixel's \`DeliveryLedger\` and \`RateBudget\` -> the fake
+-> delivery queue -> consumer -> the pixel's \`DeliveryLedger\` -> the fake
 X API) in three shapes: browser beacons (one conversion each, as \`dist/xcapi.js\` sends
 them, each from its own address and held \`BROWSER_HOLD_SECONDS\` = 1 s here, 60 s by
 default: when, not what, is billed), server calls of 100 conversions, and a CSV file

@@ -225,6 +225,8 @@ export class DeliveryLedger extends DurableObject<Env> {
    * first alarm prunes at once.
    */
   private prunedAt = 0;
+  /** The alarm this object last set: setting it again to the same time would bill a row. */
+  private alarmAt: number | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -362,6 +364,9 @@ export class DeliveryLedger extends DurableObject<Env> {
       return entry ? [claimOf(entry)] : [];
     });
     const firstSeen: EntryInfo[] = [];
+    // Most batches meet no held conversion and no refused event: one read each says so.
+    const anyHeld = this.sql.exec('SELECT 1 FROM held LIMIT 1').toArray().length > 0;
+    const anyIsolated = this.sql.exec('SELECT 1 FROM isolated LIMIT 1').toArray().length > 0;
     for (const { claim, firstSeen: isNew, newlySent } of this.budget.settle(
       { delivered, released },
       now,
@@ -369,8 +374,8 @@ export class DeliveryLedger extends DurableObject<Env> {
       const entry = entryOf(claim.key, claim.source);
       if (isNew && entry) firstSeen.push(entry);
       if (newlySent) counts.add(now, claim.event, { sent: 1 });
-      this.sql.exec('DELETE FROM held WHERE key = ?', claim.key);
-      this.clearIsolation(claim.event, now);
+      if (anyHeld) this.sql.exec('DELETE FROM held WHERE key = ?', claim.key);
+      if (anyIsolated) this.clearIsolation(claim.event, now);
     }
     // A duplicate leaves the surviving copy's state and counts alone: only X's
     // 2xx makes a conversion sent. A probe that is one stops standing for the held copy.
@@ -565,6 +570,7 @@ export class DeliveryLedger extends DurableObject<Env> {
    * conversions held too long into dead letters, and prunes old rows.
    */
   override async alarm(): Promise<void> {
+    this.alarmAt = undefined;
     await this.runDue(Date.now());
   }
 
@@ -859,7 +865,10 @@ export class DeliveryLedger extends DurableObject<Env> {
       due.push(this.prunedAt + HOUR_MS);
     }
     if (due.length === 0) return;
-    void this.ctx.storage.setAlarm(Math.max(now, Math.min(...due)));
+    const at = Math.max(now, Math.min(...due));
+    if (at === this.alarmAt) return;
+    this.alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
   }
 }
 

@@ -44,8 +44,6 @@ export type SealKeys = Pick<EdgeConfig, 'sealKey' | 'sealKeyPrevious' | 'credent
 
 const FORMAT = 'v2';
 const SALT = 'x-capi-edge queue seal v2';
-/** The salt of addresses sealed before key ids. */
-const LEGACY_SALT = 'x-capi-edge queue seal v1';
 const encoder = new TextEncoder();
 const keyCache = new Map<string, Promise<CryptoKey>>();
 const idCache = new Map<string, Promise<string>>();
@@ -90,19 +88,6 @@ export function sealKeyId(material: string): Promise<string> {
 /** Pixel, event and conversion id: what a sealed address belongs to. */
 function associatedData(pixelId: string, conversion: XConversion): Uint8Array<ArrayBuffer> {
   return encoder.encode(JSON.stringify([pixelId, conversion.event_id, conversion.conversion_id]));
-}
-
-/** Key material of addresses sealed before key ids: the seal keys, else the X secrets. */
-function legacyMaterials(keys: SealKeys): string[] {
-  const fromSecrets =
-    keys.credentials.kind === 'oauth1'
-      ? [keys.credentials.consumerSecret, keys.credentials.accessTokenSecret].join('\u0000')
-      : keys.credentials.kind === 'pixel-token'
-        ? keys.credentials.token
-        : undefined;
-  return [keys.sealKey, keys.sealKeyPrevious, fromSecrets].filter(
-    (m): m is string => m !== undefined,
-  );
 }
 
 function isAddress(identifier: XIdentifier): identifier is AddressIdentifier {
@@ -170,29 +155,15 @@ async function open(
   sealedAddress: string,
 ): Promise<AddressIdentifier | undefined> {
   const parts = sealedAddress.split('.');
-  if (parts.length === 3 && parts[0] === FORMAT) {
-    const [, id, payload] = parts as [string, string, string];
-    for (const material of [keys.sealKey, keys.sealKeyPrevious]) {
-      if (material === undefined || (await sealKeyId(material)) !== id) continue;
-      return decrypt(
-        await deriveKey(material, SALT),
-        fromBase64(payload),
-        associatedData(pixelId, conversion),
-      );
-    }
-    return undefined;
-  }
-  const bytes = fromBase64(sealedAddress);
-  for (const material of legacyMaterials(keys)) {
-    try {
-      return await decrypt(
-        await deriveKey(material, LEGACY_SALT),
-        bytes,
-        encoder.encode(conversion.conversion_id),
-      );
-    } catch {
-      // Not this key: try the next.
-    }
+  if (parts.length !== 3 || parts[0] !== FORMAT) return undefined;
+  const [, id, payload] = parts as [string, string, string];
+  for (const material of [keys.sealKey, keys.sealKeyPrevious]) {
+    if (material === undefined || (await sealKeyId(material)) !== id) continue;
+    return decrypt(
+      await deriveKey(material, SALT),
+      fromBase64(payload),
+      associatedData(pixelId, conversion),
+    );
   }
   return undefined;
 }

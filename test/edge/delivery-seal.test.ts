@@ -102,39 +102,6 @@ describe('sealAddress / openAddress', () => {
     }
   });
 
-  it('still opens an address sealed before key ids (under the X secrets, id as associated data)', async () => {
-    const legacyKey = await crypto.subtle.deriveKey(
-      {
-        name: 'HKDF',
-        hash: 'SHA-256',
-        salt: new TextEncoder().encode('x-capi-edge queue seal v1'),
-        info: new TextEncoder().encode('ip_address+user_agent'),
-      },
-      await crypto.subtle.importKey(
-        'raw',
-        new TextEncoder().encode(
-          `${TEST_ACCOUNT.consumerSecret}\u0000${TEST_ACCOUNT.accessTokenSecret}`,
-        ),
-        'HKDF',
-        false,
-        ['deriveKey'],
-      ),
-      { name: 'AES-GCM', length: 256 },
-      false,
-      ['encrypt'],
-    );
-    const iv = crypto.getRandomValues(new Uint8Array(12));
-    const cipher = await crypto.subtle.encrypt(
-      { name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(built.conversion_id) },
-      legacyKey,
-      new TextEncoder().encode(JSON.stringify({ ip_address: IP, user_agent: UA })),
-    );
-    const bytes = new Uint8Array([...iv, ...new Uint8Array(cipher)]);
-    const legacy = btoa(String.fromCharCode(...bytes));
-    const withoutAddress = { ...built, identifiers: [built.identifiers[0] as { twclid: string }] };
-    expect(await openAddress(keys, PIXEL, withoutAddress, legacy)).toEqual(built);
-  });
-
   it('drops the address when there is no seal key (dry run sends nothing anyway)', async () => {
     const dryRun: SealKeys = { credentials: { kind: 'none' } };
     const sealed = await sealAddress(dryRun, PIXEL, built);

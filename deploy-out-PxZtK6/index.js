@@ -1,0 +1,1 @@
+var a=1;;debugger;export default {fetch(){return new Response(a)}}
