@@ -3,7 +3,7 @@
  * under workerd: the real app and consumer, the pixels' real Durable Objects
  * and the fake X, which knows each pixel's account, tags and credentials.
  * Pixel B has its own `X_PIXEL_TOKEN_<ID>` and `SERVER_KEY_<ID>`; A and C use
- * the shared OAuth secrets; B and C share an ad account (and so a budget).
+ * the shared OAuth secrets; B and C share an ad account (and so split its budget).
  */
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -184,17 +184,20 @@ describe('three pixels, two ad accounts', () => {
     expect((await get('/status', `${B_KEY}x`)).status).toBe(401);
   });
 
-  it('shows every pixel to SERVER_KEY, B and C spending one account budget', async () => {
+  it('shows every pixel to SERVER_KEY, B and C splitting one account budget', async () => {
     const status = (await get('/status')).json as {
-      pixels: { pixel_id: string; budget: { account?: string; used: number } }[];
+      pixels: { pixel_id: string; budget: { account?: string; used: number; limit: number } }[];
     };
     expect(status.pixels.map((p) => p.pixel_id)).toEqual([a.pixelId, b.pixelId, c.pixelId]);
     const [budgetA, budgetB, budgetC] = status.pixels.map((p) => p.budget);
     expect(budgetA?.account).toBeUndefined();
-    expect(budgetB).toEqual(budgetC);
     expect(budgetB?.account).toBe(b.accountId);
+    expect(budgetC?.account).toBe(b.accountId);
+    // X limits per account: the two pixels of one account each pace half of it.
+    expect(budgetB?.limit).toBe(Math.floor((budgetA?.limit ?? 0) / 2));
+    expect(budgetC?.limit).toBe(budgetB?.limit);
     // B's beacon, server call and own-key call plus C's beacon and server call.
-    expect(budgetB?.used).toBeGreaterThanOrEqual(4);
+    expect((budgetB?.used ?? 0) + (budgetC?.used ?? 0)).toBeGreaterThanOrEqual(4);
     expect(budgetA?.used).toBe(1);
   });
 

@@ -1,1 +1,0 @@
-var a=1;;debugger;export default {fetch(){return new Response(a)}}
