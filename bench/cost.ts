@@ -300,7 +300,7 @@ export async function measureCost(sizes: Record<ShapeName, number>): Promise<Cos
     try {
       const pids = workerdChildren();
       const run = Date.now();
-      // Warm-up: creates both Durable Objects and lets the ledger's first alarm run.
+      // Warm-up: creates the pixel's ledger and lets its first alarm run.
       const warm = [`warm-${run}-1`, `warm-${run}-2`];
       await sendServerCalls(edge, warm);
       await settled(edge, fakeX, warm);

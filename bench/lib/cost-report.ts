@@ -224,7 +224,7 @@ per-request baseline off each Worker request of a shape (inbound requests and qu
 consumer invocations alike): **Worker CPU is priced on the net figure**; gross and net
 are both printed. The net figure still holds the Durable Object and queue plumbing
 beyond one request's, so it remains an upper bound.
-A warm-up creates both Durable Objects first; each shape starts when the previous one is
+A warm-up creates the pixel's Durable Object first; each shape starts when the previous one is
 idle, so its counts are its own.
 
 A run saved as \`${COST_BEFORE_FILE}\` (\`node bench/cost.ts --save ${COST_BEFORE_FILE}\`) is
