@@ -11,7 +11,7 @@
  */
 import type { EdgeConfig } from '../config.ts';
 import type { SendOutcome } from '../x-api/x-client.ts';
-import type { Admission, LedgerReport, WaitingReason } from './delivery-ledger.ts';
+import type { Admission, LedgerReport, WaitingReason } from './ledger-report.ts';
 import { type DeliveryMessage, eventName, ledgerKey } from './message.ts';
 import { rateLimitedRetryDelay, transientRetryDelay } from './retry-delay.ts';
 import { describeErrors, type Verdict } from './verdict.ts';

@@ -21,7 +21,6 @@ import { errorName, log } from '../log.ts';
 import { budgetShare, pixelView, queuedPixel } from '../pixels/pixel-routing.ts';
 import { MAX_CONVERSIONS_PER_REQUEST, type XConversion } from '../x-api/conversion.ts';
 import type { SendOutcome } from '../x-api/x-client.ts';
-import { type Admission, emptyReport, entryFor, infoOf } from './delivery-ledger.ts';
 import {
   type Action,
   combine,
@@ -34,6 +33,7 @@ import {
   type Step,
   type Unit,
 } from './delivery-plan.ts';
+import { type Admission, emptyReport, entryFor, infoOf } from './ledger-report.ts';
 import {
   conversionsOf,
   type DeliveryMessage,

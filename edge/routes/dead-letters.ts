@@ -11,7 +11,7 @@
  *   first; `remaining` says how many still match, for the next call.
  */
 import { Hono } from 'hono';
-import type { RedriveFilter } from '../delivery/delivery-ledger.ts';
+import type { RedriveFilter } from '../delivery/ledger-report.ts';
 import { requireLedger } from '../delivery/ledger-stub.ts';
 import { isDeadLetterCursor, MAX_REDRIVE_PER_CALL } from '../delivery/ledger-views.ts';
 import { invalidParameter } from '../errors.ts';

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { startFakeX } from '../fake-x/server.ts';
-import { TEST_ACCOUNT } from '../fake-x/test-account.ts';
+import { edgeVarsFor } from '../rig/beacon.ts';
 import { CHROMIUM_EXECUTABLE, launchChromium } from './chromium.ts';
 import { type EdgeWorker, startEdgeWorker } from './edge-worker.ts';
 
@@ -159,17 +159,8 @@ export async function startRig({ allowedOrigins = [] }: RigOptions = {}): Promis
   let browser: Browser | undefined;
   try {
     edge = await startEdgeWorker({
-      X_API_BASE_URL: fakeX.url,
-      X_PIXEL_ID: TEST_ACCOUNT.pixelId,
-      X_EVENTS: JSON.stringify(TEST_ACCOUNT.events),
+      ...edgeVarsFor(fakeX.url),
       ALLOWED_ORIGINS: [SHOP, ...allowedOrigins].join(','),
-      X_CONSUMER_KEY: TEST_ACCOUNT.consumerKey,
-      X_CONSUMER_SECRET: TEST_ACCOUNT.consumerSecret,
-      X_ACCESS_TOKEN: TEST_ACCOUNT.accessToken,
-      X_ACCESS_TOKEN_SECRET: TEST_ACCOUNT.accessTokenSecret,
-      SERVER_KEY: TEST_ACCOUNT.serverKey,
-      QUEUE_SEAL_KEY: TEST_ACCOUNT.queueSealKey,
-      BROWSER_HOLD_SECONDS: '0',
       // The demo pages (`npm start`) are tested through the same rig, which
       // the Worker sees as https://shop.example rather than a loopback host.
       DEMO: 'true',

@@ -5,12 +5,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import {
-  type DeliveryLedger,
-  emptyReport,
-  entryFor,
-  infoOf,
-} from '../../edge/delivery/delivery-ledger.ts';
+import type { DeliveryLedger } from '../../edge/delivery/delivery-ledger.ts';
+import { emptyReport, entryFor, infoOf } from '../../edge/delivery/ledger-report.ts';
 import { ledgerOf } from '../../edge/delivery/ledger-stub.ts';
 import { HOUR_MS } from '../../edge/delivery/ledger-views.ts';
 import type { DeliveryMessage } from '../../edge/delivery/message.ts';

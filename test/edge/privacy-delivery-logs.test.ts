@@ -13,7 +13,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { type EdgeConfig, parseConfig } from '../../edge/config.ts';
 import { describeDeadLetter } from '../../edge/delivery/dead-letter-consumer.ts';
-import type { DeliveryMessage, QueuedConversions } from '../../edge/delivery/message.ts';
+import type { DeliveryMessage } from '../../edge/delivery/message.ts';
 import type { Env } from '../../edge/env.ts';
 import type { XConversion } from '../../edge/x-api/conversion.ts';
 import { sendConversions } from '../../edge/x-api/x-client.ts';

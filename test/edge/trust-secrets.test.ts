@@ -9,7 +9,7 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../edge/app.ts';
 import { parseConfig } from '../../edge/config.ts';
-import type { DeliveryMessage, QueuedConversions } from '../../edge/delivery/message.ts';
+import type { QueuedConversions } from '../../edge/delivery/message.ts';
 import { deliverBatch, type SendToX } from '../../edge/delivery/queue-consumer.ts';
 import { sealAddress } from '../../edge/delivery/seal-address.ts';
 import type { Env } from '../../edge/env.ts';
