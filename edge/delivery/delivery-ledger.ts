@@ -244,10 +244,9 @@ export class DeliveryLedger extends DurableObject<Env> {
   finish(report: LedgerReport, now: number = Date.now()): void {
     const pixel = this.pixel();
     const info = new Map(report.entries.map((e) => [`${e.source}/${e.key}`, e]));
-    const entryOf = (key: string, source?: ConversionSource) =>
-      info.get(`${source ?? 'server'}/${key}`) ??
-      info.get(`${source ?? 'browser'}/${key}`) ??
-      info.get(`browser/${key}`);
+    // The named copy's entry, else (no source named, or none of it) the browser copy's.
+    const entryOf = (key: string, source: ConversionSource = 'server') =>
+      info.get(`${source}/${key}`) ?? info.get(`browser/${key}`);
     const counts = new CountChanges();
 
     const delivered = report.sent.flatMap(({ key, source, debugId }) => {

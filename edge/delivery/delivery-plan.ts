@@ -61,10 +61,15 @@ function transientDelay(ctx: PlanContext, unit: Unit): number {
   return transientRetryDelay(failuresSoFar(unit) + 1, baseSeconds, ctx.random, maxSeconds);
 }
 
+/** A retry after a transient failure, backed off by the conversion's failures so far. */
+export function retryAction(ctx: PlanContext, unit: Unit): Action {
+  return { retry: transientDelay(ctx, unit) };
+}
+
 /** Every conversion retried: the ledger could not be reached. */
 export function retryAll(ctx: PlanContext, units: readonly Unit[]): Step {
   return {
-    actions: units.map((u) => [u, { retry: transientDelay(ctx, u) }]),
+    actions: units.map((u) => [u, retryAction(ctx, u)]),
     report: {},
     kept: [],
   };
@@ -153,7 +158,7 @@ export function judgeSend(
       };
     case 'retry':
       return {
-        actions: units.map((u) => [u, { retry: transientDelay(ctx, u) }]),
+        actions: units.map((u) => [u, retryAction(ctx, u)]),
         report: {
           ...base,
           failing: verdict.reason,

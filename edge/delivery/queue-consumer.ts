@@ -29,6 +29,7 @@ import {
   messageOutcome,
   type PlanContext,
   planAdmission,
+  retryAction,
   retryAll,
   type Step,
   type Unit,
@@ -287,7 +288,7 @@ async function deliverPixel(pixel: PixelDelivery, units: Unit[]): Promise<Step> 
     return {
       ...step,
       actions: step.actions.map(([u, a]): [Unit, Action] =>
-        kept.has(u) ? [u, retryAll(pixel.plan, [u]).actions[0]?.[1] ?? a] : [u, a],
+        kept.has(u) ? [u, retryAction(pixel.plan, u)] : [u, a],
       ),
     };
   }
